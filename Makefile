@@ -1,0 +1,144 @@
+# deepsweep: one entry point for build, test, data, bench, plots, reproduce.
+#
+# Sources are found by directory (wildcards), so adding a file never needs an
+# edit here. Per-directory ISA flags: only kernels/avx2/*.o get -mavx2 -mfma,
+# only kernels/avx512/*.o the AVX-512 flags; everything else is built for the
+# baseline target so one binary runs on any x86-64 and dispatches at run time.
+
+SHELL := /bin/bash
+CC ?= gcc
+SAN ?= 0
+
+ARCH := $(shell $(CC) -dumpmachine | cut -d- -f1)
+
+ifeq ($(SAN),1)
+BUILD ?= build/san
+OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDSAN := -fsanitize=address,undefined
+else
+BUILD ?= build
+OPT := -O3 -g -DNDEBUG
+LDSAN :=
+endif
+
+ifeq ($(ARCH),x86_64)
+BASE_ARCH := -march=x86-64 -mtune=generic
+ISA_DIRS := avx2 avx512
+else ifeq ($(ARCH),aarch64)
+BASE_ARCH := -march=armv8-a
+ISA_DIRS := neon
+else
+BASE_ARCH :=
+ISA_DIRS :=
+endif
+
+PKG_CONFIG ?= pkg-config
+PKGS := hwloc yaml-0.1 zlib
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lhwloc -lyaml -lz)
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+CFLAGS ?=
+CFLAGS += -std=c17 $(OPT) $(BASE_ARCH) -Wall -Wextra -Werror -fopenmp \
+          -D_GNU_SOURCE -DDS_VERSION='"$(VERSION)"' -DDS_GIT_REV='"$(GIT_REV)"' \
+          -Ikernels -Iharness -MMD -MP
+LDLIBS := $(PKG_LIBS) -lm
+LDFLAGS += -fopenmp $(LDSAN)
+
+# ISA flags, by directory (pattern-specific variables)
+$(BUILD)/kernels/avx2/%.o: ISAFLAGS := -mavx2 -mfma
+$(BUILD)/kernels/avx512/%.o: ISAFLAGS := -mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma
+$(BUILD)/kernels/neon/%.o: ISAFLAGS :=
+
+KERNEL_SRC := $(wildcard kernels/*.c kernels/ref/*.c) \
+              $(foreach d,$(ISA_DIRS),$(wildcard kernels/$(d)/*.c))
+HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
+TEST_SRC := $(wildcard tests/*.c)
+
+KERNEL_OBJ := $(KERNEL_SRC:%.c=$(BUILD)/%.o)
+HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+KERNEL_LIB := $(BUILD)/libdskernels.a
+
+DEEPSWEEP := $(BUILD)/deepsweep
+TEST_BIN := $(BUILD)/deepsweep-tests
+DEPS := scripts/install-deps.sh
+
+.PHONY: all deps deps-test deps-plots deps-data deps-bench test test-unit test-qemu \
+        bench-kernels reproduce data clean info
+.DEFAULT_GOAL := all
+
+all: $(DEEPSWEEP)
+
+# ---- dependencies (Debian packages, installed only when missing) ----------
+deps:
+	@bash $(DEPS) build
+deps-test:
+	@bash $(DEPS) build test
+deps-plots:
+	@bash $(DEPS) plots
+deps-data:
+	@bash $(DEPS) data
+deps-bench:
+	@bash $(DEPS) build bench
+
+# ---- build ----------------------------------------------------------------
+$(BUILD)/bench/%.o: bench/%.c | deps-bench
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Ibench -c $< -o $@
+
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ISAFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(KERNEL_LIB): $(KERNEL_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(DEEPSWEEP): $(BUILD)/harness/main.o $(HARNESS_OBJ) $(KERNEL_LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%.o: tests/%.c | deps-test
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -c $< -o $@
+
+$(TEST_BIN): $(TEST_OBJ) $(HARNESS_OBJ) $(KERNEL_LIB) | deps-test
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+
+# ---- tests ----------------------------------------------------------------
+# The whole Criterion suite, then the qemu check that baseline code holds no
+# stray AVX (skipped under SAN=1: qemu-user cannot host ASan's shadow map).
+test: test-unit test-qemu
+
+test-unit: $(TEST_BIN) $(DEEPSWEEP)
+	DEEPSWEEP_BIN=$(abspath $(DEEPSWEEP)) $(TEST_BIN) --jobs 2
+
+test-qemu: $(DEEPSWEEP) $(TEST_BIN)
+ifeq ($(SAN),1)
+	@echo "test-qemu: skipped under SAN=1 (qemu-user cannot run ASan binaries)"
+else
+	@bash tests/qemu-nehalem.sh $(DEEPSWEEP) $(TEST_BIN)
+endif
+
+# ---- benchmarks -----------------------------------------------------------
+BENCH_KERNELS := $(BUILD)/bench-kernels
+BENCH_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/*.c))
+$(BENCH_KERNELS): $(BENCH_OBJ) $(KERNEL_LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -ldl -o $@
+
+bench-kernels: deps-bench $(BENCH_KERNELS)
+	$(BENCH_KERNELS)
+
+# ---- main job -------------------------------------------------------------
+reproduce: $(DEEPSWEEP)
+	$(DEEPSWEEP) info
+
+info: $(DEEPSWEEP)
+	$(DEEPSWEEP) info
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

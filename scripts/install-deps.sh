@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Install, only when missing, the Debian packages deepsweep needs.
+#   scripts/install-deps.sh GROUP...   groups: build test plots data bench cross slurm torch
+# apt-get update runs once, and only when something is missing. Works as root,
+# or through sudo otherwise. Quiet when everything is already present.
+set -euo pipefail
+
+declare -A GROUP=(
+  [build]="gcc make pkg-config libhwloc-dev libyaml-dev zlib1g-dev"
+  [test]="libcriterion-dev qemu-user python3"
+  [plots]="gnuplot-nox"
+  [data]="dataset-fashion-mnist ca-certificates"
+  [bench]="libopenblas-dev"
+  [cross]="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
+  [slurm]="slurm-wlm munge"
+  [torch]="python3-torch"
+)
+
+[ $# -gt 0 ] || set -- build
+want=()
+for g in "$@"; do
+  [ -n "${GROUP[$g]+x}" ] || { echo "install-deps.sh: unknown group '$g' (valid: ${!GROUP[*]})" >&2; exit 2; }
+  want+=(${GROUP[$g]})
+done
+# npm: any working npm will do (the machine image may ship its own Node.js).
+for g in "$@"; do
+  if [ "$g" = data ] && ! command -v npm >/dev/null 2>&1; then want+=(npm); fi
+done
+
+missing=()
+for p in "${want[@]}"; do
+  st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$st" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+# de-duplicate
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+echo "install-deps.sh: installing ${missing[*]}" >&2
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "install-deps.sh: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq >&2
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
