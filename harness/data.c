@@ -1,0 +1,325 @@
+/* IDX files (MNIST, Fashion-MNIST; plain or gzip'd) and the built-in XOR set.
+ *
+ * An IDX file is: two zero bytes, an element-type byte (0x08 = unsigned byte,
+ * the only type MNIST uses and the only one read here), a rank byte, then
+ * `rank` big-endian uint32 dimensions and the elements. The whole file is read
+ * through zlib's gzread, which passes plain files through unchanged, so one
+ * path validates both; every check compares the header against the bytes
+ * actually present, so a truncated or padded file is refused rather than read
+ * short. */
+#include "data.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+/* MNIST's training images are 47 MB; anything past this is not a dataset we
+ * know and would only exhaust memory. */
+#define IDX_MAX_BYTES ((size_t)1 << 31)
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static void *alloc64(size_t bytes)
+{
+    size_t rounded = (bytes + 63) / 64 * 64;
+    return aligned_alloc(64, rounded ? rounded : 64);
+}
+
+/* Reads the whole (possibly gzip'd) file into *buf. */
+static int slurp(const char *path, unsigned char **buf, size_t *len, char *err,
+                 size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return fail(err, errlen, 2, "%s: not found (run 'make data')", path);
+        return fail(err, errlen, 2, "%s: %s", path, strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode))
+        return fail(err, errlen, 2, "%s: not a regular file", path);
+    gzFile gz = gzopen(path, "rb");
+    if (!gz)
+        return fail(err, errlen, 2, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = (size_t)st.st_size + 64, n = 0;
+    unsigned char *b = malloc(cap);
+    if (!b) {
+        gzclose(gz);
+        return fail(err, errlen, 1, "%s: out of memory", path);
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap >= IDX_MAX_BYTES) {
+                free(b);
+                gzclose(gz);
+                return fail(err, errlen, 2, "%s: larger than %zu bytes uncompressed (not an MNIST-sized IDX file)",
+                            path, IDX_MAX_BYTES);
+            }
+            cap *= 2;
+            unsigned char *nb = realloc(b, cap);
+            if (!nb) {
+                free(b);
+                gzclose(gz);
+                return fail(err, errlen, 1, "%s: out of memory", path);
+            }
+            b = nb;
+        }
+        size_t want = cap - n;
+        if (want > (1u << 30))
+            want = 1u << 30;
+        int got = gzread(gz, b + n, (unsigned)want);
+        if (got < 0) {
+            int zerr;
+            const char *msg = gzerror(gz, &zerr);
+            int rc = fail(err, errlen, 2, "%s: corrupt gzip stream (%s)", path, msg);
+            free(b);
+            gzclose(gz);
+            return rc;
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    /* gzread stops silently at a truncated gzip member; gzclose reports it. */
+    int zrc = gzclose(gz);
+    if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+        free(b);
+        return fail(err, errlen, 2, "%s: corrupt gzip stream (zlib error %d)", path, zrc);
+    }
+    if (zrc == Z_BUF_ERROR) {
+        free(b);
+        return fail(err, errlen, 2, "%s: truncated gzip stream", path);
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Validates the header of an IDX file of the given rank and returns its dims
+ * and the offset of the first element. */
+static int idx_header(const char *path, const unsigned char *b, size_t len, int rank,
+                      uint32_t dims[3], size_t *offset, char *err, size_t errlen)
+{
+    if (len < 4)
+        return fail(err, errlen, 2, "%s: truncated: %zu bytes, an IDX header needs at least 4",
+                    path, len);
+    if (b[0] != 0 || b[1] != 0)
+        return fail(err, errlen, 2, "%s: wrong magic 0x%02x%02x%02x%02x (an IDX file starts with 0x0000)",
+                    path, b[0], b[1], b[2], b[3]);
+    if (b[2] != 0x08)
+        return fail(err, errlen, 2, "%s: element type 0x%02x is not supported (0x08 = unsigned byte)",
+                    path, b[2]);
+    if (b[3] != rank)
+        return fail(err, errlen, 2, "%s: rank %d, expected %d (%s)", path, b[3], rank,
+                    rank == 3 ? "images: count x rows x cols" : "labels: count");
+    size_t hdr = 4 + 4 * (size_t)rank;
+    if (len < hdr)
+        return fail(err, errlen, 2, "%s: truncated: %zu bytes, the rank-%d header needs %zu",
+                    path, len, rank, hdr);
+    uint64_t prod = 1;
+    for (int i = 0; i < rank; i++) {
+        dims[i] = be32(b + 4 + 4 * i);
+        prod *= dims[i]; /* each factor < 2^32 and we stop before 2^63 */
+        if (prod > (uint64_t)INT32_MAX)
+            return fail(err, errlen, 2,
+                        "%s: dimensions overflow: their product exceeds %d elements", path,
+                        INT32_MAX);
+    }
+    if (prod == 0)
+        return fail(err, errlen, 2, "%s: empty: a dimension is 0 (every dimension must be >= 1)",
+                    path);
+    if (len - hdr != prod)
+        return fail(err, errlen, 2, "%s: %s: header says %llu bytes of data, file has %zu",
+                    path, len - hdr < prod ? "truncated" : "trailing bytes",
+                    (unsigned long long)prod, len - hdr);
+    *offset = hdr;
+    return 0;
+}
+
+int ds_idx_read_images(const char *path, int *n, int *features, float **x, char *err,
+                       size_t errlen)
+{
+    unsigned char *b;
+    size_t len, off;
+    uint32_t dims[3];
+    int rc = slurp(path, &b, &len, err, errlen);
+    if (rc)
+        return rc;
+    rc = idx_header(path, b, len, 3, dims, &off, err, errlen);
+    if (rc) {
+        free(b);
+        return rc;
+    }
+    size_t total = (size_t)dims[0] * dims[1] * dims[2];
+    float *out = alloc64(total * sizeof *out);
+    if (!out) {
+        free(b);
+        return fail(err, errlen, 1, "%s: out of memory (%zu floats)", path, total);
+    }
+    /* One-off conversion at load time, not a hot path. */
+    for (size_t i = 0; i < total; i++)
+        out[i] = (float)b[off + i] / 255.0f;
+    free(b);
+    *n = (int)dims[0];
+    *features = (int)(dims[1] * dims[2]);
+    *x = out;
+    return 0;
+}
+
+int ds_idx_read_labels(const char *path, int max_label, int *n, int32_t **y, char *err,
+                       size_t errlen)
+{
+    unsigned char *b;
+    size_t len, off;
+    uint32_t dims[3];
+    int rc = slurp(path, &b, &len, err, errlen);
+    if (rc)
+        return rc;
+    rc = idx_header(path, b, len, 1, dims, &off, err, errlen);
+    if (rc) {
+        free(b);
+        return rc;
+    }
+    int32_t *out = alloc64((size_t)dims[0] * sizeof *out);
+    if (!out) {
+        free(b);
+        return fail(err, errlen, 1, "%s: out of memory", path);
+    }
+    for (uint32_t i = 0; i < dims[0]; i++) {
+        if (b[off + i] >= max_label) {
+            rc = fail(err, errlen, 2, "%s: label %d at index %u is out of range (0-%d)", path,
+                      b[off + i], i, max_label - 1);
+            free(out);
+            free(b);
+            return rc;
+        }
+        out[i] = b[off + i];
+    }
+    free(b);
+    *n = (int)dims[0];
+    *y = out;
+    return 0;
+}
+
+void ds_dataset_free(ds_dataset *d)
+{
+    if (!d)
+        return;
+    free(d->x);
+    free(d->y);
+    memset(d, 0, sizeof *d);
+}
+
+/* Picks "<dir>/<base>" or, if only that exists, "<dir>/<base>.gz". When
+ * neither exists, the plain name is kept so the error names what `make data`
+ * provides for MNIST. */
+static void idx_path(char *out, size_t outlen, const char *dir, const char *base)
+{
+    struct stat st;
+    snprintf(out, outlen, "%s/%s", dir, base);
+    if (stat(out, &st) == 0)
+        return;
+    char gz[1024];
+    snprintf(gz, sizeof gz, "%s/%s.gz", dir, base);
+    if (stat(gz, &st) == 0)
+        snprintf(out, outlen, "%s", gz);
+}
+
+static int load_split(const char *dir, const char *prefix, ds_dataset *d, char *err,
+                      size_t errlen)
+{
+    char ip[1024], lp[1024], base[64];
+    snprintf(base, sizeof base, "%s-images-idx3-ubyte", prefix);
+    idx_path(ip, sizeof ip, dir, base);
+    snprintf(base, sizeof base, "%s-labels-idx1-ubyte", prefix);
+    idx_path(lp, sizeof lp, dir, base);
+    memset(d, 0, sizeof *d);
+    int n_img, n_lab, rc;
+    rc = ds_idx_read_images(ip, &n_img, &d->features, &d->x, err, errlen);
+    if (rc)
+        return rc;
+    rc = ds_idx_read_labels(lp, 10, &n_lab, &d->y, err, errlen);
+    if (rc) {
+        ds_dataset_free(d);
+        return rc;
+    }
+    if (n_img != n_lab) {
+        rc = fail(err, errlen, 2, "%s: %d labels but %s has %d images (the counts must agree)",
+                  lp, n_lab, ip, n_img);
+        ds_dataset_free(d);
+        return rc;
+    }
+    d->n = n_img;
+    d->classes = 10;
+    return 0;
+}
+
+static int make_xor(ds_dataset *d, char *err, size_t errlen)
+{
+    static const float pts[8] = {0, 0, 0, 1, 1, 0, 1, 1};
+    static const int32_t lab[4] = {0, 1, 1, 0};
+    memset(d, 0, sizeof *d);
+    d->x = alloc64(sizeof pts);
+    d->y = alloc64(sizeof lab);
+    if (!d->x || !d->y) {
+        ds_dataset_free(d);
+        return fail(err, errlen, 1, "xor: out of memory");
+    }
+    memcpy(d->x, pts, sizeof pts);
+    memcpy(d->y, lab, sizeof lab);
+    d->n = 4;
+    d->features = 2;
+    d->classes = 1;
+    return 0;
+}
+
+int ds_dataset_load(const char *name, const char *dir, ds_dataset *train, ds_dataset *test,
+                    char *err, size_t errlen)
+{
+    if (!strcmp(name, "xor")) {
+        int rc = make_xor(train, err, errlen);
+        if (!rc && (rc = make_xor(test, err, errlen)) != 0)
+            ds_dataset_free(train);
+        return rc;
+    }
+    if (strcmp(name, "mnist") && strcmp(name, "fashion-mnist"))
+        return fail(err, errlen, 2, "dataset: unknown name '%s' (valid: mnist, fashion-mnist, xor)",
+                    name);
+    char defdir[300];
+    if (!dir || !*dir) {
+        snprintf(defdir, sizeof defdir, "data/%s", name);
+        dir = defdir;
+    }
+    int rc = load_split(dir, "train", train, err, errlen);
+    if (rc)
+        return rc;
+    rc = load_split(dir, "t10k", test, err, errlen);
+    if (rc) {
+        ds_dataset_free(train);
+        return rc;
+    }
+    if (train->features != test->features) {
+        rc = fail(err, errlen, 2, "%s/t10k-images-idx3-ubyte: %d features per image but the training images have %d",
+                  dir, test->features, train->features);
+        ds_dataset_free(train);
+        ds_dataset_free(test);
+        return rc;
+    }
+    return 0;
+}

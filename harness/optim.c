@@ -1,0 +1,105 @@
+/* Optimizers as one static table {enum, name, state buffers, step}: adding one
+ * is one row. The arithmetic is in kernels/ (ds_sgd_step, ds_adam_step). */
+#include "optim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+
+typedef void (*step_fn)(ds_optim *o, float *w, const float *g, float *s1, float *s2,
+                        size_t n, float wd);
+
+static void step_sgd(ds_optim *o, float *w, const float *g, float *s1, float *s2, size_t n,
+                     float wd)
+{
+    (void)s1;
+    (void)s2;
+    ds_sgd_step(w, g, NULL, n, o->lr, 0.0f, 0, wd);
+}
+
+static void step_momentum(ds_optim *o, float *w, const float *g, float *s1, float *s2,
+                          size_t n, float wd)
+{
+    (void)s2;
+    ds_sgd_step(w, g, s1, n, o->lr, o->momentum, o->nesterov, wd);
+}
+
+static void step_adam(ds_optim *o, float *w, const float *g, float *s1, float *s2, size_t n,
+                      float wd)
+{
+    ds_adam_step(w, g, s1, s2, n, o->lr, o->beta1, o->beta2, o->eps, wd, o->t);
+}
+
+typedef struct {
+    ds_opt_kind kind;
+    const char *name;
+    int n_state; /* state buffers of the parameter block's size */
+    step_fn step;
+} opt_row;
+
+static const opt_row opts[DS_OPT_COUNT] = {
+    {DS_OPT_SGD, "sgd", 0, step_sgd},
+    {DS_OPT_MOMENTUM, "momentum", 1, step_momentum},
+    {DS_OPT_ADAM, "adam", 2, step_adam},
+};
+
+const char *ds_opt_name(ds_opt_kind k) { return (unsigned)k < DS_OPT_COUNT ? opts[k].name : "?"; }
+
+int ds_opt_parse(const char *s, ds_opt_kind *out)
+{
+    for (int i = 0; i < DS_OPT_COUNT; i++)
+        if (!strcmp(s, opts[i].name)) {
+            *out = opts[i].kind;
+            return 0;
+        }
+    return -1;
+}
+
+const char *ds_opt_valid_names(void) { return "sgd, momentum, adam"; }
+
+static float *zalloc64(size_t n)
+{
+    size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+    float *p = aligned_alloc(64, bytes ? bytes : 64);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
+int ds_optim_create(ds_optim *o, const ds_run_config *rc, size_t n_params)
+{
+    memset(o, 0, sizeof *o);
+    o->kind = rc->optimizer;
+    o->lr = rc->lr;
+    o->momentum = rc->momentum;
+    o->nesterov = rc->nesterov;
+    o->beta1 = rc->beta1;
+    o->beta2 = rc->beta2;
+    o->eps = rc->eps;
+    o->weight_decay = rc->weight_decay;
+    o->n = n_params;
+    int ns = opts[o->kind].n_state;
+    if (ns >= 1 && !(o->s1 = zalloc64(n_params)))
+        return -1;
+    if (ns >= 2 && !(o->s2 = zalloc64(n_params))) {
+        ds_optim_free(o);
+        return -1;
+    }
+    return 0;
+}
+
+void ds_optim_free(ds_optim *o)
+{
+    free(o->s1);
+    free(o->s2);
+    o->s1 = o->s2 = NULL;
+}
+
+void ds_optim_begin_step(ds_optim *o) { o->t++; }
+
+void ds_optim_update(ds_optim *o, float *w, const float *g, size_t off, size_t n, int decay)
+{
+    opts[o->kind].step(o, w, g, o->s1 ? o->s1 + off : NULL, o->s2 ? o->s2 + off : NULL, n,
+                       decay ? o->weight_decay : 0.0f);
+}
