@@ -1,0 +1,37 @@
+/* AVX2+FMA GEMM: the shared micro-kernel (kernels/gemm_simd.h) on 256-bit
+ * vectors, 6x16 tile: 12 accumulators + 2 B~ vectors + 1 broadcast = 15 of
+ * the 16 ymm registers. */
+#include "gemm_ukr.h"
+
+#include <immintrin.h>
+
+#define DSV __m256
+#define DSV_LANES 8
+#define DSV_ZERO() _mm256_setzero_ps()
+#define DSV_SET1(x) _mm256_set1_ps(x)
+#define DSV_LOAD(p) _mm256_load_ps(p)
+#define DSV_BCAST(p) _mm256_broadcast_ss(p)
+#define DSV_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define DSV_MUL(a, b) _mm256_mul_ps(a, b)
+#define DSV_LOADU(p) _mm256_loadu_ps(p)
+#define DSV_STOREU(p, v) _mm256_storeu_ps(p, v)
+#define DSV_MASK __m256i
+#define DSV_MASK_FIRST(n) \
+    _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define DSV_MASKLOAD(p, m) _mm256_maskload_ps(p, m)
+#define DSV_MASKSTORE(p, m, v) _mm256_maskstore_ps(p, m, v)
+
+#define UKR_MR 6
+#define UKR_NV 2
+#define UKR_NAME sgemm_ukr_avx2_6x16
+#include "gemm_simd.h"
+
+/* B~ micro-panel (KC x 16 floats = 16 KiB) stays in the 32 KiB L1d while the
+ * ir loop walks A~ (MC x KC = 144 x 256 floats = 144 KiB) in the 512 KiB L2;
+ * the B~ block (KC x NC) lives in L3. */
+const struct ds_gemm_cfg ds_gemm_cfg_avx2 = {
+    .isa = DS_ISA_AVX2,
+    .mr = 6, .nr = 16,
+    .mc = 144, .kc = 256, .nc = 4096,
+    .ukr = sgemm_ukr_avx2_6x16,
+};

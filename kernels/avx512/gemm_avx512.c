@@ -1,0 +1,37 @@
+/* AVX-512 GEMM: the shared micro-kernel (kernels/gemm_simd.h) on 512-bit
+ * vectors, 14x32 tile: 28 accumulators + 2 B~ vectors + 1 broadcast = 31 of
+ * the 32 zmm registers. Not runnable on the development machine (no
+ * AVX-512): its logic is the AVX2 instantiation's, only the mapping differs. */
+#include "gemm_ukr.h"
+
+#include <immintrin.h>
+
+#define DSV __m512
+#define DSV_LANES 16
+#define DSV_ZERO() _mm512_setzero_ps()
+#define DSV_SET1(x) _mm512_set1_ps(x)
+#define DSV_LOAD(p) _mm512_load_ps(p)
+#define DSV_BCAST(p) _mm512_set1_ps(*(p))
+#define DSV_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define DSV_MUL(a, b) _mm512_mul_ps(a, b)
+#define DSV_LOADU(p) _mm512_loadu_ps(p)
+#define DSV_STOREU(p, v) _mm512_storeu_ps(p, v)
+#define DSV_MASK __mmask16
+/* n in [1, 16]: the shift is done in 32 bits so n == 16 is defined */
+#define DSV_MASK_FIRST(n) ((__mmask16)((1u << (n)) - 1u))
+#define DSV_MASKLOAD(p, m) _mm512_maskz_loadu_ps(m, p)
+#define DSV_MASKSTORE(p, m, v) _mm512_mask_storeu_ps(p, m, v)
+
+#define UKR_MR 14
+#define UKR_NV 2
+#define UKR_NAME sgemm_ukr_avx512_14x32
+#include "gemm_simd.h"
+
+/* B~ micro-panel KC x 32 floats = 24 KiB in the 32 KiB L1d; A~ block
+ * MC x KC = 336 x 192 floats = 252 KiB in a 1 MiB (Skylake-SP) L2. */
+const struct ds_gemm_cfg ds_gemm_cfg_avx512 = {
+    .isa = DS_ISA_AVX512,
+    .mr = 14, .nr = 32,
+    .mc = 336, .kc = 192, .nc = 3072,
+    .ukr = sgemm_ukr_avx512_14x32,
+};

@@ -1,0 +1,47 @@
+/* Private to kernels/: the per-ISA GEMM configuration that gemm.c drives.
+ *
+ * gemm.c owns the BLIS/GotoBLAS 5-loop structure (jc/NC, pc/KC, ic/MC, jr/NR,
+ * ir/MR), packing and threading; an ISA contributes one of these tables
+ * (ds_gemm_cfg_<isa>, filled in kernels/<isa>/gemm_*.c) with its block sizes
+ * and its micro-kernel. No ISA code ever lives in gemm.c.
+ *
+ * Packed layouts (what a micro-kernel reads):
+ *   A~ panel: MR rows x kc, column by column: a[p*MR + i] = op(A)(i, p),
+ *             rows past the matrix edge are zero.
+ *   B~ panel: kc x NR, row by row:           b[p*NR + j] = op(B)(p, j),
+ *             columns past the matrix edge are zero.
+ * Every panel starts 64-byte aligned: gemm.c rounds panel strides up to 16
+ * floats, so micro-kernels may use aligned vector loads on A~ and B~ rows
+ * whose size is a multiple of the vector width.
+ */
+#ifndef DS_GEMM_UKR_H
+#define DS_GEMM_UKR_H
+
+#include "internal.h"
+
+/* C[0..m) x [0..n) (row stride ldc) = alpha · A~·B~ + beta · C, where the
+ * product is summed over p = 0..k-1 in increasing order, one FMA (or, for the
+ * scalar reference, one multiply and one add) per term, for every element
+ * the same way whatever its place in the tile — which is what makes C
+ * independent of how tiles are shared among threads.
+ * m <= MR, n <= NR (edge tiles are handled inside). beta == 0 must not read C.
+ * Write-back: t = alpha·acc; C = (beta == 0) ? t : beta·C + t. */
+typedef void (*ds_sgemm_ukr_fn)(int k, float alpha, const float *restrict a,
+                                const float *restrict b, float beta,
+                                float *restrict c, int ldc, int m, int n);
+
+struct ds_gemm_cfg {
+    ds_isa isa;
+    int mr, nr;        /* register tile: the micro-kernel's C block          */
+    int mc, kc, nc;    /* cache blocks: A~ (mc x kc) in L2, B~ (kc x nc) in L3;
+                        * mc a multiple of mr, nc a multiple of nr          */
+    ds_sgemm_ukr_fn ukr;
+};
+
+/* ds_sgemm on an explicit configuration (tests, bench): the same driver
+ * ds_sgemm runs on the active ISA's table. */
+void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m,
+                  int n, int k, float alpha, const float *a, int lda, const float *b,
+                  int ldb, float beta, float *c, int ldc);
+
+#endif
