@@ -157,7 +157,7 @@ int ds_idx_read_images(const char *path, int *n, int *features, float **x, char 
 {
     unsigned char *b;
     size_t len, off;
-    uint32_t dims[3];
+    uint32_t dims[3] = {0, 0, 0};
     int rc = slurp(path, &b, &len, err, errlen);
     if (rc)
         return rc;
@@ -187,7 +187,7 @@ int ds_idx_read_labels(const char *path, int max_label, int *n, int32_t **y, cha
 {
     unsigned char *b;
     size_t len, off;
-    uint32_t dims[3];
+    uint32_t dims[3] = {0, 0, 0};
     int rc = slurp(path, &b, &len, err, errlen);
     if (rc)
         return rc;

@@ -1,0 +1,24 @@
+/* Model checkpoints in the safetensors format, readable by numpy / PyTorch:
+ * an 8-byte little-endian header length, a JSON header, then raw
+ * little-endian float32 data. Tensors: "layers.<i>.weight" [in, out] and
+ * "layers.<i>.bias" [out], i = 0 for the input-side layer. "__metadata__"
+ * holds the architecture as strings so a file alone rebuilds the net:
+ *   format "deepsweep-mlp", dims "784,256,256,10", activation "relu",
+ *   act_param "0.01", loss "softmax_ce". */
+#ifndef DS_SAFETENSORS_H
+#define DS_SAFETENSORS_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+/* Writes m's parameters to path (via a temporary file renamed into place, so
+ * a failed write leaves no file). Returns 0, or 1 with a message in err. */
+int ds_safetensors_save(const char *path, const ds_mlp *m, char *err, size_t errlen);
+
+/* Reads path, creates *m (max_batch rows) with its architecture and weights.
+ * Returns 0; 2 with a message naming the file for a missing or malformed
+ * file; 1 out of memory. */
+int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *err, size_t errlen);
+
+#endif
