@@ -5,5 +5,8 @@
 #define DS_COMMANDS_H
 
 int cmd_info(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_gradcheck(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 #endif

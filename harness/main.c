@@ -14,6 +14,9 @@ typedef struct {
 /* One row per subcommand; each is implemented in its own harness/ file. */
 static const command commands[] = {
     {"info", cmd_info, "version, ISA, threads and machine topology"},
+    {"train", cmd_train, "train one MLP (MNIST, Fashion-MNIST, XOR) and print per-epoch metrics"},
+    {"gradcheck", cmd_gradcheck, "check the backward pass against finite differences"},
+    {"plot", cmd_plot, "figures and REPORT.md from a results folder"},
 };
 
 static void usage(FILE *f)

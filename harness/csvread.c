@@ -1,0 +1,354 @@
+/* Streaming RFC 4180 reader (see csvread.h). One state machine over getc:
+ * a row is parsed into one growing byte buffer with the fields NUL-separated,
+ * so a file of any length needs only one row of memory. */
+#include "csvread.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ds_csv {
+    FILE *f;
+    char *name;
+    long line, col;      /* position of the next character to read        */
+    long row_line;       /* line where the current row starts             */
+    char *buf;           /* current row's fields, NUL-separated           */
+    size_t len, cap;
+    size_t *off;         /* field start offsets into buf                  */
+    long *fline, *fcol;  /* where each field starts, for messages         */
+    int nf, fcap;
+    char **head;         /* header names (owned copies)                   */
+    int ncols;
+};
+
+static void msg(char *err, size_t n, const char *name, long line, long col,
+                const char *fmt, ...)
+{
+    int k = snprintf(err, n, "deepsweep: %s:%ld:%ld: ", name, line, col);
+    if (k < 0 || (size_t)k >= n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err + k, n - (size_t)k, fmt, ap);
+    va_end(ap);
+}
+
+static int put(ds_csv *c, char ch)
+{
+    if (c->len + 1 >= c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        char *b = realloc(c->buf, cap);
+        if (!b)
+            return -1;
+        c->buf = b;
+        c->cap = cap;
+    }
+    c->buf[c->len++] = ch;
+    return 0;
+}
+
+static int start_field(ds_csv *c)
+{
+    if (c->nf == c->fcap) {
+        int cap = c->fcap ? c->fcap * 2 : 32;
+        size_t *o = realloc(c->off, (size_t)cap * sizeof *o);
+        if (!o)
+            return -1;
+        c->off = o;
+        long *l = realloc(c->fline, (size_t)cap * sizeof *l);
+        if (!l)
+            return -1;
+        c->fline = l;
+        long *k = realloc(c->fcol, (size_t)cap * sizeof *k);
+        if (!k)
+            return -1;
+        c->fcol = k;
+        c->fcap = cap;
+    }
+    c->off[c->nf] = c->len;
+    c->fline[c->nf] = c->line;
+    c->fcol[c->nf] = c->col;
+    c->nf++;
+    return 0;
+}
+
+static int get(ds_csv *c)
+{
+    int ch = getc(c->f);
+    if (ch == '\n') {
+        c->line++;
+        c->col = 1;
+    } else if (ch != EOF) {
+        c->col++;
+    }
+    return ch;
+}
+
+/* Parses one record into buf/off: 1 = a record, 0 = EOF before any byte,
+ * -1 = malformed or out of memory (err set). Empty lines are skipped. */
+static int read_record(ds_csv *c, char *err, size_t errlen)
+{
+    int ch;
+    for (;;) { /* skip empty lines (LF or CRLF) */
+        ch = getc(c->f);
+        if (ch == EOF)
+            return 0;
+        if (ch == '\n') {
+            c->line++;
+            c->col = 1;
+            continue;
+        }
+        if (ch == '\r') {
+            int nx = getc(c->f);
+            if (nx == '\n') {
+                c->line++;
+                c->col = 1;
+                continue;
+            }
+            if (nx != EOF)
+                ungetc(nx, c->f);
+        }
+        ungetc(ch, c->f);
+        break;
+    }
+    c->len = 0;
+    c->nf = 0;
+    c->row_line = c->line;
+    for (;;) { /* one field per iteration */
+        if (start_field(c))
+            goto oom;
+        long qline = c->line, qcol = c->col;
+        ch = get(c);
+        if (ch == '"') {
+            for (;;) {
+                ch = get(c);
+                if (ch == EOF) {
+                    msg(err, errlen, c->name, qline, qcol,
+                        "quoted field is not closed before the end of the file "
+                        "(a quoted field ends with a quote)");
+                    return -1;
+                }
+                if (ch == '"') {
+                    int nx = getc(c->f);
+                    if (nx == '"') {
+                        c->col++;
+                        if (put(c, '"'))
+                            goto oom;
+                        continue;
+                    }
+                    if (nx != EOF)
+                        ungetc(nx, c->f);
+                    break;
+                }
+                if (put(c, (char)ch))
+                    goto oom;
+            }
+            ch = get(c);
+            if (ch == '\r') {
+                int nx = getc(c->f);
+                if (nx != '\n') {
+                    msg(err, errlen, c->name, c->line, c->col - 1,
+                        "text after a closing quote (a quoted field ends at its "
+                        "closing quote, then ',' or the line end)");
+                    return -1;
+                }
+                c->line++;
+                c->col = 1;
+                ch = '\n';
+            }
+            if (ch != ',' && ch != '\n' && ch != EOF) {
+                msg(err, errlen, c->name, c->line, c->col - 1,
+                    "text after a closing quote (a quoted field ends at its "
+                    "closing quote, then ',' or the line end)");
+                return -1;
+            }
+        } else {
+            while (ch != ',' && ch != '\n' && ch != EOF) {
+                if (ch == '"') {
+                    msg(err, errlen, c->name, c->line, c->col - 1,
+                        "quote inside an unquoted field (quote the whole field and "
+                        "double the quotes inside it)");
+                    return -1;
+                }
+                if (ch == '\r') {
+                    int nx = getc(c->f);
+                    if (nx == '\n') {
+                        c->line++;
+                        c->col = 1;
+                        ch = '\n';
+                        break;
+                    }
+                    if (nx != EOF)
+                        ungetc(nx, c->f);
+                }
+                if (put(c, (char)ch))
+                    goto oom;
+                ch = get(c);
+            }
+        }
+        if (put(c, '\0'))
+            goto oom;
+        if (ch != ',')
+            return 1;
+    }
+oom:
+    msg(err, errlen, c->name, c->line, c->col, "out of memory reading a row (rows fit in RAM)");
+    return -1;
+}
+
+ds_csv *ds_csv_open_stream(FILE *f, const char *name, char *err, size_t errlen)
+{
+    ds_csv *c = calloc(1, sizeof *c);
+    if (!c || !(c->name = strdup(name))) {
+        snprintf(err, errlen, "deepsweep: %s: out of memory", name);
+        free(c);
+        fclose(f);
+        return NULL;
+    }
+    c->f = f;
+    c->line = 1;
+    c->col = 1;
+    int r = read_record(c, err, errlen);
+    if (r == 0)
+        msg(err, errlen, name, 1, 1, "empty file (a header line naming the columns is required)");
+    if (r != 1)
+        goto fail;
+    c->ncols = c->nf;
+    c->head = calloc((size_t)c->ncols, sizeof *c->head);
+    if (!c->head)
+        goto fail;
+    for (int i = 0; i < c->ncols; i++) {
+        const char *h = c->buf + c->off[i];
+        if (!*h) {
+            msg(err, errlen, name, c->fline[i], c->fcol[i],
+                "header column %d has no name (every column is named)", i + 1);
+            goto fail;
+        }
+        for (int j = 0; j < i; j++)
+            if (!strcmp(c->head[j], h)) {
+                msg(err, errlen, name, c->fline[i], c->fcol[i],
+                    "duplicate column '%s' in the header (names are unique)", h);
+                goto fail;
+            }
+        if (!(c->head[i] = strdup(h)))
+            goto fail;
+    }
+    return c;
+fail:
+    ds_csv_close(c);
+    return NULL;
+}
+
+ds_csv *ds_csv_open(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "deepsweep: %s: %s", path,
+                 errno == ENOENT ? "not found" : strerror(errno));
+        return NULL;
+    }
+    return ds_csv_open_stream(f, path, err, errlen);
+}
+
+void ds_csv_close(ds_csv *c)
+{
+    if (!c)
+        return;
+    if (c->f)
+        fclose(c->f);
+    if (c->head)
+        for (int i = 0; i < c->ncols; i++)
+            free(c->head[i]);
+    free(c->head);
+    free(c->name);
+    free(c->buf);
+    free(c->off);
+    free(c->fline);
+    free(c->fcol);
+    free(c);
+}
+
+int ds_csv_next(ds_csv *c, char *err, size_t errlen)
+{
+    int r = read_record(c, err, errlen);
+    if (r != 1)
+        return r;
+    if (c->nf != c->ncols) {
+        long col = c->nf > c->ncols ? c->fcol[c->ncols] : 1;
+        long line = c->nf > c->ncols ? c->fline[c->ncols] : c->row_line;
+        msg(err, errlen, c->name, line, col, "row has %d fields (the header has %d)",
+            c->nf, c->ncols);
+        return -1;
+    }
+    return 1;
+}
+
+int ds_csv_ncols(const ds_csv *c) { return c->ncols; }
+const char *ds_csv_name(const ds_csv *c) { return c->name; }
+long ds_csv_line(const ds_csv *c) { return c->row_line; }
+
+int ds_csv_col(const ds_csv *c, const char *name)
+{
+    for (int i = 0; i < c->ncols; i++)
+        if (!strcmp(c->head[i], name))
+            return i;
+    return -1;
+}
+
+int ds_csv_require(const ds_csv *c, const char *const *names, int *idx, int n,
+                   char *err, size_t errlen)
+{
+    for (int i = 0; i < n; i++) {
+        idx[i] = ds_csv_col(c, names[i]);
+        if (idx[i] < 0) {
+            char want[512] = "";
+            size_t k = 0;
+            for (int j = 0; j < n && k < sizeof want; j++) {
+                int w = snprintf(want + k, sizeof want - k, "%s%s", j ? "," : "", names[j]);
+                if (w < 0)
+                    break;
+                k += (size_t)w;
+            }
+            msg(err, errlen, c->name, 1, 1, "missing column '%s' (the header must name %s)",
+                names[i], want);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+const char *ds_csv_field(const ds_csv *c, int i) { return c->buf + c->off[i]; }
+
+int ds_csv_double(const ds_csv *c, int i, double *out, char *err, size_t errlen)
+{
+    const char *s = ds_csv_field(c, i);
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    /* strtod is locale-dependent, but no harness code calls setlocale, so
+     * the C locale's '.' decimal point is the one in force. */
+    if (!*s || *end || (errno == ERANGE && isinf(v))) {
+        msg(err, errlen, c->name, c->fline[i], c->fcol[i],
+            "%s: '%s' is not a number (a decimal number with '.')", c->head[i], s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int ds_csv_int(const ds_csv *c, int i, long *out, char *err, size_t errlen)
+{
+    const char *s = ds_csv_field(c, i);
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno == ERANGE) {
+        msg(err, errlen, c->name, c->fline[i], c->fcol[i],
+            "%s: '%s' is not an integer (decimal digits)", c->head[i], s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}

@@ -1,0 +1,72 @@
+/* `deepsweep plot`'s engine: reads a results folder's CSVs (runs.csv
+ * required, epochs.csv and layers.csv when present), aggregates the runs of
+ * each group over seeds, writes gnuplot data files, draws the figures with
+ * plots/<kind>.gp and writes REPORT.md.
+ *
+ * A group is every run sharing the configuration columns of runs.csv except
+ * the seed: label, dataset, depth, width, activation, init, dropout,
+ * optimizer, lr, batch, epochs. Means are over the group's `ok` runs; ± is the
+ * sample standard deviation (n - 1 in the denominator; 0 for one run). */
+#ifndef DS_REPORT_H
+#define DS_REPORT_H
+
+#include <stddef.h>
+
+/* Running mean and variance (Welford): stable for long epochs.csv files. */
+typedef struct {
+    double n, mean, m2;
+} ds_stat;
+
+void ds_stat_add(ds_stat *s, double x);
+double ds_stat_mean(const ds_stat *s); /* NaN when empty       */
+double ds_stat_std(const ds_stat *s);  /* sample std; 0 if n<2, NaN if empty */
+
+enum {
+    DS_K_LABEL, DS_K_DATASET, DS_K_DEPTH, DS_K_WIDTH, DS_K_ACTIVATION, DS_K_INIT,
+    DS_K_DROPOUT, DS_K_OPTIMIZER, DS_K_LR, DS_K_BATCH, DS_K_EPOCHS, DS_K_COUNT
+};
+
+typedef struct {
+    char *key[DS_K_COUNT]; /* the runs.csv text of each grouping column  */
+    char name[256];        /* display name: the keys that vary between groups */
+    int runs, ok, diverged, failed;
+    int solved;            /* ok runs with test accuracy 1 (XOR: all four points) */
+    ds_stat test_acc, train_acc, train_loss, best_test_acc, seconds, samples_per_s;
+    ds_stat gap;           /* train_acc - test_acc, per run               */
+    double course;         /* the course's test accuracy in %, NaN if none */
+    /* Per epoch number (index = epoch, n_epochs = last epoch + 1), over the
+     * group's ok runs; entries with n = 0 were not logged. */
+    int n_epochs;
+    ds_stat *ep_test_acc, *ep_train_loss;
+    /* Per layer index (n_layers = last layer + 1): grad_norm at each run's
+     * first and last logged epoch. */
+    int n_layers;
+    ds_stat *grad_first, *grad_last;
+    int epochs_cap, layers_cap; /* allocated lengths of the arrays above */
+} ds_group;
+
+typedef struct ds_report ds_report;
+
+/* Loads dir/runs.csv (+ epochs.csv, layers.csv if present). Returns 0, or 2
+ * (bad or missing input) / 1 (run-time failure) with err set. */
+int ds_report_load(const char *dir, ds_report **out, char *err, size_t errlen);
+void ds_report_free(ds_report *r);
+
+int ds_report_ngroups(const ds_report *r);
+const ds_group *ds_report_group(const ds_report *r, int i);
+/* True when the grouping column k differs between at least two groups. */
+int ds_report_varies(const ds_report *r, int k);
+
+/* The course's test accuracy (%) for an MNIST lab label (matched by keyword,
+ * case-insensitive: dropout, deep, xavier, softmax, nn / normal), or NaN. */
+double ds_course_accuracy(const char *dataset, const char *label);
+
+/* Writes outdir/plot-data/<kind>.dat, the PNGs (gnuplot on plots_dir/<kind>.gp
+ * unless gnuplot is NULL) and outdir/REPORT.md. gnuplot is the program to
+ * run ("gnuplot"); quiet silences the per-figure lines on stderr. Returns 0;
+ * 1 when a figure could not be drawn (gnuplot missing or failing: REPORT.md
+ * and the tables are still written and say so); 2/1 with err on failure. */
+int ds_report_write(const ds_report *r, const char *outdir, const char *plots_dir,
+                    const char *gnuplot, int quiet, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,31 @@
+# Test accuracy per group, mean ± std over seeds; with course=1, the course's
+# figure for the same lab beside it. Called by `deepsweep plot` as
+#   gnuplot -e "term='pngcairo'; data='accuracy.dat'; out='x.png'; sweep='lab-mnist'; n=5; course=1; rot=0" accuracy.gp
+# data columns: index mean% std% course% ok_runs "name"
+if (!exists("term")) term = "pngcairo"
+if (!exists("course")) course = 0
+if (!exists("rot")) rot = 0
+set terminal @term size 1100,650 font ",11" noenhanced
+set output out
+
+set title sprintf("%s: final test accuracy per group (mean ± 1 std over seeds)", sweep)
+set ylabel "test accuracy (%)"
+set grid ytics
+set key outside bottom center horizontal
+set xrange [-0.6:n-0.4]
+set offsets 0, 0, graph 0.08, graph 0.05
+if (rot) { set xtics rotate by 30 right } else { set xtics norotate }
+set xtics nomirror
+set bars 2
+blue = "#1f77b4"; red = "#d62728"
+
+# ours left of the tic with its value on the left, the course's right of it
+if (course) {
+    plot data using ($1-0.1):2:3:xtic(6) with yerrorbars pt 7 ps 1.6 lw 2 lc rgb blue title "deepsweep (mean ± std)", \
+         '' using ($1-0.1):2:(sprintf("%.2f", $2)) with labels right offset -1.5,0 tc rgb blue notitle, \
+         '' using ($1+0.1):4 with points pt 12 ps 2 lw 2 lc rgb red title "the course (TensorFlow, one run)", \
+         '' using ($1+0.1):4:(sprintf("%.2f", $4)) with labels left offset 1.5,0 tc rgb red notitle
+} else {
+    plot data using 1:2:3:xtic(6) with yerrorbars pt 7 ps 1.6 lw 2 lc rgb blue title "mean ± std over seeds", \
+         '' using 1:2:(sprintf("%.2f", $2)) with labels left offset 1.5,0 tc rgb blue notitle
+}

@@ -1,0 +1,29 @@
+# Training curves: test accuracy (left) and train loss (right) per epoch,
+# mean over seeds with a ± 1 std band, one colour per group.
+#   gnuplot -e "term='pngcairo'; data='curves.dat'; out='x.png'; sweep='lab-mnist'; n=5" curves.gp
+# data: one block per group (blank-line separated), its first line the
+# group's name; columns: epoch acc_mean% acc_std% loss_mean loss_std
+if (!exists("term")) term = "pngcairo"
+set terminal @term size 1500,600 font ",11" noenhanced
+set output out
+set style fill transparent solid 0.2 noborder
+set grid
+# whole epochs on the axis when there are few
+if (exists("maxep") && maxep <= 20) set xtics 1
+set key autotitle columnhead
+set multiplot layout 1,2 title sprintf("%s: training curves (line: mean over seeds, band: ± 1 std)", sweep)
+
+set title "test accuracy"
+set xlabel "epoch"
+set ylabel "test accuracy (%)"
+set key off
+plot for [i=0:n-1] data index i using 1:($2-$3):($2+$3) with filledcurves lc i+1 notitle, \
+     for [i=0:n-1] data index i using 1:2 with linespoints pt 7 ps 0.8 lw 2 lc i+1 title columnhead(1)
+
+set title "training loss"
+set ylabel "mean training loss (log scale)"
+set logscale y
+set key outside right top
+plot for [i=0:n-1] data index i using 1:($4-$5 > 0 ? $4-$5 : $4):($4+$5) with filledcurves lc i+1 notitle, \
+     for [i=0:n-1] data index i using 1:4 with linespoints pt 7 ps 0.8 lw 2 lc i+1 title columnhead(1)
+unset multiplot

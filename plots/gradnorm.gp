@@ -1,0 +1,31 @@
+# The vanishing gradient: per-layer weight-gradient L2 norm against the
+# layer's position (0 = next to the input), log scale; left at the first
+# logged epoch, right at the last; mean over seeds, one line per group.
+#   gnuplot -e "term='pngcairo'; data='gradnorm.dat'; out='x.png'; sweep='xor'; n=7; sub='init xavier_uniform'" gradnorm.gp
+# data: one block per group, first line its name; columns:
+#   layer first_mean first_std last_mean last_std
+if (!exists("term")) term = "pngcairo"
+if (!exists("sub")) sub = ""
+# past 8 lines the colours repeat: change the dash pattern too
+dash(i) = i/8 + 1
+set terminal @term size 1400,650 font ",11" noenhanced
+set output out
+set grid
+set logscale y
+set format y "%.0e"
+set xtics 1
+set autoscale xfix
+set offsets 0.2, 0.2, 0, 0
+set key autotitle columnhead
+set multiplot layout 1,2 title sprintf("%s: L2 norm of each layer's weight gradient (mean over seeds)%s", sweep, sub eq "" ? "" : ", ".sub)
+
+set xlabel "layer (0 = next to the input)"
+set ylabel "gradient norm ||dW|| (log scale)"
+set title "first logged epoch"
+set key off
+plot for [i=0:n-1] data index i using 1:2 with linespoints pt 7 ps 1 lw 2 lc i+1 dt dash(i) title columnhead(1)
+
+set title "last logged epoch"
+set key outside right top
+plot for [i=0:n-1] data index i using 1:4 with linespoints pt 7 ps 1 lw 2 lc i+1 dt dash(i) title columnhead(1)
+unset multiplot

@@ -1,0 +1,28 @@
+# Mean test accuracy over depth x width, one panel per setting of the other
+# swept columns (at most 4). Cells are indices into the xt / yt value lists.
+#   gnuplot -e "term='pngcairo'; data='heatmap.dat'; out='x.png'; sweep='depth-width'; n=2;
+#               xt='32 64 128'; yt='1 2 4'; pt='\"relu\" \"sigmoid\"'" heatmap.gp
+# (pt: the panels' titles, each in double quotes)
+# data: one block per panel, first line its name; columns: width_index depth_index acc_mean%
+if (!exists("term")) term = "pngcairo"
+set terminal @term size (n > 1 ? 700*n : 900),650 font ",11" noenhanced
+set output out
+set xrange [-0.5:words(xt)-0.5]
+set yrange [-0.5:words(yt)-0.5]
+set xtics () ; set ytics ()
+do for [i=1:words(xt)] { set xtics add (word(xt,i) i-1) }
+do for [i=1:words(yt)] { set ytics add (word(yt,i) i-1) }
+set xlabel "width (units per hidden layer)"
+set ylabel "depth (hidden layers)"
+set cblabel "test accuracy (%)"
+set palette defined (0 "#440154", 1 "#31688e", 2 "#35b779", 3 "#fde725")
+set style fill solid 1.0 noborder
+set key off
+set tics out nomirror
+set multiplot layout 1,n title sprintf("%s: mean test accuracy (%%) over seeds", sweep)
+do for [p=0:n-1] {
+    set title word(pt, p+1)
+    plot data index p using 1:2:(0.5):(0.5):3 with boxxyerror fc palette, \
+         '' index p using 1:2:(sprintf("%.1f", $3)) with labels tc rgb "white" font ",10"
+}
+unset multiplot
