@@ -17,6 +17,7 @@ static const command commands[] = {
     {"train", cmd_train, "train one MLP (MNIST, Fashion-MNIST, XOR) and print per-epoch metrics"},
     {"gradcheck", cmd_gradcheck, "check the backward pass against finite differences"},
     {"plot", cmd_plot, "figures and REPORT.md from a results folder"},
+    {"bench", cmd_bench, "profile kernel throughput against peak, bandwidth and OpenBLAS"},
 };
 
 static void usage(FILE *f)

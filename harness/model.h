@@ -18,7 +18,7 @@
 
 #define DS_MAX_LAYERS (DS_MAX_HIDDEN + 1)
 
-typedef struct {
+typedef struct ds_mlp {
     int n_layers;                 /* weight matrices: n_hidden + 1       */
     int dims[DS_MAX_LAYERS + 1];  /* dims[0] inputs ... dims[n_layers] outputs */
     ds_act act;

@@ -224,6 +224,8 @@ int ds_train(const ds_run_config *rc, const ds_dataset *train, const ds_dataset 
         }
     }
     out->seconds = now_s() - t_run;
+    if (out->status == DS_RUN_OK && hooks && hooks->on_model)
+        hooks->on_model(hooks->ctx, &m);
     out->samples_per_s = train_seconds > 0 ? samples / train_seconds : 0;
 done:
     ds_optim_free(&opt);

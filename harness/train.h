@@ -7,6 +7,8 @@
 #include "data.h"
 #include "runcfg.h"
 
+struct ds_mlp;
+
 typedef enum {
     DS_RUN_OK = 0,
     DS_RUN_DIVERGED,    /* loss became NaN/Inf: the run stops, not the sweep */
@@ -40,6 +42,10 @@ typedef struct {
     /* Checked between steps; when it becomes non-zero, ds_train returns
      * DS_RUN_INTERRUPTED promptly. May be NULL. */
     volatile sig_atomic_t *stop;
+    /* Called once when a run ends ok, with the trained model (struct ds_mlp,
+     * harness/model.h), e.g. to save it. May be NULL (fields left out of an
+     * initializer are). */
+    void (*on_model)(void *ctx, const struct ds_mlp *model);
 } ds_train_hooks;
 
 typedef struct {
