@@ -67,7 +67,7 @@ TEST_BIN := $(BUILD)/deepsweep-tests
 DEPS := scripts/install-deps.sh
 
 .PHONY: all deps deps-test deps-plots deps-data deps-bench test test-unit test-qemu \
-        bench-kernels reproduce data clean info
+        bench-kernels reproduce data clean info plots
 .DEFAULT_GOAL := all
 
 all: $(DEEPSWEEP)
@@ -134,6 +134,14 @@ $(BENCH_KERNELS): $(BENCH_OBJ) $(KERNEL_LIB)
 
 bench-kernels: deps-bench $(BENCH_KERNELS)
 	$(BENCH_KERNELS)
+
+# ---- figures ----------------------------------------------------------------
+# Figures and REPORT.md for every results folder holding a runs.csv.
+plots: $(DEEPSWEEP) | deps-plots
+	@set -e; for d in results/*/; do \
+	  [ -f "$$d/runs.csv" ] || continue; \
+	  $(DEEPSWEEP) plot "$${d%/}"; \
+	done
 
 # ---- main job -------------------------------------------------------------
 reproduce: $(DEEPSWEEP)

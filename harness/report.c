@@ -904,6 +904,52 @@ static void fig_curves(writer *w, int *scratch)
     draw(w, fig, "curves", path, vars, f);
 }
 
+/* Line styles as gnuplot word lists (lcs, dts): one colour per setting of
+ * everything but the activation, one dash pattern per activation, so
+ * "sigmoid vs relu" reads as dashed vs solid in the same colour. rep[i] is a
+ * group on line i; exclude are the columns the figure's x axis spans. */
+static void line_styles(const ds_report *r, const int *rep, int n, unsigned exclude, char *out,
+                        size_t cap)
+{
+    char(*ckey)[256] = malloc((size_t)(n > 0 ? n : 1) * sizeof *ckey);
+    const char **acts = malloc((size_t)(n > 0 ? n : 1) * sizeof *acts);
+    int nc = 0, na = 0, split = ckey && acts && r->varies[DS_K_ACTIVATION];
+    size_t k = (size_t)snprintf(out, cap, "lcs='");
+    int *ci = malloc((size_t)(n > 0 ? n : 1) * sizeof *ci), *ai = malloc((size_t)(n > 0 ? n : 1) * sizeof *ai);
+    for (int i = 0; i < n && ci && ai; i++) {
+        ci[i] = i;
+        ai[i] = 0;
+        if (!split)
+            continue;
+        char name[256];
+        group_name(r, &r->groups[rep[i]], exclude | 1u << DS_K_ACTIVATION, name, sizeof name);
+        int c = 0;
+        while (c < nc && strcmp(ckey[c], name))
+            c++;
+        if (c == nc)
+            memcpy(ckey[nc++], name, sizeof name);
+        const char *a = r->groups[rep[i]].key[DS_K_ACTIVATION];
+        int d = index_of(acts, na, a);
+        if (d < 0)
+            acts[d = na++] = a;
+        ci[i] = c;
+        ai[i] = d;
+    }
+    for (int i = 0; i < n && ci && k < cap; i++)
+        k += (size_t)snprintf(out + k, cap - k, "%s%d", i ? " " : "", ci[i] % 8 + 1);
+    if (k < cap)
+        k += (size_t)snprintf(out + k, cap - k, "'; dts='");
+    /* past 8 colours the dash pattern changes too */
+    for (int i = 0; i < n && ai && k < cap; i++)
+        k += (size_t)snprintf(out + k, cap - k, "%s%d", i ? " " : "", ai[i] + ci[i] / 8 + 1);
+    if (k < cap)
+        snprintf(out + k, cap - k, "'");
+    free(ckey);
+    free(acts);
+    free(ci);
+    free(ai);
+}
+
 /* One figure per value of `facet` (a key index, or -1 for one figure). */
 static void gradnorm_one(writer *w, int facet, const char *value, int *sel)
 {
@@ -916,7 +962,7 @@ static void gradnorm_one(writer *w, int facet, const char *value, int *sel)
     }
     if (!n)
         return;
-    char png[96], dat[96], sub[160], vars[400], qsub[340];
+    char png[96], dat[96], sub[160], vars[2600], qsub[340];
     snprintf(png, sizeof png, facet < 0 ? "gradnorm.png" : "gradnorm-%s.png", value);
     snprintf(dat, sizeof dat, facet < 0 ? "gradnorm.dat" : "gradnorm-%s.dat", value);
     sub[0] = 0;
@@ -964,7 +1010,14 @@ static void gradnorm_one(writer *w, int facet, const char *value, int *sel)
         }
     }
     gp_quote(qsub, sizeof qsub, sub);
-    snprintf(vars, sizeof vars, "n=%d; sub=%s", n, qsub);
+    int *rep = malloc((size_t)n * sizeof *rep), m = 0;
+    for (int g = 0; g < r->ngroups && rep; g++)
+        if (sel[g])
+            rep[m++] = g;
+    char styles[2048] = "";
+    line_styles(r, rep, rep ? n : 0, facet < 0 ? 0 : 1u << facet, styles, sizeof styles);
+    free(rep);
+    snprintf(vars, sizeof vars, "n=%d; sub=%s; %s", n, qsub, styles);
     draw(w, fig, "gradnorm", path, vars, f);
 }
 
@@ -1002,7 +1055,7 @@ static void fig_xor(writer *w, int *line_of)
              "one line per activation and init (diverged and failed runs count as "
              "unsolved). Deep sigmoid nets stop learning; ReLU learns at depth when "
              "its init is sane.");
-    char path[4096], vars[64];
+    char path[4096], vars[2100];
     FILE *f = NULL;
     int nl = titles && mem ? make_lines(r, 1u << DS_K_DEPTH, 0, line_of, titles, r->ngroups)
                            : -1;
@@ -1023,7 +1076,17 @@ static void fig_xor(writer *w, int *line_of)
             fprintf(f, "\n\n");
         }
     }
-    snprintf(vars, sizeof vars, "n=%d", nl);
+    char styles[2048] = "";
+    if (nl > 0 && mem) {
+        for (int l = 0; l < nl; l++) /* one representative group per line */
+            for (int g = 0; g < r->ngroups; g++)
+                if (line_of[g] == l) {
+                    mem[l] = g;
+                    break;
+                }
+        line_styles(r, mem, nl, 1u << DS_K_DEPTH, styles, sizeof styles);
+    }
+    snprintf(vars, sizeof vars, "n=%d; %s", nl, styles);
     draw(w, fig, "xor", path, vars, f);
     free(titles);
     free(mem);
@@ -1250,14 +1313,29 @@ static int write_md(writer *w, char *err, size_t errlen)
     int course = 0;
     for (int g = 0; g < r->ngroups; g++)
         course |= isfinite(r->groups[g].course);
-    fprintf(f, "| group | runs | ok | test acc (%%) | train acc (%%) | train loss | "
+    /* One column per configuration column that differs between groups. */
+    int cols = 0;
+    for (int k = 0; k < DS_K_COUNT; k++)
+        if (r->varies[k]) {
+            fprintf(f, "| %s ", key_cols[k]);
+            cols++;
+        }
+    if (!cols)
+        fputs("| group ", f);
+    fprintf(f, "| runs | ok | test acc (%%) | train acc (%%) | train loss | "
                "best test acc (%%) |%s%s s per run | samples/s |\n",
             course ? " course (%) |" : "", r->is_xor ? " solved |" : "");
-    fprintf(f, "|---|---:|---:|---:|---:|---:|---:|%s%s---:|---:|\n", course ? "---:|" : "",
+    for (int k = 0; k < (cols ? cols : 1); k++)
+        fputs("|---", f);
+    fprintf(f, "|---:|---:|---:|---:|---:|---:|%s%s---:|---:|\n", course ? "---:|" : "",
             r->is_xor ? "---:|" : "");
     for (int g = 0; g < r->ngroups; g++) {
         const ds_group *gr = &r->groups[g];
-        md_cell(f, gr->name);
+        for (int k = 0; k < DS_K_COUNT; k++)
+            if (r->varies[k])
+                md_cell(f, gr->key[k]);
+        if (!cols)
+            md_cell(f, gr->name);
         fprintf(f, "| %d | %d ", gr->runs, gr->ok);
         md_pm(f, &gr->test_acc, 100, "%.2f");
         md_pm(f, &gr->train_acc, 100, "%.2f");

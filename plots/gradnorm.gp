@@ -6,8 +6,12 @@
 #   layer first_mean first_std last_mean last_std
 if (!exists("term")) term = "pngcairo"
 if (!exists("sub")) sub = ""
-# past 8 lines the colours repeat: change the dash pattern too
-dash(i) = i/8 + 1
+# lcs / dts: each line's colour and dash pattern as word lists (deepsweep
+# plot gives one colour per setting, one dash per activation)
+if (!exists("lcs")) lcs = ""
+if (!exists("dts")) dts = ""
+colour(i) = i < words(lcs) ? word(lcs, i+1) + 0 : i % 8 + 1
+dash(i) = i < words(dts) ? word(dts, i+1) + 0 : i / 8 + 1
 set terminal @term size 1400,650 font ",11" noenhanced
 set output out
 set grid
@@ -15,7 +19,7 @@ set logscale y
 set format y "%.0e"
 set xtics 1
 set autoscale xfix
-set offsets 0.2, 0.2, 0, 0
+set offsets 0.2, 0.2, graph 0.03, graph 0.03
 set key autotitle columnhead
 set multiplot layout 1,2 title sprintf("%s: L2 norm of each layer's weight gradient (mean over seeds)%s", sweep, sub eq "" ? "" : ", ".sub)
 
@@ -23,9 +27,9 @@ set xlabel "layer (0 = next to the input)"
 set ylabel "gradient norm ||dW|| (log scale)"
 set title "first logged epoch"
 set key off
-plot for [i=0:n-1] data index i using 1:2 with linespoints pt 7 ps 1 lw 2 lc i+1 dt dash(i) title columnhead(1)
+plot for [i=0:n-1] data index i using 1:2 with linespoints pt 7 ps 1 lw 2 lc colour(i) dt dash(i) title columnhead(1)
 
 set title "last logged epoch"
 set key outside right top
-plot for [i=0:n-1] data index i using 1:4 with linespoints pt 7 ps 1 lw 2 lc i+1 dt dash(i) title columnhead(1)
+plot for [i=0:n-1] data index i using 1:4 with linespoints pt 7 ps 1 lw 2 lc colour(i) dt dash(i) title columnhead(1)
 unset multiplot

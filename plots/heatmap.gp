@@ -7,6 +7,13 @@
 if (!exists("term")) term = "pngcairo"
 set terminal @term size (n > 1 ? 700*n : 900),650 font ",11" noenhanced
 set output out
+# cell text: dark on the light (high) half of each panel's palette, white on
+# the dark half (stats before the ranges below, which it would apply)
+array mids[n]
+do for [p=0:n-1] {
+    stats data index p using 3 nooutput
+    mids[p+1] = (STATS_min + STATS_max) / 2
+}
 set xrange [-0.5:words(xt)-0.5]
 set yrange [-0.5:words(yt)-0.5]
 set xtics () ; set ytics ()
@@ -22,7 +29,8 @@ set tics out nomirror
 set multiplot layout 1,n title sprintf("%s: mean test accuracy (%%) over seeds", sweep)
 do for [p=0:n-1] {
     set title word(pt, p+1)
+    mid = mids[p+1]
     plot data index p using 1:2:(0.5):(0.5):3 with boxxyerror fc palette, \
-         '' index p using 1:2:(sprintf("%.1f", $3)) with labels tc rgb "white" font ",10"
+         '' index p using 1:2:(sprintf("%.1f", $3)):($3 > mid ? 0x000000 : 0xffffff) with labels tc rgb variable font ",10"
 }
 unset multiplot

@@ -3,8 +3,12 @@
 #   gnuplot -e "term='pngcairo'; data='xor.dat'; out='x.png'; sweep='xor'; n=6" xor.gp
 # data: one block per line, first line its name; columns: depth fraction solved runs
 if (!exists("term")) term = "pngcairo"
-# past 8 lines the colours repeat: change the dash pattern too
-dash(i) = i/8 + 1
+# lcs / dts: each line's colour and dash pattern as word lists (deepsweep
+# plot gives one colour per setting, one dash per activation)
+if (!exists("lcs")) lcs = ""
+if (!exists("dts")) dts = ""
+colour(i) = i < words(lcs) ? word(lcs, i+1) + 0 : i % 8 + 1
+dash(i) = i < words(dts) ? word(dts, i+1) + 0 : i / 8 + 1
 set terminal @term size 1100,650 font ",11" noenhanced
 set output out
 set title sprintf("%s: fraction of seeds that solve XOR (all four points right)", sweep)
@@ -12,7 +16,8 @@ set xlabel "hidden layers (depth)"
 set ylabel "seeds solved (fraction)"
 set yrange [-0.03:1.03]
 set xtics 1
+set autoscale xfix
 set offsets 0.3, 0.3, 0, 0
 set grid
 set key outside right top autotitle columnhead
-plot for [i=0:n-1] data index i using 1:2 with linespoints pt (i%7+4) ps 1.4 lw 2 lc i+1 dt dash(i) title columnhead(1)
+plot for [i=0:n-1] data index i using 1:2 with linespoints pt (dash(i) == 1 ? 7 : 6) ps 1.4 lw 2 lc colour(i) dt dash(i) title columnhead(1)

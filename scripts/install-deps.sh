@@ -7,7 +7,7 @@ set -euo pipefail
 
 declare -A GROUP=(
   [build]="gcc make pkg-config libhwloc-dev libyaml-dev zlib1g-dev"
-  [test]="libcriterion-dev qemu-user python3"
+  [test]="libcriterion-dev qemu-user python3 gnuplot-nox"
   [plots]="gnuplot-nox"
   [data]="dataset-fashion-mnist ca-certificates"
   [bench]="libopenblas-dev"
