@@ -208,7 +208,9 @@ static void openblas_run(const char *coretype, const int *threads, int nthreads,
     char cmd[4200], list[32] = "";
     for (int t = 0; t < nthreads; t++)
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", t ? "," : "", threads[t]);
-    snprintf(cmd, sizeof cmd, "'%s' --openblas-child %s", self, list);
+    /* the child's own stderr (e.g. the shell's "Illegal instruction") would
+     * interleave with the table: the note below says what happened */
+    snprintf(cmd, sizeof cmd, "'%s' --openblas-child %s 2>/dev/null", self, list);
     if (coretype)
         setenv("OPENBLAS_CORETYPE", coretype, 1);
     else
@@ -244,7 +246,9 @@ static void openblas_run(const char *coretype, const int *threads, int nthreads,
             snprintf(r->note, sizeof r->note, "child killed by signal %d after %d results",
                      WTERMSIG(st), got);
         else
-            snprintf(r->note, sizeof r->note, "child exited with status %d", WEXITSTATUS(st));
+            /* sh reports a child killed by signal s as status 128 + s */
+            snprintf(r->note, sizeof r->note, "child exited with status %d%s", WEXITSTATUS(st),
+                     WEXITSTATUS(st) == 128 + 4 ? " (SIGILL: this CPU lacks the core's instructions)" : "");
     }
 }
 
@@ -292,10 +296,23 @@ int main(int argc, char **argv)
         nthreads = parse_threads(argv[2], threads);
         return nthreads > 0 ? openblas_child(threads, nthreads) : 2;
     }
-    if (argc > 1) {
-        fprintf(stderr, "usage: bench-kernels   (DEEPSWEEP_ISA picks the ISA)\n");
-        return 2;
+    int with_openblas = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--no-openblas"))
+            with_openblas = 0;
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc &&
+                 (nthreads = parse_threads(argv[i + 1], threads)) > 0)
+            i++;
+        else {
+            fprintf(stderr, "usage: bench-kernels [--no-openblas] [--threads N[,N]]\n"
+                            "  DEEPSWEEP_ISA picks the ISA; DS_GEMM_POLICY=<bits> forces\n"
+                            "  gemm.c's packing choices (see gemm_ukr.h), for tuning\n");
+            return 2;
+        }
     }
+    const char *pol = getenv("DS_GEMM_POLICY");
+    if (pol)
+        ds_gemm_policy_override = atoi(pol);
     char err[256];
     if (ds_init(err, sizeof err) != 0) {
         fprintf(stderr, "deepsweep: %s\n", err);
@@ -304,7 +321,10 @@ int main(int argc, char **argv)
 
     ob_result ob[NCORES];
     for (int c = 0; c < NCORES; c++)
-        openblas_run(coretypes[c], threads, nthreads, &ob[c]);
+        if (with_openblas)
+            openblas_run(coretypes[c], threads, nthreads, &ob[c]);
+        else
+            memset(&ob[c], 0, sizeof ob[c]);
 
     const struct ds_gemm_cfg *cfg = ds_active_gemm();
     printf("bench-kernels: GEMM, isa %s (tile %dx%d, MC %d KC %d NC %d), median of %d "
@@ -316,7 +336,7 @@ int main(int argc, char **argv)
         printf("FMA peak (%s), %d thread%s: %.1f GFLOP/s\n", ds_isa_name(), threads[t],
                threads[t] > 1 ? "s" : "", peak[t]);
     }
-    for (int c = 0; c < NCORES; c++)
+    for (int c = 0; c < NCORES && with_openblas; c++)
         printf("OpenBLAS OPENBLAS_CORETYPE=%-9s -> core %s%s%s\n",
                coretypes[c] ? coretypes[c] : "(unset)", ob[c].core[0] ? ob[c].core : "?",
                ob[c].note[0] ? ": " : "", ob[c].note);

@@ -109,17 +109,115 @@ static void pack_b_panel(ds_trans tb, const float *b, int ldb, int p0, int j0,
     }
 }
 
-/* [lo, hi) of `count` items for thread t of nt: contiguous, sizes differ by
- * at most one. */
+/* One GEMM as the micro-kernel sees it: C(i, j) = c[i*rs_c + j*cs_c]. */
+typedef struct {
+    const struct ds_gemm_cfg *cfg;
+    ds_trans ta, tb;
+    int m, n, k;
+    float alpha, beta;
+    const float *a, *b;
+    int lda, ldb;
+    float *c;
+    ptrdiff_t rs_c, cs_c;
+    int pack_a;    /* 0: the micro-kernel reads op(A) in place               */
+    int inplace_b; /* 1: full B panels are read in place (tb == N only)     */
+} gemm_plan;
+
+int ds_gemm_policy_override;
+
+/* Rows [i0, i1) x columns [j0, j1) of C, on the calling thread, with its own
+ * packing buffers. The summation order of an element depends only on k and
+ * KC, never on the block bounds: any partition gives the same bits. */
+static void gemm_block(const gemm_plan *g, int i0, int i1, int j0, int j1)
+{
+    const struct ds_gemm_cfg *cfg = g->cfg;
+    const int MR = cfg->mr, NR = cfg->nr, k = g->k;
+    const int KC = cfg->kc < k ? cfg->kc : k;
+    const int mr_up = (int)round_up((size_t)(i1 - i0), (size_t)MR);
+    const int nr_up = (int)round_up((size_t)(j1 - j0), (size_t)NR);
+    const int MC = cfg->mc < mr_up ? cfg->mc : mr_up;
+    const int NC = cfg->nc < nr_up ? cfg->nc : nr_up;
+    const size_t ps_a = round_up((size_t)MR * KC, 16); /* floats per A~ panel */
+    const size_t ps_b = round_up((size_t)NR * KC, 16); /* floats per B~ panel */
+    float *const abuf = g->pack_a ? pack_buf_get(&tl_a, ps_a * (size_t)(MC / MR)) : NULL;
+    float *const bbuf = pack_buf_get(&tl_b, ps_b * (size_t)(NC / NR));
+    const ds_sgemm_ukr_fn ukr = cfg->ukr;
+
+    for (int jc = j0; jc < j1; jc += NC) {
+        const int nc = j1 - jc < NC ? j1 - jc : NC;
+        const int npb = (nc + NR - 1) / NR;
+        for (int pc = 0; pc < k; pc += KC) {
+            const int kc = k - pc < KC ? k - pc : KC;
+            const float beta_pc = pc == 0 ? g->beta : 1.0f; /* later blocks accumulate */
+            for (int jp = 0; jp < npb; jp++) {
+                const int nv = nc - jp * NR < NR ? nc - jp * NR : NR;
+                if (!(g->inplace_b && nv == NR))
+                    pack_b_panel(g->tb, g->b, g->ldb, pc, jc + jp * NR, nv, kc, NR,
+                                 bbuf + (size_t)jp * ps_b);
+            }
+            for (int ic = i0; ic < i1; ic += MC) {
+                const int mc = i1 - ic < MC ? i1 - ic : MC;
+                const int npa = (mc + MR - 1) / MR;
+                if (g->pack_a)
+                    for (int ip = 0; ip < npa; ip++) {
+                        const int mv = mc - ip * MR < MR ? mc - ip * MR : MR;
+                        pack_a_panel(g->ta, g->a, g->lda, ic + ip * MR, pc, mv, kc, MR,
+                                     abuf + (size_t)ip * ps_a);
+                    }
+                for (int jp = 0; jp < npb; jp++) {
+                    const int nv = nc - jp * NR < NR ? nc - jp * NR : NR;
+                    const float *bp;
+                    ptrdiff_t rs_b;
+                    if (g->inplace_b && nv == NR) {
+                        bp = g->b + (size_t)pc * g->ldb + jc + jp * NR;
+                        rs_b = g->ldb;
+                    } else {
+                        bp = bbuf + (size_t)jp * ps_b;
+                        rs_b = NR;
+                    }
+                    for (int ip = 0; ip < npa; ip++) {
+                        const int mv = mc - ip * MR < MR ? mc - ip * MR : MR;
+                        const int row = ic + ip * MR;
+                        const float *ap;
+                        ptrdiff_t rs_a, cs_a;
+                        if (g->pack_a) {
+                            ap = abuf + (size_t)ip * ps_a;
+                            rs_a = 1;
+                            cs_a = MR;
+                        } else if (g->ta == DS_NOTRANS) {
+                            ap = g->a + (size_t)row * g->lda + pc;
+                            rs_a = g->lda;
+                            cs_a = 1;
+                        } else {
+                            ap = g->a + (size_t)pc * g->lda + row;
+                            rs_a = 1;
+                            cs_a = g->lda;
+                        }
+                        ukr(kc, g->alpha, ap, rs_a, cs_a, bp, rs_b, beta_pc,
+                            g->c + row * g->rs_c + (jc + jp * NR) * g->cs_c, g->rs_c,
+                            g->cs_c, mv, nv);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* [lo, hi) of `count` items for part t of nt: contiguous, sizes differ by at
+ * most one. */
 static void split(int count, int t, int nt, int *lo, int *hi)
 {
     *lo = (int)((long)count * t / nt);
     *hi = (int)((long)count * (t + 1) / nt);
 }
 
-/* Below this many multiply-adds a second thread costs more (fork/join and
- * barriers, a few microseconds) than it saves. Measured with bench-kernels. */
+/* Below this many multiply-adds a second thread costs more (fork/join, a few
+ * microseconds) than it saves. */
 #define GEMM_MT_MIN_FMAS (64L * 64 * 64)
+/* Packing one element costs about as much as this many multiply-adds
+ * (plain-C packing against the micro-kernel's FMA rate): used to weigh
+ * partitions that pack less. */
+#define GEMM_PACK_COST 8
 
 void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m,
                   int n, int k, float alpha, const float *a, int lda, const float *b,
@@ -136,68 +234,85 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
         return;
     }
     assert(a && b);
-
     const int MR = cfg->mr, NR = cfg->nr;
-    const int KC = cfg->kc < k ? cfg->kc : k;
-    const int MC = cfg->mc < (int)round_up((size_t)m, (size_t)MR) ? cfg->mc
-                                                                   : (int)round_up((size_t)m, (size_t)MR);
-    const int NC = cfg->nc < (int)round_up((size_t)n, (size_t)NR) ? cfg->nc
-                                                                   : (int)round_up((size_t)n, (size_t)NR);
-    const size_t ps_a = round_up((size_t)MR * KC, 16); /* floats per A~ panel */
-    const size_t ps_b = round_up((size_t)NR * KC, 16); /* floats per B~ panel */
-    float *const abuf = pack_buf_get(&tl_a, ps_a * (size_t)(MC / MR));
-    float *const bbuf = pack_buf_get(&tl_b, ps_b * (size_t)(NC / NR));
-    const ds_sgemm_ukr_fn ukr = cfg->ukr;
+    const int ov = ds_gemm_policy_override;
 
+    gemm_plan g = {cfg, ta, tb, m, n, k, alpha, beta, a, b, lda, ldb, c, ldc, 1, 1, 0};
+    /* A skinny C (n below one register tile) wastes most of each tile's
+     * columns; computed as Cᵀ = op(B)ᵀ·op(A)ᵀ its short side goes to the
+     * tile's rows instead. Only when op(A)ᵀ can then be read in place
+     * (A stored transposed), else packing it costs more than it saves. */
+    int transpose = n < NR && m > n && ta == DS_TRANS;
+    if (ov & 16) transpose = 0;
+    if (ov & 32) transpose = 1;
+    if (transpose) {
+        g.ta = tb == DS_NOTRANS ? DS_TRANS : DS_NOTRANS;
+        g.tb = ta == DS_NOTRANS ? DS_TRANS : DS_NOTRANS;
+        g.m = n;
+        g.n = m;
+        g.a = b;
+        g.lda = ldb;
+        g.b = a;
+        g.ldb = lda;
+        g.rs_c = 1;
+        g.cs_c = ldc;
+    }
+    /* Packing A pays when each A~ block is reused across many B panels;
+     * for few panels the micro-kernel reads A in place. */
+    g.pack_a = g.n > 4 * NR;
+    if (ov & 1) g.pack_a = 1;
+    if (ov & 2) g.pack_a = 0;
+    g.inplace_b = 0;
+    if (ov & 4) g.inplace_b = 0;
+    if (ov & 8) g.inplace_b = 1;
+    if (g.tb != DS_NOTRANS)
+        g.inplace_b = 0;
+
+    const int mtiles = (g.m + MR - 1) / MR, ntiles = (g.n + NR - 1) / NR;
     int nth = 1;
     if (!omp_in_parallel() && (long)m * n * k >= GEMM_MT_MIN_FMAS) {
-        long tiles = (long)((m + MR - 1) / MR) * ((n + NR - 1) / NR);
         nth = omp_get_max_threads();
-        if (nth > tiles)
-            nth = (int)tiles;
+        if ((long)nth > (long)mtiles * ntiles)
+            nth = mtiles * ntiles;
+    }
+    /* A tm x tn grid of independent blocks, one per thread: no barrier but
+     * the final join. Pick the grid with the least work on its busiest
+     * thread (multiply-adds plus packing). */
+    int tm = 1, tn = nth;
+    double best = -1;
+    for (int d = 1; d <= nth; d++) {
+        if (nth % d)
+            continue;
+        const int e = nth / d;
+        if (d > mtiles || e > ntiles)
+            continue;
+        const double mb = (double)((mtiles + d - 1) / d) * MR;
+        const double nb = (double)((ntiles + e - 1) / e) * NR;
+        const double cost = mb * nb + GEMM_PACK_COST * ((g.pack_a ? mb : 0) + (g.inplace_b ? 0 : nb));
+        if (best < 0 || cost < best) {
+            best = cost;
+            tm = d;
+            tn = e;
+        }
+    }
+    if (best < 0) { /* nth has no divisor fitting the tiles: fall back */
+        tm = 1;
+        tn = 1;
+        nth = 1;
     }
 
 #pragma omp parallel num_threads(nth) if (nth > 1)
     {
         ds_denormals_flush();
-        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        for (int jc = 0; jc < n; jc += NC) {
-            const int nc = n - jc < NC ? n - jc : NC;
-            const int npb = (nc + NR - 1) / NR;
-            for (int pc = 0; pc < k; pc += KC) {
-                const int kc = k - pc < KC ? k - pc : KC;
-                const float beta_pc = pc == 0 ? beta : 1.0f; /* later blocks accumulate */
-                int lo, hi;
-                split(npb, t, nt, &lo, &hi);
-                for (int jp = lo; jp < hi; jp++) {
-                    const int nv = nc - jp * NR < NR ? nc - jp * NR : NR;
-                    pack_b_panel(tb, b, ldb, pc, jc + jp * NR, nv, kc, NR,
-                                 bbuf + (size_t)jp * ps_b);
-                }
-#pragma omp barrier
-                for (int ic = 0; ic < m; ic += MC) {
-                    const int mc = m - ic < MC ? m - ic : MC;
-                    const int npa = (mc + MR - 1) / MR;
-                    split(npa, t, nt, &lo, &hi);
-                    for (int ip = lo; ip < hi; ip++) {
-                        const int mv = mc - ip * MR < MR ? mc - ip * MR : MR;
-                        pack_a_panel(ta, a, lda, ic + ip * MR, pc, mv, kc, MR,
-                                     abuf + (size_t)ip * ps_a);
-                    }
-#pragma omp barrier
-                    split(npa * npb, t, nt, &lo, &hi);
-                    for (int tile = lo; tile < hi; tile++) {
-                        const int jp = tile / npa, ip = tile % npa;
-                        const int mv = mc - ip * MR < MR ? mc - ip * MR : MR;
-                        const int nv = nc - jp * NR < NR ? nc - jp * NR : NR;
-                        ukr(kc, alpha, abuf + (size_t)ip * ps_a, bbuf + (size_t)jp * ps_b,
-                            beta_pc, c + (size_t)(ic + ip * MR) * ldc + jc + jp * NR, ldc,
-                            mv, nv);
-                    }
-                    /* A~ (and after the last ic, B~) is overwritten next */
-#pragma omp barrier
-                }
-            }
+        const int t = omp_get_thread_num();
+        if (t < tm * tn) {
+            int ilo, ihi, jlo, jhi;
+            split(mtiles, t / tn, tm, &ilo, &ihi);
+            split(ntiles, t % tn, tn, &jlo, &jhi);
+            const int i0 = ilo * MR, i1 = ihi * MR < g.m ? ihi * MR : g.m;
+            const int j0 = jlo * NR, j1 = jhi * NR < g.n ? jhi * NR : g.n;
+            if (i0 < i1 && j0 < j1)
+                gemm_block(&g, i0, i1, j0, j1);
         }
     }
 }

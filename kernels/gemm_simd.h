@@ -9,7 +9,6 @@
  *   DSV                    vector of DSV_LANES floats
  *   DSV_ZERO()             all zeros
  *   DSV_SET1(x)            x in every lane
- *   DSV_LOAD(p)            aligned load of DSV_LANES floats
  *   DSV_BCAST(p)           *p in every lane
  *   DSV_FMA(a, b, c)       a·b + c, one rounding
  *   DSV_MUL(a, b)          a·b
@@ -17,11 +16,13 @@
  *   DSV_MASK               lane-mask type
  *   DSV_MASK_FIRST(n)      mask of the first n lanes, 0 < n <= DSV_LANES
  *   DSV_MASKLOAD(p, m), DSV_MASKSTORE(p, m, v)  masked lanes never touched
+ *   DSS_FMA(a, b, c)       scalar a·b + c, one rounding (strided write-back)
  *   UKR_MR, UKR_NV         the tile: UKR_MR rows x UKR_NV vectors
  *   UKR_NAME               the function's name
  *
  * The kernel: UKR_MR x UKR_NV accumulators held in registers across k; per
- * step one aligned B~ row (UKR_NV vectors) and UKR_MR broadcasts of A~.
+ * step one B row (UKR_NV vectors) and UKR_MR broadcasts of A (packed or in
+ * place: see ds_sgemm_ukr_fn in gemm_ukr.h for the strides).
  * Each element of C gets exactly one FMA per p, in increasing p, the same in
  * full and edge tiles (edges only mask the write-back), so results do not
  * depend on where an element falls in a tile.
@@ -32,10 +33,17 @@
 
 #define UKR_NR (UKR_NV * DSV_LANES)
 
-static void UKR_NAME(int k, float alpha, const float *restrict a,
-                     const float *restrict b, float beta, float *restrict c,
-                     int ldc, int m, int n)
+static void UKR_NAME(int k, float alpha, const float *a, ptrdiff_t rs_a,
+                     ptrdiff_t cs_a, const float *b, ptrdiff_t rs_b, float beta,
+                     float *c, ptrdiff_t rs_c, ptrdiff_t cs_c, int m, int n)
 {
+    /* Rows past the edge re-read the last valid row: always in bounds (A
+     * may be the caller's matrix), the results are discarded. */
+    const float *ar[UKR_MR];
+#pragma GCC unroll 32
+    for (int i = 0; i < UKR_MR; i++)
+        ar[i] = a + (i < m ? i : m - 1) * rs_a;
+
     DSV acc[UKR_MR][UKR_NV];
 #pragma GCC unroll 32
     for (int i = 0; i < UKR_MR; i++)
@@ -43,15 +51,15 @@ static void UKR_NAME(int k, float alpha, const float *restrict a,
         for (int v = 0; v < UKR_NV; v++)
             acc[i][v] = DSV_ZERO();
 
-    for (int p = 0; p < k; p++) {
-        const float *ap = a + (size_t)p * UKR_MR, *bp = b + (size_t)p * UKR_NR;
+    ptrdiff_t off = 0;
+    for (int p = 0; p < k; p++, off += cs_a, b += rs_b) {
         DSV bv[UKR_NV];
 #pragma GCC unroll 8
         for (int v = 0; v < UKR_NV; v++)
-            bv[v] = DSV_LOAD(bp + v * DSV_LANES);
+            bv[v] = DSV_LOADU(b + v * DSV_LANES);
 #pragma GCC unroll 32
         for (int i = 0; i < UKR_MR; i++) {
-            const DSV ai = DSV_BCAST(ap + i);
+            const DSV ai = DSV_BCAST(ar[i] + off);
 #pragma GCC unroll 8
             for (int v = 0; v < UKR_NV; v++)
                 acc[i][v] = DSV_FMA(ai, bv[v], acc[i][v]);
@@ -59,12 +67,30 @@ static void UKR_NAME(int k, float alpha, const float *restrict a,
     }
 
     const DSV va = DSV_SET1(alpha), vb = DSV_SET1(beta);
+    if (cs_c != 1) {
+        /* C transposed in memory (skinny C computed as Cᵀ): element by
+         * element, with the same single-rounding FMA as the vector path */
+        float t[UKR_NV * DSV_LANES];
+#pragma GCC unroll 32
+        for (int i = 0; i < UKR_MR; i++) {
+            if (i >= m)
+                break;
+#pragma GCC unroll 8
+            for (int v = 0; v < UKR_NV; v++)
+                DSV_STOREU(t + v * DSV_LANES, DSV_MUL(va, acc[i][v]));
+            for (int j = 0; j < n; j++) {
+                float *cp = c + i * rs_c + j * cs_c;
+                *cp = beta == 0.0f ? t[j] : DSS_FMA(beta, *cp, t[j]);
+            }
+        }
+        return;
+    }
     if (m == UKR_MR && n == UKR_NR) {
 #pragma GCC unroll 32
         for (int i = 0; i < UKR_MR; i++)
 #pragma GCC unroll 8
             for (int v = 0; v < UKR_NV; v++) {
-                float *cp = c + (size_t)i * ldc + v * DSV_LANES;
+                float *cp = c + i * rs_c + v * DSV_LANES;
                 DSV t = DSV_MUL(va, acc[i][v]);
                 if (beta != 0.0f)
                     t = DSV_FMA(vb, DSV_LOADU(cp), t);
@@ -82,7 +108,7 @@ static void UKR_NAME(int k, float alpha, const float *restrict a,
             if (lanes <= 0)
                 break;
             const DSV_MASK mk = DSV_MASK_FIRST(lanes < DSV_LANES ? lanes : DSV_LANES);
-            float *cp = c + (size_t)i * ldc + v * DSV_LANES;
+            float *cp = c + i * rs_c + v * DSV_LANES;
             DSV t = DSV_MUL(va, acc[i][v]);
             if (beta != 0.0f)
                 t = DSV_FMA(vb, DSV_MASKLOAD(cp, mk), t);

@@ -10,25 +10,36 @@
  *             rows past the matrix edge are zero.
  *   B~ panel: kc x NR, row by row:           b[p*NR + j] = op(B)(p, j),
  *             columns past the matrix edge are zero.
- * Every panel starts 64-byte aligned: gemm.c rounds panel strides up to 16
- * floats, so micro-kernels may use aligned vector loads on A~ and B~ rows
- * whose size is a multiple of the vector width.
+ * Every panel starts 64-byte aligned (gemm.c rounds panel strides up to 16
+ * floats), so packed rows never split a cache line; micro-kernels still use
+ * unaligned loads because B may also be read in place.
  */
 #ifndef DS_GEMM_UKR_H
 #define DS_GEMM_UKR_H
 
 #include "internal.h"
 
-/* C[0..m) x [0..n) (row stride ldc) = alpha · A~·B~ + beta · C, where the
- * product is summed over p = 0..k-1 in increasing order, one FMA (or, for the
- * scalar reference, one multiply and one add) per term, for every element
+#include <stddef.h>
+
+/* C[0..m) x [0..n) = alpha · A·B + beta · C for one register tile, where
+ *   A(i, p) = a[i*rs_a + p*cs_a]   (A~ packed: rs_a = 1, cs_a = MR; or the
+ *                                    caller's matrix read in place)
+ *   B(p, j) = b[p*rs_b + j]        (B~ packed: rs_b = NR; or in place)
+ *   C(i, j) = c[i*rs_c + j*cs_c]   (cs_c == 1 normally; ldc when gemm.c
+ *                                    computes Cᵀ = Bᵀ·Aᵀ for a skinny C)
+ * The product is summed over p = 0..k-1 in increasing order, one FMA (or, for
+ * the scalar reference, one multiply and one add) per term, for every element
  * the same way whatever its place in the tile — which is what makes C
  * independent of how tiles are shared among threads.
- * m <= MR, n <= NR (edge tiles are handled inside). beta == 0 must not read C.
- * Write-back: t = alpha·acc; C = (beta == 0) ? t : beta·C + t. */
-typedef void (*ds_sgemm_ukr_fn)(int k, float alpha, const float *restrict a,
-                                const float *restrict b, float beta,
-                                float *restrict c, int ldc, int m, int n);
+ * m <= MR, n <= NR: edge tiles are handled inside; rows i >= m of A and
+ * columns j >= n of B are never read (B must still hold NR readable floats
+ * per row: gemm.c passes in-place B panels only when they are full).
+ * beta == 0 must not read C. Write-back: t = alpha·acc;
+ * C = (beta == 0) ? t : beta·C + t. */
+typedef void (*ds_sgemm_ukr_fn)(int k, float alpha, const float *a, ptrdiff_t rs_a,
+                                ptrdiff_t cs_a, const float *b, ptrdiff_t rs_b,
+                                float beta, float *c, ptrdiff_t rs_c, ptrdiff_t cs_c,
+                                int m, int n);
 
 struct ds_gemm_cfg {
     ds_isa isa;
@@ -43,6 +54,12 @@ struct ds_gemm_cfg {
 void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m,
                   int n, int k, float alpha, const float *a, int lda, const float *b,
                   int ldb, float beta, float *c, int ldc);
+
+/* Tuning only (bench-kernels): 0 = gemm.c's own choices; bits force
+ * 1 pack A, 2 read A in place, 4 pack B, 8 read full B panels in place
+ * (when op(B) = B), 16 never / 32 always compute a skinny C as Cᵀ. Any
+ * setting gives the same bits of C: it changes memory traffic, not sums. */
+extern int ds_gemm_policy_override;
 
 /* FMA-chain loops behind ds_fma_peak_run (kernels/peak.c), one per ISA
  * directory: `iters` steps of independent multiply-add chains, enough of them

@@ -9,7 +9,6 @@
 #define DSV_LANES 8
 #define DSV_ZERO() _mm256_setzero_ps()
 #define DSV_SET1(x) _mm256_set1_ps(x)
-#define DSV_LOAD(p) _mm256_load_ps(p)
 #define DSV_BCAST(p) _mm256_broadcast_ss(p)
 #define DSV_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define DSV_MUL(a, b) _mm256_mul_ps(a, b)
@@ -20,6 +19,9 @@
     _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 #define DSV_MASKLOAD(p, m) _mm256_maskload_ps(p, m)
 #define DSV_MASKSTORE(p, m, v) _mm256_maskstore_ps(p, m, v)
+
+#define DSS_FMA(a, b, c) \
+    _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)))
 
 #define UKR_MR 6
 #define UKR_NV 2

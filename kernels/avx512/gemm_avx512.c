@@ -10,7 +10,6 @@
 #define DSV_LANES 16
 #define DSV_ZERO() _mm512_setzero_ps()
 #define DSV_SET1(x) _mm512_set1_ps(x)
-#define DSV_LOAD(p) _mm512_load_ps(p)
 #define DSV_BCAST(p) _mm512_set1_ps(*(p))
 #define DSV_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define DSV_MUL(a, b) _mm512_mul_ps(a, b)
@@ -21,6 +20,9 @@
 #define DSV_MASK_FIRST(n) ((__mmask16)((1u << (n)) - 1u))
 #define DSV_MASKLOAD(p, m) _mm512_maskz_loadu_ps(m, p)
 #define DSV_MASKSTORE(p, m, v) _mm512_mask_storeu_ps(p, m, v)
+
+#define DSS_FMA(a, b, c) \
+    _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)))
 
 #define UKR_MR 14
 #define UKR_NV 2

@@ -7,24 +7,26 @@
  * with SSE2, which changes no rounding (one multiply, one add per term). */
 enum { REF_MR = 4, REF_NR = 8 };
 
-static void sgemm_ukr_ref_4x8(int k, float alpha, const float *restrict a,
-                              const float *restrict b, float beta,
-                              float *restrict c, int ldc, int m, int n)
+static void sgemm_ukr_ref_4x8(int k, float alpha, const float *a, ptrdiff_t rs_a,
+                              ptrdiff_t cs_a, const float *b, ptrdiff_t rs_b,
+                              float beta, float *c, ptrdiff_t rs_c, ptrdiff_t cs_c,
+                              int m, int n)
 {
     float acc[REF_MR][REF_NR] = {{0}};
     for (int p = 0; p < k; p++) {
-        const float *ap = a + (size_t)p * REF_MR, *bp = b + (size_t)p * REF_NR;
-        for (int i = 0; i < REF_MR; i++)
+        const float *bp = b + p * rs_b;
+        for (int i = 0; i < m; i++) {
+            const float ai = a[i * rs_a + p * cs_a];
             for (int j = 0; j < REF_NR; j++)
-                acc[i][j] += ap[i] * bp[j];
-    }
-    for (int i = 0; i < m; i++) {
-        float *ci = c + (size_t)i * ldc;
-        for (int j = 0; j < n; j++) {
-            const float t = alpha * acc[i][j];
-            ci[j] = beta == 0.0f ? t : beta * ci[j] + t;
+                acc[i][j] += ai * bp[j];
         }
     }
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            float *cp = c + i * rs_c + j * cs_c;
+            const float t = alpha * acc[i][j];
+            *cp = beta == 0.0f ? t : beta * *cp + t;
+        }
 }
 
 /* A~ (MC x KC = 128 x 256 floats, 128 KiB) fits L2, B~ panels stream from L3. */
