@@ -9,5 +9,7 @@ int cmd_train(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

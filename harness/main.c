@@ -18,6 +18,8 @@ static const command commands[] = {
     {"gradcheck", cmd_gradcheck, "check the backward pass against finite differences"},
     {"plot", cmd_plot, "figures and REPORT.md from a results folder"},
     {"bench", cmd_bench, "profile kernel throughput against peak, bandwidth and OpenBLAS"},
+    {"run", cmd_run, "run an experiment file: a resumable, shardable sweep of runs"},
+    {"merge", cmd_merge, "union the results folders of a sharded sweep"},
 };
 
 static void usage(FILE *f)

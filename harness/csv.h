@@ -1,0 +1,54 @@
+/* CSV output (RFC 4180 quoting, '\n' line ends) and a small line reader for
+ * the result files deepsweep itself wrote (resume, merge).
+ *
+ * Numbers are formatted in the "C" locale whatever LC_NUMERIC says, floats
+ * with %.9g (enough digits to round-trip a float exactly). A row is built in
+ * memory (ds_csvbuf) and handed to write(2) whole by the caller, so a row is
+ * on disk entirely or not at all. */
+#ifndef DS_CSV_H
+#define DS_CSV_H
+
+#include <stddef.h>
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int fields; /* fields in the current row so far */
+    int oom;    /* an allocation failed: the buffer holds nothing usable */
+} ds_csvbuf;
+
+void ds_csvbuf_free(ds_csvbuf *b);
+void ds_csvbuf_clear(ds_csvbuf *b);
+/* Append one field to the current row (a ',' first unless it is the row's
+ * first field); quoted when it holds ',', '"', CR, LF or edge spaces. */
+void ds_csvw_str(ds_csvbuf *b, const char *s);
+void ds_csvw_int(ds_csvbuf *b, long long v);
+void ds_csvw_dbl(ds_csvbuf *b, double v); /* %.9g, "nan"/"inf"/"-inf" */
+void ds_csvw_end(ds_csvbuf *b);           /* ends the row with '\n'     */
+/* Appends raw text (e.g. a header line built elsewhere). */
+void ds_csvw_raw(ds_csvbuf *b, const char *s, size_t n);
+
+/* snprintf-like %.9g in the C locale, for callers outside CSV rows. */
+int ds_fmt_g9(char *out, size_t n, double v);
+/* The shortest %.Ng (N = 6..9) that reads back as the same float: a config
+ * value like lr 0.1f prints "0.1", not "0.100000001". C locale. */
+int ds_fmt_float(char *out, size_t n, float v);
+void ds_csvw_flt(ds_csvbuf *b, float v);
+
+/* Splits one CSV line (no line end) into at most max fields, in place:
+ * quotes are removed and "" unescaped. Returns the field count, or -1 if the
+ * line is malformed (unbalanced quote) or has more than max fields. */
+int ds_csvw_split(char *line, char **fields, int max);
+
+/* Reads a whole file into a NUL-terminated buffer (*len excludes the NUL).
+ * Returns 0, 1 if it does not exist, -1 on error (errno set). */
+int ds_read_file(const char *path, char **buf, size_t *len);
+
+/* Writes data to path atomically: path.tmp, fsync, rename, fsync of the
+ * directory. Returns 0 or -1 (errno set; path.tmp removed). */
+int ds_write_file_atomic(const char *path, const char *data, size_t len);
+
+/* write(2) all of data then fsync. 0 or -1 (errno set). */
+int ds_write_all_sync(int fd, const char *data, size_t len);
+
+#endif

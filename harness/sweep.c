@@ -1,0 +1,512 @@
+/* Result folders: scan + repair, append whole runs, shards (see sweep.h). */
+#include "sweep.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* DESIGN.md's columns first (plots read them by name); extras after. */
+const char *const ds_runs_header[DS_RUNS_COLS] = {
+    "run_id", "label", "dataset", "depth", "width", "activation", "init", "dropout",
+    "optimizer", "lr", "batch", "epochs", "seed", "params", "status", "train_loss",
+    "train_acc", "test_acc", "best_test_acc", "seconds", "samples_per_s", "isa", "threads",
+    "hidden", "group", "train_subset", "loss", "bias_init", "weight_decay",
+    "params_weights", "params_biases", "epochs_done"};
+const char *const ds_epochs_header[6] = {"run_id", "epoch", "train_loss", "train_acc",
+                                         "test_acc", "seconds"};
+const char *const ds_layers_header[6] = {"run_id", "epoch", "layer", "grad_norm",
+                                         "weight_norm", "dead_frac"};
+static const char *const file_names[3] = {"runs.csv", "epochs.csv", "layers.csv"};
+
+void ds_header_line(int kind, ds_csvbuf *b)
+{
+    const char *const *h = kind == 0 ? ds_runs_header : kind == 1 ? ds_epochs_header : ds_layers_header;
+    int n = kind == 0 ? DS_RUNS_COLS : 6;
+    for (int i = 0; i < n; i++)
+        ds_csvw_str(b, h[i]);
+    ds_csvw_end(b);
+}
+
+int ds_shard_parse(const char *s, int *i, int *n, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long a = strtol(s, &end, 10);
+    if (end == s || *end != '/' || errno) {
+        snprintf(err, errlen, "--shard %s: expected I/N (0 <= I < N, e.g. 0/3)", s);
+        return 2;
+    }
+    const char *t = end + 1;
+    long b = strtol(t, &end, 10);
+    if (end == t || *end || errno) {
+        snprintf(err, errlen, "--shard %s: expected I/N (0 <= I < N, e.g. 0/3)", s);
+        return 2;
+    }
+    if (b < 1 || b > 1000000) {
+        snprintf(err, errlen, "--shard %s: N = %ld is out of range (N >= 1)", s, b);
+        return 2;
+    }
+    if (a < 0 || a >= b) {
+        snprintf(err, errlen, "--shard %s: I = %ld is out of range (0 <= I < N = %ld)", s, a, b);
+        return 2;
+    }
+    *i = (int)a;
+    *n = (int)b;
+    return 0;
+}
+
+int ds_shard_from_env(int *i, int *n, char *err, size_t errlen)
+{
+    const char *id = getenv("SLURM_ARRAY_TASK_ID"), *cnt = getenv("SLURM_ARRAY_TASK_COUNT");
+    const char *mn = getenv("SLURM_ARRAY_TASK_MIN");
+    if (!id || !cnt)
+        return 0;
+    char *e1, *e2, *e3 = NULL;
+    long a = strtol(id, &e1, 10), b = strtol(cnt, &e2, 10), m = mn ? strtol(mn, &e3, 10) : 0;
+    if (*e1 || *e2 || (mn && *e3) || b < 1 || a - m < 0 || a - m >= b) {
+        snprintf(err, errlen,
+                 "SLURM_ARRAY_TASK_ID=%s SLURM_ARRAY_TASK_COUNT=%s SLURM_ARRAY_TASK_MIN=%s: not a shard "
+                 "(use --array=0-(N-1) so that 0 <= ID - MIN < COUNT)",
+                 id, cnt, mn ? mn : "unset");
+        return 2;
+    }
+    *i = (int)(a - m);
+    *n = (int)b;
+    return 1;
+}
+
+int ds_yaml_line_value(const char *text, const char *key, char *out, size_t n)
+{
+    size_t kl = strlen(key);
+    for (const char *p = text; p && *p;) {
+        if (!strncmp(p, key, kl) && p[kl] == ':') {
+            const char *v = p + kl + 1;
+            while (*v == ' ')
+                v++;
+            size_t l = strcspn(v, "\n");
+            snprintf(out, n, "%.*s", (int)l, v);
+            return 0;
+        }
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return -1;
+}
+
+static int is_hex_id(const char *s)
+{
+    if (strlen(s) != 16)
+        return 0;
+    for (int i = 0; i < 16; i++)
+        if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+int ds_csv_each_row(const char *text, size_t len, int kind, ds_row_fn fn, void *ctx)
+{
+    int ncols = kind == 0 ? DS_RUNS_COLS : 6;
+    ds_csvbuf h = {0};
+    ds_header_line(kind, &h);
+    int bad = 0;
+    size_t off = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    if (len == 0) {
+        ds_csvbuf_free(&h);
+        return 0;
+    }
+    if (len < h.len || memcmp(text, h.s, h.len)) {
+        ds_csvbuf_free(&h);
+        return -1;
+    }
+    off = h.len;
+    ds_csvbuf_free(&h);
+    while (off < len) {
+        const char *nl = memchr(text + off, '\n', len - off);
+        if (!nl) { /* a torn last line: never a row */
+            bad++;
+            break;
+        }
+        size_t l = (size_t)(nl - (text + off));
+        if (l + 1 > cap) {
+            cap = 2 * (l + 1);
+            char *t = realloc(line, cap);
+            if (!t) {
+                free(line);
+                return -1;
+            }
+            line = t;
+        }
+        memcpy(line, text + off, l);
+        line[l] = 0;
+        char *f[DS_RUNS_COLS + 1];
+        int nf = memchr(line, 0, l) ? -1 : ds_csvw_split(line, f, DS_RUNS_COLS + 1);
+        if (nf != ncols || !is_hex_id(f[0]) || fn(ctx, f, text + off, l + 1))
+            bad++;
+        off += l + 1;
+    }
+    free(line);
+    return bad;
+}
+
+/* ---- scan ---------------------------------------------------------------- */
+
+static int cmp_row(const void *a, const void *b)
+{
+    return strcmp(((const ds_run_row *)a)->id, ((const ds_run_row *)b)->id);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int ds_results_find_linear(const ds_results *r, const char *id)
+{
+    for (int i = r->n_done - 1; i >= 0; i--)
+        if (!strcmp(r->done[i].id, id))
+            return 1;
+    return 0;
+}
+
+typedef struct {
+    ds_results *r;
+    ds_csvbuf out;
+    const char *const *redo; /* sorted */
+    int n_redo;
+    int cap_done;
+    uint64_t *seen; /* open-addressing set of ids, 0 = empty */
+    size_t seen_cap, seen_n;
+} scan_ctx;
+
+/* 1 if id was already in the set (else adds it). */
+static int seen_add(scan_ctx *c, const char *id)
+{
+    uint64_t v = strtoull(id, NULL, 16) | 1; /* never 0 */
+    if (2 * (c->seen_n + 1) > c->seen_cap) {
+        size_t cap = c->seen_cap ? 2 * c->seen_cap : 1024;
+        uint64_t *t = calloc(cap, sizeof *t);
+        if (!t)
+            return 1;
+        for (size_t i = 0; i < c->seen_cap; i++)
+            if (c->seen[i])
+                for (size_t j = c->seen[i] % cap;; j = (j + 1) % cap)
+                    if (!t[j]) {
+                        t[j] = c->seen[i];
+                        break;
+                    }
+        free(c->seen);
+        c->seen = t;
+        c->seen_cap = cap;
+    }
+    /* ids differing only in the low bit collide here: compare the text */
+    for (size_t j = v % c->seen_cap;; j = (j + 1) % c->seen_cap) {
+        if (!c->seen[j]) {
+            c->seen[j] = v;
+            c->seen_n++;
+            return 0;
+        }
+        if (c->seen[j] == v && ds_results_find_linear(c->r, id))
+            return 1;
+    }
+}
+
+const ds_run_row *ds_results_find(const ds_results *r, const char *id)
+{
+    ds_run_row key;
+    snprintf(key.id, sizeof key.id, "%s", id);
+    return r->n_done ? bsearch(&key, r->done, (size_t)r->n_done, sizeof key, cmp_row) : NULL;
+}
+
+static int on_run_row(void *vctx, char **f, const char *line, size_t len)
+{
+    scan_ctx *c = vctx;
+    ds_results *r = c->r;
+    const char *id = f[0], *status = f[14];
+    /* failed runs (out of memory, ...) are retried; ok and diverged are
+     * deterministic outcomes and stay. */
+    if (strcmp(status, "ok") && strcmp(status, "diverged"))
+        return 1;
+    if (c->n_redo && bsearch(&id, c->redo, (size_t)c->n_redo, sizeof id, cmp_str))
+        return 1;
+    /* the first row of an id wins: a duplicate only comes from outside
+     * (a hand-edited or concatenated file), never from a commit */
+    if (seen_add(c, id))
+        return 1;
+    if (r->n_done == c->cap_done) {
+        int cap = c->cap_done ? 2 * c->cap_done : 256;
+        ds_run_row *d = realloc(r->done, (size_t)cap * sizeof *d);
+        if (!d)
+            return 1;
+        r->done = d;
+        c->cap_done = cap;
+    }
+    ds_run_row *row = &r->done[r->n_done++];
+    memset(row, 0, sizeof *row);
+    snprintf(row->id, sizeof row->id, "%s", id);
+    snprintf(row->status, sizeof row->status, "%s", status);
+    row->train_loss = strtod(f[15], NULL);
+    row->train_acc = strtod(f[16], NULL);
+    row->test_acc = strtod(f[17], NULL);
+    row->seconds = strtod(f[19], NULL);
+    ds_csvw_raw(&c->out, line, len);
+    return 0;
+}
+
+static int on_child_row(void *vctx, char **f, const char *line, size_t len)
+{
+    scan_ctx *c = vctx;
+    if (!ds_results_find(c->r, f[0]))
+        return 1;
+    ds_csvw_raw(&c->out, line, len);
+    return 0;
+}
+
+int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int force,
+                    const char *const *redo, int n_redo, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->fd_runs = r->fd_epochs = r->fd_layers = -1;
+    snprintf(r->dir, sizeof r->dir, "%s", dir);
+    char path[1200];
+    struct stat st;
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: exists and is not a folder (--out names a results folder)", dir);
+        return 2;
+    }
+    snprintf(path, sizeof path, "%s/config.yaml", dir);
+    size_t len;
+    int rr = ds_read_file(path, &r->old_config, &len);
+    if (rr < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return 1;
+    }
+    if (rr == 0) {
+        char old[64] = "";
+        ds_yaml_line_value(r->old_config, "sweep_id", old, sizeof old);
+        if (strcmp(old, plan->sweep_id) && !force) {
+            char src[1100] = "?", ov[1100] = "";
+            ds_yaml_line_value(r->old_config, "source", src, sizeof src);
+            ds_yaml_line_value(r->old_config, "overrides", ov, sizeof ov);
+            snprintf(err, errlen,
+                     "%s: holds the results of a different sweep (sweep_id %s from %s %s; this one is %s): "
+                     "use --out DIR for a new folder, or --force to add to it",
+                     dir, old[0] ? old : "missing", src, ov, plan->sweep_id);
+            return 2;
+        }
+    }
+    /* redo list sorted for bsearch */
+    const char **sorted = NULL;
+    if (n_redo) {
+        sorted = malloc((size_t)n_redo * sizeof *sorted);
+        if (!sorted) {
+            snprintf(err, errlen, "out of memory");
+            return 1;
+        }
+        memcpy(sorted, redo, (size_t)n_redo * sizeof *sorted);
+        qsort(sorted, (size_t)n_redo, sizeof *sorted, cmp_str);
+    }
+    int status = 0;
+    for (int kind = 0; kind < 3 && !status; kind++) {
+        snprintf(path, sizeof path, "%s/%s", dir, file_names[kind]);
+        char *text = NULL;
+        rr = ds_read_file(path, &text, &len);
+        if (rr < 0) {
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            status = 1;
+            break;
+        }
+        scan_ctx c = {.r = r, .redo = sorted, .n_redo = force ? n_redo : 0};
+        ds_header_line(kind, &c.out);
+        int bad = 0;
+        if (rr == 0) {
+            bad = ds_csv_each_row(text, len, kind, kind == 0 ? on_run_row : on_child_row, &c);
+            if (bad < 0) {
+                snprintf(err, errlen, "%s: its header is not deepsweep's (%s...): not a results folder of this version",
+                         path, kind == 0 ? "run_id,label,dataset" : "run_id,epoch,...");
+                status = 2;
+            }
+        }
+        if (kind == 0 && !status && r->n_done)
+            qsort(r->done, (size_t)r->n_done, sizeof *r->done, cmp_row);
+        free(text);
+        free(c.seen);
+        if (!status) {
+            r->fix[kind] = c.out.s;
+            r->fix_len[kind] = c.out.len;
+            r->needs_fix[kind] = rr != 0 || bad > 0 || len != c.out.len;
+            if (c.out.oom) {
+                snprintf(err, errlen, "out of memory");
+                status = 1;
+            }
+        } else {
+            ds_csvbuf_free(&c.out);
+        }
+    }
+    free(sorted);
+    return status;
+}
+
+int ds_results_open(ds_results *r, const ds_plan *plan, char *err, size_t errlen)
+{
+    char path[1200];
+    /* mkdir -p */
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", r->dir);
+    for (char *p = tmp + 1;; p++) {
+        if (*p == '/' || !*p) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+                snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+                return 1;
+            }
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    for (int kind = 1; kind <= 3; kind++) {
+        int k = kind % 3; /* epochs, layers, then runs */
+        if (!r->needs_fix[k])
+            continue;
+        snprintf(path, sizeof path, "%s/%s", r->dir, file_names[k]);
+        if (ds_write_file_atomic(path, r->fix[k], r->fix_len[k]) != 0) {
+            snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+            return 1;
+        }
+    }
+    snprintf(path, sizeof path, "%s/config.yaml", r->dir);
+    if (!r->old_config || strcmp(r->old_config, plan->resolved)) {
+        if (ds_write_file_atomic(path, plan->resolved, strlen(plan->resolved)) != 0) {
+            snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+            return 1;
+        }
+    }
+    int *fds[3] = {&r->fd_runs, &r->fd_epochs, &r->fd_layers};
+    for (int k = 0; k < 3; k++) {
+        snprintf(path, sizeof path, "%s/%s", r->dir, file_names[k]);
+        *fds[k] = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (*fds[k] < 0) {
+            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void ds_results_close(ds_results *r)
+{
+    int *fds[3] = {&r->fd_runs, &r->fd_epochs, &r->fd_layers};
+    for (int k = 0; k < 3; k++) {
+        if (*fds[k] >= 0)
+            close(*fds[k]);
+        *fds[k] = -1;
+        free(r->fix[k]);
+        r->fix[k] = NULL;
+    }
+    free(r->done);
+    r->done = NULL;
+    r->n_done = 0;
+    free(r->old_config);
+    r->old_config = NULL;
+}
+
+/* ---- rows ---------------------------------------------------------------- */
+
+void ds_run_rows_epoch(ds_run_rows *rows, const ds_epoch_metrics *e,
+                       const ds_layer_metrics *layers, int n_layers)
+{
+    ds_csvw_str(&rows->epochs, rows->id);
+    ds_csvw_int(&rows->epochs, e->epoch);
+    ds_csvw_dbl(&rows->epochs, e->train_loss);
+    ds_csvw_dbl(&rows->epochs, e->train_acc);
+    ds_csvw_dbl(&rows->epochs, e->test_acc);
+    ds_csvw_dbl(&rows->epochs, e->seconds);
+    ds_csvw_end(&rows->epochs);
+    for (int l = 0; l < n_layers; l++) {
+        ds_csvw_str(&rows->layers, rows->id);
+        ds_csvw_int(&rows->layers, e->epoch);
+        ds_csvw_int(&rows->layers, layers[l].layer);
+        ds_csvw_dbl(&rows->layers, layers[l].grad_norm);
+        ds_csvw_dbl(&rows->layers, layers[l].weight_norm);
+        ds_csvw_dbl(&rows->layers, layers[l].dead_frac);
+        ds_csvw_end(&rows->layers);
+    }
+}
+
+void ds_runs_row(ds_csvbuf *b, const ds_run *run, const ds_run_result *res, const char *isa,
+                 int threads)
+{
+    const ds_run_config *rc = &run->rc;
+    char hid[DS_MAX_HIDDEN * 12 + 2] = "";
+    for (int i = 0; i < rc->n_hidden; i++) {
+        char t[16];
+        snprintf(t, sizeof t, "%s%d", i ? "-" : "", rc->hidden[i]);
+        strcat(hid, t);
+    }
+    ds_csvw_str(b, run->id);
+    ds_csvw_str(b, rc->label);
+    ds_csvw_str(b, rc->dataset);
+    ds_csvw_int(b, rc->n_hidden);
+    ds_csvw_int(b, rc->n_hidden ? rc->hidden[0] : 0);
+    ds_csvw_str(b, ds_act_to_name(rc->activation));
+    ds_csvw_str(b, ds_init_name(rc->init));
+    ds_csvw_flt(b, rc->dropout);
+    ds_csvw_str(b, ds_opt_name(rc->optimizer));
+    ds_csvw_flt(b, rc->lr);
+    ds_csvw_int(b, rc->batch);
+    ds_csvw_int(b, rc->epochs);
+    ds_csvw_int(b, (long long)rc->seed);
+    ds_csvw_int(b, res->params_weights + res->params_biases);
+    ds_csvw_str(b, ds_run_status_name(res->status));
+    ds_csvw_dbl(b, res->train_loss);
+    ds_csvw_dbl(b, res->train_acc);
+    ds_csvw_dbl(b, res->test_acc);
+    ds_csvw_dbl(b, res->best_test_acc);
+    ds_csvw_dbl(b, res->seconds);
+    ds_csvw_dbl(b, res->samples_per_s);
+    ds_csvw_str(b, isa);
+    ds_csvw_int(b, threads);
+    ds_csvw_str(b, rc->n_hidden ? hid : "none");
+    ds_csvw_str(b, run->group);
+    ds_csvw_int(b, rc->train_subset);
+    ds_csvw_str(b, ds_loss_name(rc->loss));
+    ds_csvw_str(b, ds_bias_init_name(rc->bias_init));
+    ds_csvw_flt(b, rc->weight_decay);
+    ds_csvw_int(b, res->params_weights);
+    ds_csvw_int(b, res->params_biases);
+    ds_csvw_int(b, res->epochs_done);
+    ds_csvw_end(b);
+}
+
+int ds_results_commit(ds_results *r, ds_run_rows *rows, const ds_csvbuf *runs_row, char *err,
+                      size_t errlen)
+{
+    if (rows->epochs.oom || rows->layers.oom || runs_row->oom) {
+        snprintf(err, errlen, "out of memory building the rows of run %s", rows->id);
+        return 1;
+    }
+    /* children first: until the runs row lands, the run does not exist and
+     * the next open drops these rows */
+    struct { int fd; const ds_csvbuf *b; const char *name; } w[3] = {
+        {r->fd_epochs, &rows->epochs, "epochs.csv"},
+        {r->fd_layers, &rows->layers, "layers.csv"},
+        {r->fd_runs, runs_row, "runs.csv"}};
+    for (int i = 0; i < 3; i++) {
+        if (!w[i].b->len)
+            continue;
+        if (ds_write_all_sync(w[i].fd, w[i].b->s, w[i].b->len) != 0) {
+            snprintf(err, errlen, "%s/%s: write failed: %s", r->dir, w[i].name, strerror(errno));
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,94 @@
+/* Result folders of a sweep: resume, shards, and rows committed whole.
+ *
+ * results/<name>/ holds runs.csv, epochs.csv, layers.csv (columns in
+ * DESIGN.md) and config.yaml (the resolved sweep). A run's rows are appended
+ * only when it ends, in the order epochs.csv, layers.csv, runs.csv, each
+ * write followed by fsync; a run "exists" only once its runs.csv row does.
+ * Opening a folder repairs it first: a torn last line, a row with the wrong
+ * field count, a `failed` run (retried) and any epochs/layers rows whose run
+ * has no runs.csv row are dropped, each file rewritten atomically (temp file,
+ * fsync, rename). So a crash at any instant (kill -9 included) leaves, after
+ * the next open, exactly the rows of the runs that finished, once each. */
+#ifndef DS_SWEEP_H
+#define DS_SWEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "csv.h"
+#include "train.h"
+
+#define DS_RUNS_COLS 32
+extern const char *const ds_runs_header[DS_RUNS_COLS];
+extern const char *const ds_epochs_header[6];
+extern const char *const ds_layers_header[6];
+
+/* The outcome of one run as its runs.csv row says. */
+typedef struct {
+    char id[17];
+    char status[12];
+    double train_loss, train_acc, test_acc;
+    double seconds;
+} ds_run_row;
+
+typedef struct {
+    char dir[1024];
+    int fd_runs, fd_epochs, fd_layers;
+    ds_run_row *done;  /* finished runs found on open, sorted by id */
+    int n_done;
+    /* file contents after repair, written by ds_results_commit_repair */
+    char *fix[3];
+    size_t fix_len[3];
+    int needs_fix[3];
+    char *old_config;  /* config.yaml as found, or NULL */
+} ds_results;
+
+/* "I/N" -> *i, *n (0 <= I < N). 0, or 2 with a message. */
+int ds_shard_parse(const char *s, int *i, int *n, char *err, size_t errlen);
+/* SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT (and _MIN) if set: 1 and the
+ * shard; 0 if not in an array job; 2 with a message if malformed. */
+int ds_shard_from_env(int *i, int *n, char *err, size_t errlen);
+
+/* Reads dir (read-only): refuses a folder whose config.yaml holds another
+ * sweep (different sweep_id) unless force; finds finished runs; prepares
+ * the repaired files. With force, rows of the ids in redo[] are dropped so
+ * those runs run again. Returns 0, 2 (bad input, message in err) or 1. */
+int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int force,
+                    const char *const *redo, int n_redo, char *err, size_t errlen);
+/* Creates dir, writes the repaired files and config.yaml, opens the files
+ * for appending. 0 or 1 (message in err). */
+int ds_results_open(ds_results *r, const ds_plan *plan, char *err, size_t errlen);
+void ds_results_close(ds_results *r);
+
+/* The finished row of id, or NULL. */
+const ds_run_row *ds_results_find(const ds_results *r, const char *id);
+
+/* Rows of one run, gathered while it trains (epoch hook). */
+typedef struct {
+    ds_csvbuf epochs, layers;
+    const char *id;
+} ds_run_rows;
+void ds_run_rows_epoch(ds_run_rows *rows, const ds_epoch_metrics *e,
+                       const ds_layer_metrics *layers, int n_layers);
+
+/* Builds the runs.csv row of a finished run. */
+void ds_runs_row(ds_csvbuf *b, const ds_run *run, const ds_run_result *res, const char *isa,
+                 int threads);
+/* Appends epochs, layers then the runs row, each fsync'd. 0 or 1. */
+int ds_results_commit(ds_results *r, ds_run_rows *rows, const ds_csvbuf *runs_row, char *err,
+                      size_t errlen);
+
+/* Header line of a file kind: 0 runs, 1 epochs, 2 layers. */
+void ds_header_line(int kind, ds_csvbuf *b);
+
+/* Splits a text into complete lines and parses each as CSV with exactly
+ * ncols fields; calls fn for each good data line (header skipped). Returns
+ * -1 if the header is not `header`, else the number of bad lines skipped. */
+typedef int (*ds_row_fn)(void *ctx, char **fields, const char *line, size_t len);
+int ds_csv_each_row(const char *text, size_t len, int kind, ds_row_fn fn, void *ctx);
+
+/* The value of "key: value" on a line of a YAML text we wrote (sweep_id). */
+int ds_yaml_line_value(const char *text, const char *key, char *out, size_t n);
+
+#endif
