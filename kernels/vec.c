@@ -2,11 +2,12 @@
  * tables, argument checks, and the OpenMP split over the active ISA's
  * struct ds_vec_ops (vec_ops.h).
  *
- * Determinism: work is cut into pieces whose boundaries depend only on the
- * sizes (never on the thread count); element-wise results are independent of
- * the cut anyway (see vec_body.inc), and every sum is formed per piece and
- * then over pieces in index order. So each function's output is bit-identical
- * at any OMP_NUM_THREADS for a fixed ISA.
+ * Determinism: an element-wise result depends only on that element's inputs,
+ * never on where a piece starts or ends (see vec_body.inc), so element-wise
+ * kernels simply give each thread one contiguous range (long ranges let
+ * relu stream its stores). Every sum is formed over pieces whose boundaries
+ * depend only on the sizes, then over pieces in index order. So each
+ * function's output is bit-identical at any OMP_NUM_THREADS for a fixed ISA.
  */
 #include "internal.h"
 #include "philox.h"
@@ -14,14 +15,17 @@
 
 #include <assert.h>
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 /* Below this many elements one thread does it: an OpenMP region costs a few
  * microseconds, which is what 64K elements of relu take on one core. */
 #define PAR_MIN ((size_t)1 << 16)
-/* Element-wise pieces: 16K floats = 64 KiB, a multiple of every vector width
- * and of the 4 elements of a Philox block. */
+/* Least reduction piece: 16K floats = 64 KiB. */
 #define CHUNK ((size_t)1 << 14)
+/* Thread ranges start at multiples of 64 elements: whole cache lines, whole
+ * vectors of every ISA, whole 4-element Philox blocks. */
+#define RANGE_ALIGN 64
 /* Reductions keep at most this many partial sums (on the stack); pieces grow
  * with n beyond that — as a function of n only. */
 #define MAX_PARTS 256
@@ -75,6 +79,16 @@ static size_t piece_len(size_t n, size_t least)
     return len < least ? least : len;
 }
 
+/* This thread's contiguous share [*lo, *hi) of n elements. */
+static void thread_range(size_t n, size_t *lo, size_t *hi)
+{
+    size_t nth = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+    size_t per = (n + nth - 1) / nth;
+    per = (per + RANGE_ALIGN - 1) / RANGE_ALIGN * RANGE_ALIGN;
+    *lo = min_sz(n, t * per);
+    *hi = min_sz(n, *lo + per);
+}
+
 static double sum_parts(const double *part, size_t np)
 {
     double s = 0.0;
@@ -94,13 +108,13 @@ void ds_act_forward(ds_act act, float param, const float *x, float *y, size_t n)
         f(param, x, y, n);
         return;
     }
-    size_t np = (n + CHUNK - 1) / CHUNK;
 #pragma omp parallel
     {
         ds_denormals_flush();
-#pragma omp for schedule(static)
-        for (size_t c = 0; c < np; c++)
-            f(param, x + c * CHUNK, y + c * CHUNK, min_sz(CHUNK, n - c * CHUNK));
+        size_t lo, hi;
+        thread_range(n, &lo, &hi);
+        if (hi > lo)
+            f(param, x + lo, y + lo, hi - lo);
     }
 }
 
@@ -114,15 +128,13 @@ void ds_act_backward(ds_act act, float param, const float *x, const float *y,
         f(param, x, y, dy, dx, n);
         return;
     }
-    size_t np = (n + CHUNK - 1) / CHUNK;
 #pragma omp parallel
     {
         ds_denormals_flush();
-#pragma omp for schedule(static)
-        for (size_t c = 0; c < np; c++) {
-            size_t o = c * CHUNK;
-            f(param, x + o, y + o, dy + o, dx + o, min_sz(CHUNK, n - o));
-        }
+        size_t lo, hi;
+        thread_range(n, &lo, &hi);
+        if (hi > lo)
+            f(param, x + lo, y + lo, dy + lo, dx + lo, hi - lo);
     }
 }
 
@@ -311,16 +323,14 @@ size_t ds_dropout(float *x, size_t n, float p, uint64_t seed, uint32_t layer,
     float scale = 1.0f / (1.0f - p);
     if (n < PAR_MIN)
         return ops->dropout(x, n, 0, key, layer, step, thr, scale);
-    size_t np = (n + CHUNK - 1) / CHUNK, kept = 0;
+    size_t kept = 0;
 #pragma omp parallel reduction(+ : kept)
     {
         ds_denormals_flush();
-#pragma omp for schedule(static)
-        for (size_t c = 0; c < np; c++) {
-            size_t o = c * CHUNK;
-            kept += ops->dropout(x + o, min_sz(CHUNK, n - o), o, key, layer,
-                                 step, thr, scale);
-        }
+        size_t lo, hi;
+        thread_range(n, &lo, &hi);
+        if (hi > lo)
+            kept += ops->dropout(x + lo, hi - lo, lo, key, layer, step, thr, scale);
     }
     return kept;
 }
@@ -340,16 +350,13 @@ void ds_adam_step(float *w, const float *g, float *m, float *v, size_t n,
         ops->adam(w, g, m, v, n, lr_t, b1, b2, eps, wd);
         return;
     }
-    size_t np = (n + CHUNK - 1) / CHUNK;
 #pragma omp parallel
     {
         ds_denormals_flush();
-#pragma omp for schedule(static)
-        for (size_t c = 0; c < np; c++) {
-            size_t o = c * CHUNK;
-            ops->adam(w + o, g + o, m + o, v + o, min_sz(CHUNK, n - o), lr_t, b1,
-                      b2, eps, wd);
-        }
+        size_t lo, hi;
+        thread_range(n, &lo, &hi);
+        if (hi > lo)
+            ops->adam(w + lo, g + lo, m + lo, v + lo, hi - lo, lr_t, b1, b2, eps, wd);
     }
 }
 
@@ -363,16 +370,14 @@ void ds_sgd_step(float *w, const float *g, float *vel, size_t n, float lr,
         ops->sgd(w, g, vel, n, lr, mu, nesterov, wd);
         return;
     }
-    size_t np = (n + CHUNK - 1) / CHUNK;
 #pragma omp parallel
     {
         ds_denormals_flush();
-#pragma omp for schedule(static)
-        for (size_t c = 0; c < np; c++) {
-            size_t o = c * CHUNK;
-            ops->sgd(w + o, g + o, vel ? vel + o : NULL, min_sz(CHUNK, n - o), lr,
-                     mu, nesterov, wd);
-        }
+        size_t lo, hi;
+        thread_range(n, &lo, &hi);
+        if (hi > lo)
+            ops->sgd(w + lo, g + lo, vel ? vel + lo : NULL, hi - lo, lr, mu,
+                     nesterov, wd);
     }
 }
 
