@@ -114,7 +114,7 @@ $(TEST_BIN): $(TEST_OBJ) $(HARNESS_OBJ) $(KERNEL_LIB) | deps-test
 # ---- tests ----------------------------------------------------------------
 # The whole Criterion suite, then the qemu check that baseline code holds no
 # stray AVX (skipped under SAN=1: qemu-user cannot host ASan's shadow map).
-test: test-unit test-qemu
+test: test-unit test-qemu test-bench-json
 
 test-unit: $(TEST_BIN) $(DEEPSWEEP) data
 	DEEPSWEEP_BIN=$(abspath $(DEEPSWEEP)) $(TEST_BIN) --jobs 2
@@ -134,6 +134,16 @@ $(BENCH_KERNELS): $(BENCH_OBJ) $(KERNEL_LIB)
 
 bench-kernels: deps-bench $(BENCH_KERNELS)
 	$(BENCH_KERNELS)
+
+# The full profiler (deepsweep bench): the standard profile, < 5 minutes on
+# 2 cores, leaves results/bench/{kernels,raw,machine}.csv and kernels.json.
+.PHONY: bench test-bench-json
+bench: $(DEEPSWEEP) | deps-bench
+	$(DEEPSWEEP) bench configs/kernels.yaml --out results/bench
+
+# Its JSON (Google Benchmark's schema), CSV columns and bad-input handling.
+test-bench-json: $(DEEPSWEEP) | deps-test
+	python3 tests/test_bench_json.py $(DEEPSWEEP)
 
 # ---- figures ----------------------------------------------------------------
 # Figures and REPORT.md for every results folder holding a runs.csv.

@@ -51,7 +51,7 @@ static void usage(FILE *f)
             ds_act_valid_names(), DS_TIMER_MIN_REPS);
 }
 
-/* Where a value came from, for error messages: "--threads" or
+/* Where a value came from, for error messages: "bench: --threads" or
  * "configs/kernels.yaml:3:10: threads". */
 typedef struct {
     char where[600];
@@ -65,7 +65,7 @@ static int bad(const origin *o, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "deepsweep: bench: %s: %s\n", o->where, msg);
+    fprintf(stderr, "deepsweep: %s: %s\n", o->where, msg);
     return 2;
 }
 
@@ -415,7 +415,7 @@ int cmd_bench(int argc, char **argv)
     }
     origin cli;
     if (quick) {
-        snprintf(cli.where, sizeof cli.where, "--quick");
+        snprintf(cli.where, sizeof cli.where, "bench: --quick");
         apply(&o, "quick", "true", &cli);
     }
     if (profile && load_profile(&o, profile) != 0)
@@ -429,7 +429,7 @@ int cmd_bench(int argc, char **argv)
             worker = argv[++i];
             continue;
         }
-        snprintf(cli.where, sizeof cli.where, "%s", argv[i]);
+        snprintf(cli.where, sizeof cli.where, "bench: %s", argv[i]);
         if (apply(&o, argv[i] + 2, argv[i + 1], &cli) != 0)
             return 2;
         i++;
