@@ -323,6 +323,11 @@ static void parse_header(jp *p, header *h)
 {
     if (!expect(p, '{'))
         return;
+    ws(p);
+    if (p->s < p->end && *p->s == '}') {
+        p->s++;
+        return;
+    }
     for (;;) {
         char k[64];
         if (!jstring(p, k, sizeof k) || !expect(p, ':'))
