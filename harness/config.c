@@ -1210,8 +1210,10 @@ static int expand(loader *L, ds_plan *plan)
         if (ids[2 * i] == ids[2 * i - 2]) {
             long a = (long)ids[2 * i - 1], b = (long)ids[2 * i + 1];
             free(ids);
-            return fail(L, (pos){L->path, 0, 0}, "runs %ld and %ld resolve to the same config (%s, id %s): a sweep value is repeated or overridden",
-                        (a < b ? a : b) + 1, (a < b ? b : a) + 1, plan->runs[a].group, plan->runs[a].id);
+            long lo = a < b ? a : b, hi = a < b ? b : a;
+            return fail(L, (pos){L->path, 0, 0},
+                        "runs %ld (%s) and %ld (%s) resolve to the same config (id %s): a swept value is repeated, overridden, or changes nothing (e.g. width with depth 0)",
+                        lo + 1, plan->runs[lo].group, hi + 1, plan->runs[hi].group, plan->runs[a].id);
         }
     free(ids);
     uint64_t h = DS_FNV_OFFSET;

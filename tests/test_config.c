@@ -1,0 +1,303 @@
+/* The experiment-file loader: grammar, expansion, overrides, modes, and one
+ * test per bad-input class asserting the exact message with line:column. */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char dir[64], path[128], err[2048];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/ds-config-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/x.yaml", dir);
+}
+
+static void teardown(void)
+{
+    unlink(path);
+    rmdir(dir);
+}
+
+static int load(const char *text, char **ov, int n_ov, ds_plan *plan)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+    err[0] = 0;
+    return ds_plan_load(path, ov, n_ov, plan, err, sizeof err);
+}
+
+/* Expects load to fail with exit status 2 and err == "<path>:<where>: <msg>". */
+static void expect_err(const char *text, char **ov, int n_ov, const char *where, const char *msg)
+{
+    ds_plan plan;
+    int r = load(text, ov, n_ov, &plan);
+    char want[2048];
+    if (where)
+        snprintf(want, sizeof want, "%s:%s: %s", path, where, msg);
+    else
+        snprintf(want, sizeof want, "%s", msg);
+    cr_assert_eq(r, 2, "expected exit 2 for:\n%s\ngot %d (%s)", text, r, err);
+    cr_assert_str_eq(err, want);
+}
+
+TestSuite(config, .init = setup, .fini = teardown);
+
+static const char *lab =
+    "name: lab\n"
+    "dataset: mnist\n"
+    "base:\n"
+    "  lr: 0.001\n"
+    "  bias_init: normal\n"
+    "runs:\n"
+    "  - {label: softmax, hidden: []}\n"
+    "  - {label: xavier, hidden: [256, 256], init: xavier_uniform, reference: 97.83}\n"
+    "seeds: 3\n"
+    "modes:\n"
+    "  quick: {epochs: 2, train_subset: 10000, seeds: 1}\n";
+
+Test(config, variants_times_seeds_in_order)
+{
+    ds_plan p;
+    cr_assert_eq(load(lab, NULL, 0, &p), 0, "%s", err);
+    cr_assert_eq(p.n_runs, 2 * 3);
+    cr_assert_str_eq(p.name, "lab");
+    cr_assert_str_eq(p.mode, "full");
+    /* seeds are innermost: a group's runs are contiguous */
+    for (int i = 0; i < 6; i++) {
+        cr_assert_eq(p.runs[i].rc.seed, (uint64_t)(i % 3 + 1));
+        cr_assert_eq(p.runs[i].index, i);
+    }
+    cr_assert_str_eq(p.runs[0].rc.label, "softmax");
+    cr_assert_eq(p.runs[0].rc.n_hidden, 0);
+    cr_assert_str_eq(p.runs[3].group, "xavier");
+    cr_assert_eq(p.runs[3].rc.n_hidden, 2);
+    cr_assert_eq(p.runs[3].rc.hidden[1], 256);
+    cr_assert_eq(p.runs[3].rc.init, DS_INIT_XAVIER_UNIFORM);
+    cr_assert_eq(p.runs[3].rc.bias_init, DS_BIAS_NORMAL); /* from base */
+    cr_assert(p.runs[3].has_reference && p.runs[3].reference == 97.83);
+    cr_assert(!p.runs[0].has_reference);
+    /* defaults are recorded in the resolved config */
+    cr_assert_not_null(strstr(p.resolved, "batch: 100, epochs: 15"));
+    cr_assert_not_null(strstr(p.resolved, "optimizer: adam, lr: 0.001"));
+    ds_plan_free(&p);
+}
+
+Test(config, quick_mode_and_overrides)
+{
+    ds_plan p;
+    char *ov[] = {"mode=quick", "lr=0.01,0.1", "dropout=0.2"};
+    cr_assert_eq(load(lab, ov, 3, &p), 0, "%s", err);
+    cr_assert_str_eq(p.mode, "quick");
+    /* 2 variants x 2 lr x 1 seed (quick) */
+    cr_assert_eq(p.n_runs, 4);
+    cr_assert_eq(p.n_axes, 1);
+    cr_assert_str_eq(p.axes[0], "lr");
+    cr_assert_eq(p.runs[0].rc.epochs, 2);
+    cr_assert_eq(p.runs[0].rc.train_subset, 10000);
+    cr_assert_float_eq(p.runs[0].rc.lr, 0.01f, 0);
+    cr_assert_float_eq(p.runs[1].rc.lr, 0.1f, 0);
+    cr_assert_float_eq(p.runs[3].rc.dropout, 0.2f, 0);
+    cr_assert_str_eq(p.runs[1].group, "softmax lr=0.1");
+    ds_plan_free(&p);
+    /* a command-line scalar for a swept key fixes it; seeds after the mode */
+    char *ov2[] = {"mode=quick", "seeds=4,9"};
+    cr_assert_eq(load(lab, ov2, 2, &p), 0, "%s", err);
+    cr_assert_eq(p.n_runs, 4);
+    cr_assert_eq(p.runs[1].rc.seed, 9);
+    ds_plan_free(&p);
+}
+
+Test(config, sweep_grid_depth_width)
+{
+    ds_plan p;
+    const char *t = "name: dw\ndataset: mnist\nbase: {width: 64}\n"
+                    "sweep:\n  depth: [1, 3]\n  width: [32, 128]\n  activation: [relu, elu]\n";
+    cr_assert_eq(load(t, NULL, 0, &p), 0, "%s", err);
+    cr_assert_eq(p.n_runs, 8);
+    /* last axis fastest */
+    cr_assert_str_eq(p.runs[0].group, "depth=1 width=32 activation=relu");
+    cr_assert_str_eq(p.runs[7].group, "depth=3 width=128 activation=elu");
+    cr_assert_eq(p.runs[7].rc.n_hidden, 3);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(p.runs[7].rc.hidden[i], 128);
+    /* elu's alpha defaults to 1, leaky_relu's slope stays 0.01 */
+    cr_assert_float_eq(p.runs[7].rc.act_param, 1.0f, 0);
+    cr_assert_float_eq(p.runs[6].rc.act_param, 0.01f, 0);
+    ds_plan_free(&p);
+}
+
+Test(config, random_method_draws_run_cap_distinct_points)
+{
+    ds_plan a, b;
+    const char *t = "name: r\ndataset: xor\nbase: {loss: sigmoid_bce, batch: 4, depth: 1}\n"
+                    "sweep: {lr: [0.1, 0.2, 0.3, 0.4, 0.5], width: [2, 4, 8, 16]}\n"
+                    "method: random\nrun_cap: 6\nsweep_seed: 3\n";
+    cr_assert_eq(load(t, NULL, 0, &a), 0, "%s", err);
+    cr_assert_eq(load(t, NULL, 0, &b), 0, "%s", err);
+    cr_assert_eq(a.n_runs, 6);
+    for (int i = 0; i < 6; i++) {
+        cr_assert_str_eq(a.runs[i].id, b.runs[i].id); /* same draw every time */
+        for (int j = 0; j < i; j++)
+            cr_assert_str_neq(a.runs[i].group, a.runs[j].group);
+    }
+    ds_plan_free(&a);
+    ds_plan_free(&b);
+}
+
+Test(config, run_id_depends_on_results_not_threads)
+{
+    ds_run_config a, b;
+    ds_run_config_defaults(&a);
+    b = a;
+    b.threads = 7;
+    snprintf(b.data_dir, sizeof b.data_dir, "/elsewhere");
+    char ca[2048], cb[2048];
+    ds_run_canon(&a, ca, sizeof ca);
+    ds_run_canon(&b, cb, sizeof cb);
+    cr_assert_str_eq(ca, cb);
+    b.lr = 0.002f;
+    ds_run_canon(&b, cb, sizeof cb);
+    cr_assert_neq(ds_run_hash(ca), ds_run_hash(cb));
+    cr_assert_not_null(strstr(cb, "lr=0.002\n"), "floats print shortest: %s", cb);
+}
+
+/* ---- bad input: each class, exact message ---------------------------------- */
+
+Test(config, malformed_yaml_has_line_and_column)
+{
+    ds_plan p;
+    int r = load("name: x\ndataset: mnist\nbase: {lr: 0.1\n", NULL, 0, &p);
+    cr_assert_eq(r, 2);
+    char want[256];
+    snprintf(want, sizeof want, "%s:4:1: YAML syntax error:", path);
+    cr_assert(!strncmp(err, want, strlen(want)), "%s", err);
+}
+
+Test(config, unknown_key_suggests_nearest)
+{
+    expect_err("name: x\ndataset: mnist\nbase:\n  dropuot: 0.1\n", NULL, 0, "4:3",
+               "base: unknown key 'dropuot' (did you mean 'dropout'? valid: dataset, data_dir, "
+               "train_subset, hidden, depth, width, activation, act_param, loss, init, init_scale, "
+               "bias_init, dropout, optimizer, lr, momentum, nesterov, beta1, beta2, eps, "
+               "weight_decay, batch, epochs, log_every, threads, label, reference)");
+    expect_err("name: x\ndataset: mnist\nsweeps: {lr: [1]}\n", NULL, 0, "3:1",
+               "unknown top-level key 'sweeps' (did you mean 'sweep'? valid: name, dataset, "
+               "description, base, runs, sweep, method, run_cap, sweep_seed, seeds, modes)");
+}
+
+Test(config, wrong_type)
+{
+    expect_err("name: x\ndataset: mnist\nbase:\n  width: abc\n", NULL, 0, "4:10",
+               "width: 'abc' is not an integer (width >= 1)");
+    expect_err("name: x\ndataset: mnist\nbase: {lr: [0.1, 0.2]}\n", NULL, 0, "3:12",
+               "lr: expected one value, got a list [0.1,0.2] (lr > 0; lists go under sweep:)");
+}
+
+Test(config, out_of_range)
+{
+    expect_err("name: x\ndataset: mnist\nbase:\n  hidden: [64]\n  dropout: 1.5\n", NULL, 0, "5:12",
+               "dropout: 1.5 is out of range (0 <= dropout < 1)");
+    expect_err("name: x\ndataset: mnist\nbase: {lr: 0}\n", NULL, 0, "3:12",
+               "lr: 0 is out of range (lr > 0)");
+    expect_err("name: x\ndataset: mnist\nbase: {depth: -1}\n", NULL, 0, "3:15",
+               "depth: -1 is out of range (0 <= depth <= 64)");
+    expect_err("name: x\ndataset: mnist\nbase: {width: 0}\n", NULL, 0, "3:15",
+               "width: 0 is out of range (width >= 1)");
+    expect_err("name: x\ndataset: mnist\nbase: {epochs: 0}\n", NULL, 0, "3:16",
+               "epochs: 0 is out of range (epochs >= 1)");
+    expect_err("name: x\ndataset: mnist\nbase: {batch: 0}\n", NULL, 0, "3:15",
+               "batch: 0 is out of range (batch >= 1)");
+    expect_err("name: x\ndataset: xor\nbase: {loss: sigmoid_bce, batch: 5}\n", NULL, 0, "3:34",
+               "batch: 5 is out of range (1 <= batch <= 4, the training set of xor)");
+    /* found while building a sweep run: still the value's own position */
+    expect_err("name: x\ndataset: mnist\nsweep:\n  dropout: [0.1, 1.0]\n", NULL, 0, "4:18",
+               "dropout: 1 is out of range (0 <= dropout < 1)");
+}
+
+Test(config, unknown_names_list_valid_ones)
+{
+    ds_plan p;
+    cr_assert_eq(load("name: x\ndataset: mnist\nbase: {activation: relux}\n", NULL, 0, &p), 2);
+    char want[512];
+    snprintf(want, sizeof want, "%s:3:20: activation: unknown name 'relux' (valid: %s)", path,
+             ds_act_valid_names());
+    cr_assert_str_eq(err, want);
+    cr_assert_eq(load("name: x\ndataset: mnist\nbase: {init: glorot}\n", NULL, 0, &p), 2);
+    snprintf(want, sizeof want, "%s:3:14: init: unknown name 'glorot' (valid: %s)", path,
+             ds_init_valid_names());
+    cr_assert_str_eq(err, want);
+    cr_assert_eq(load("name: x\ndataset: mnist\nbase: {optimizer: rmsprop}\n", NULL, 0, &p), 2);
+    snprintf(want, sizeof want, "%s:3:19: optimizer: unknown name 'rmsprop' (valid: %s)", path,
+             ds_opt_valid_names());
+    cr_assert_str_eq(err, want);
+    cr_assert_eq(load("name: x\ndataset: mnist\nbase: {loss: hinge}\n", NULL, 0, &p), 2);
+    snprintf(want, sizeof want, "%s:3:14: loss: unknown name 'hinge' (valid: %s)", path,
+             ds_loss_valid_names());
+    cr_assert_str_eq(err, want);
+    expect_err("name: x\ndataset: cifar\n", NULL, 0, "2:10",
+               "dataset: unknown name 'cifar' (valid: mnist, fashion-mnist, xor)");
+}
+
+Test(config, empty_sweep_list)
+{
+    expect_err("name: x\ndataset: mnist\nsweep:\n  lr: []\n", NULL, 0, "4:7",
+               "sweep: lr: empty list (give at least one value)");
+}
+
+Test(config, duplicate_keys)
+{
+    expect_err("name: x\ndataset: mnist\nbase:\n  lr: 0.1\n  batch: 10\n  lr: 0.2\n", NULL, 0, "6:3",
+               "duplicate key 'lr' (first set at line 4; each key once per block)");
+}
+
+Test(config, sweep_over_unknown_key)
+{
+    ds_plan p;
+    cr_assert_eq(load("name: x\ndataset: mnist\nsweep:\n  widht: [1, 2]\n", NULL, 0, &p), 2);
+    char want[512];
+    snprintf(want, sizeof want, "%s:4:3: sweep: unknown key 'widht' (did you mean 'width'?", path);
+    cr_assert(!strncmp(err, want, strlen(want)), "%s", err);
+}
+
+Test(config, bad_overrides)
+{
+    char *a[] = {"epochs"};
+    expect_err(lab, a, 1, NULL,
+               "argument 'epochs': an override is key=value or key=a,b,c (e.g. epochs=3, lr=0.1,0.01, mode=quick)");
+    char *b[] = {"dropout=1.5"};
+    expect_err(lab, b, 1, NULL, "argument 'dropout=1.5': dropout: 1.5 is out of range (0 <= dropout < 1)");
+    char *c[] = {"mode=slow"};
+    expect_err(lab, c, 1, NULL, "argument 'mode=slow': mode: unknown mode 'slow' (valid: full, quick)");
+    char *d[] = {"epoch=3"};
+    ds_plan p;
+    cr_assert_eq(load(lab, d, 1, &p), 2);
+    cr_assert(!strncmp(err, "argument 'epoch=3': unknown key 'epoch' (did you mean 'epochs'?", 62), "%s", err);
+}
+
+Test(config, duplicate_runs_refused)
+{
+    ds_plan p;
+    cr_assert_eq(load("name: x\ndataset: mnist\nsweep: {lr: [0.1, 0.1]}\n", NULL, 0, &p), 2);
+    cr_assert_not_null(strstr(err, "runs 1 (lr=0.1) and 2 (lr=0.1) resolve to the same config"), "%s", err);
+    expect_err("name: x\ndataset: mnist\nruns:\n  - {label: a}\n  - {label: a}\n", NULL, 0, "5:13",
+               "runs: label 'a' is used twice (labels name groups: each once)");
+}
+
+Test(config, missing_name_and_file)
+{
+    ds_plan p;
+    cr_assert_eq(load("dataset: mnist\n", NULL, 0, &p), 2);
+    char want[256];
+    snprintf(want, sizeof want, "%s: name: missing (every experiment has a name: its results go to results/<name>/)", path);
+    cr_assert_str_eq(err, want);
+    cr_assert_eq(ds_plan_load("/nonexistent/x.yaml", NULL, 0, &p, err, sizeof err), 2);
+    cr_assert_str_eq(err, "/nonexistent/x.yaml: cannot open: No such file or directory");
+}
