@@ -1,0 +1,399 @@
+/* Result folders: CSV writer, repair after a crash, resume, shards, merge,
+ * refusals that leave nothing written, determinism across thread counts.
+ * End-to-end cases run build/deepsweep (DEEPSWEEP_BIN, set by make test) on
+ * small XOR sweeps: a few seconds in all. */
+#include <criterion/criterion.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "csv.h"
+#include "sweep.h"
+
+static char dir[64];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/ds-sweep-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(sweep, .init = setup, .fini = teardown);
+
+static void put(const char *name, const char *text)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f, "%s", p);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *get(const char *name)
+{
+    char p[1024], *s;
+    size_t n;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    int r = ds_read_file(p, &s, &n);
+    return r ? NULL : s;
+}
+
+static int exists(const char *name)
+{
+    char p[1024];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return stat(p, &st) == 0;
+}
+
+/* ---- CSV ----------------------------------------------------------------- */
+
+Test(sweep, csv_quotes_and_splits_back)
+{
+    ds_csvbuf b = {0};
+    const char *in[] = {"plain", "a,b", "say \"hi\"", " edge", "", "x\ny"};
+    for (int i = 0; i < 6; i++)
+        ds_csvw_str(&b, in[i]);
+    ds_csvw_end(&b);
+    cr_assert_str_eq(b.s, "plain,\"a,b\",\"say \"\"hi\"\"\",\" edge\",,\"x\ny\"\n");
+    /* the reader is line-based: check the fields without the embedded LF */
+    ds_csvbuf_clear(&b);
+    for (int i = 0; i < 5; i++)
+        ds_csvw_str(&b, in[i]);
+    char *f[8];
+    cr_assert_eq(ds_csvw_split(b.s, f, 8), 5);
+    for (int i = 0; i < 5; i++)
+        cr_assert_str_eq(f[i], in[i]);
+    char bad[] = "a,\"b";
+    cr_assert_eq(ds_csvw_split(bad, f, 8), -1);
+    ds_csvbuf_free(&b);
+}
+
+Test(sweep, csv_numbers)
+{
+    ds_csvbuf b = {0};
+    ds_csvw_dbl(&b, 0.1);        /* %.9g of a double: 9 significant digits */
+    ds_csvw_flt(&b, 0.1f);       /* shortest text that reads back as 0.1f */
+    ds_csvw_flt(&b, 0.3f);
+    ds_csvw_dbl(&b, 1.0 / 3.0);
+    ds_csvw_int(&b, -42);
+    ds_csvw_dbl(&b, 0.0 / 0.0);
+    ds_csvw_end(&b);
+    cr_assert_str_eq(b.s, "0.1,0.1,0.3,0.333333333,-42,nan\n");
+    char t[32];
+    ds_fmt_float(t, sizeof t, 16777217.0f); /* not representable: 16777216 */
+    cr_assert_str_eq(t, "16777216");
+    ds_fmt_float(t, sizeof t, 1e-8f);
+    cr_assert_eq((float)strtod(t, NULL), 1e-8f);
+    ds_csvbuf_free(&b);
+}
+
+/* ---- shards --------------------------------------------------------------- */
+
+Test(sweep, shard_parse)
+{
+    char err[256];
+    int i, n;
+    cr_assert_eq(ds_shard_parse("1/3", &i, &n, err, sizeof err), 0);
+    cr_assert(i == 1 && n == 3);
+    cr_assert_eq(ds_shard_parse("3/3", &i, &n, err, sizeof err), 2);
+    cr_assert_str_eq(err, "--shard 3/3: I = 3 is out of range (0 <= I < N = 3)");
+    cr_assert_eq(ds_shard_parse("0/0", &i, &n, err, sizeof err), 2);
+    cr_assert_str_eq(err, "--shard 0/0: N = 0 is out of range (N >= 1)");
+    cr_assert_eq(ds_shard_parse("x", &i, &n, err, sizeof err), 2);
+    cr_assert_str_eq(err, "--shard x: expected I/N (0 <= I < N, e.g. 0/3)");
+    setenv("SLURM_ARRAY_TASK_ID", "5", 1);
+    setenv("SLURM_ARRAY_TASK_COUNT", "3", 1);
+    setenv("SLURM_ARRAY_TASK_MIN", "4", 1);
+    cr_assert_eq(ds_shard_from_env(&i, &n, err, sizeof err), 1);
+    cr_assert(i == 1 && n == 3);
+    setenv("SLURM_ARRAY_TASK_ID", "7", 1);
+    cr_assert_eq(ds_shard_from_env(&i, &n, err, sizeof err), 2);
+    unsetenv("SLURM_ARRAY_TASK_ID");
+    cr_assert_eq(ds_shard_from_env(&i, &n, err, sizeof err), 0);
+    unsetenv("SLURM_ARRAY_TASK_COUNT");
+    unsetenv("SLURM_ARRAY_TASK_MIN");
+}
+
+/* ---- repair ------------------------------------------------------------- */
+
+static const char *xor_cfg = "name: t\ndataset: xor\nbase: {width: 4, depth: 1, loss: sigmoid_bce, "
+                             "optimizer: sgd, lr: 0.5, batch: 4, epochs: 50, log_every: 25}\n"
+                             "sweep: {activation: [relu, tanh]}\nseeds: 2\n";
+
+static void plan_of(const char *cfg, char **ov, int n, ds_plan *p)
+{
+    put("x.yaml", cfg);
+    char path[128], err[1024];
+    snprintf(path, sizeof path, "%s/x.yaml", dir);
+    cr_assert_eq(ds_plan_load(path, ov, n, p, err, sizeof err), 0, "%s", err);
+}
+
+static void header(ds_csvbuf *b, int kind)
+{
+    ds_csvbuf_clear(b);
+    ds_header_line(kind, b);
+}
+
+Test(sweep, repair_keeps_only_whole_finished_runs)
+{
+    ds_plan p;
+    plan_of(xor_cfg, NULL, 0, &p);
+    cr_assert_eq(p.n_runs, 4);
+    /* runs.csv: run 0 ok, run 1 failed (retried), run 2 ok twice (a
+     * duplicate), then a torn line; epochs.csv rows of runs 0..3. */
+    ds_csvbuf runs = {0}, ep = {0}, ly = {0};
+    header(&runs, 0);
+    ds_run_result ok = {.status = DS_RUN_OK, .train_acc = 1, .test_acc = 1, .params_weights = 12, .params_biases = 5};
+    ds_run_result failed = ok;
+    failed.status = DS_RUN_FAILED;
+    ds_runs_row(&runs, &p.runs[0], &ok, "avx2", 2);
+    ds_runs_row(&runs, &p.runs[1], &failed, "avx2", 2);
+    ds_runs_row(&runs, &p.runs[2], &ok, "avx2", 2);
+    ds_runs_row(&runs, &p.runs[2], &ok, "avx2", 2);
+    ds_csvw_raw(&runs, p.runs[3].id, 16);
+    ds_csvw_raw(&runs, ",t,xor", 6); /* torn: no newline */
+    header(&ep, 1);
+    header(&ly, 2);
+    for (int i = 0; i < 4; i++) {
+        ds_run_rows rr = {.id = p.runs[i].id};
+        ds_epoch_metrics e = {.epoch = 25, .train_loss = 0.5, .train_acc = 1, .test_acc = 1, .seconds = 0.1};
+        ds_layer_metrics l[2] = {{.layer = 0, .grad_norm = 1}, {.layer = 1, .grad_norm = 2}};
+        ds_run_rows_epoch(&rr, &e, l, 2);
+        ds_csvw_raw(&ep, rr.epochs.s, rr.epochs.len);
+        ds_csvw_raw(&ly, rr.layers.s, rr.layers.len);
+        ds_csvbuf_free(&rr.epochs);
+        ds_csvbuf_free(&rr.layers);
+    }
+    ds_csvw_raw(&ly, "garbage-without-newline", 23);
+    put("runs.csv", runs.s);
+    put("epochs.csv", ep.s);
+    put("layers.csv", ly.s);
+    ds_results r;
+    char err[1024];
+    cr_assert_eq(ds_results_scan(&r, dir, &p, 0, NULL, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r.n_done, 2);
+    cr_assert_not_null(ds_results_find(&r, p.runs[0].id));
+    cr_assert_null(ds_results_find(&r, p.runs[1].id));
+    cr_assert_not_null(ds_results_find(&r, p.runs[2].id));
+    cr_assert_null(ds_results_find(&r, p.runs[3].id));
+    cr_assert_eq(ds_results_open(&r, &p, err, sizeof err), 0, "%s", err);
+    ds_results_close(&r);
+    char *got = get("runs.csv");
+    ds_csvbuf want = {0};
+    header(&want, 0);
+    ds_runs_row(&want, &p.runs[0], &ok, "avx2", 2);
+    ds_runs_row(&want, &p.runs[2], &ok, "avx2", 2);
+    cr_assert_str_eq(got, want.s);
+    free(got);
+    got = get("epochs.csv");
+    int lines = 0;
+    for (char *c = got; *c; c++)
+        lines += *c == '\n';
+    cr_assert_eq(lines, 1 + 2, "%s", got); /* header + runs 0 and 2 */
+    cr_assert_not_null(strstr(got, p.runs[0].id));
+    cr_assert_null(strstr(got, p.runs[1].id));
+    free(got);
+    got = get("layers.csv");
+    lines = 0;
+    for (char *c = got; *c; c++)
+        lines += *c == '\n';
+    cr_assert_eq(lines, 1 + 4, "%s", got);
+    cr_assert_null(strstr(got, "garbage"));
+    free(got);
+    cr_assert(exists("config.yaml"));
+    /* force redoes the selected runs: their rows go */
+    const char *redo[] = {p.runs[0].id};
+    cr_assert_eq(ds_results_scan(&r, dir, &p, 1, redo, 1, err, sizeof err), 0);
+    cr_assert_eq(r.n_done, 1);
+    ds_results_close(&r);
+    ds_csvbuf_free(&runs);
+    ds_csvbuf_free(&ep);
+    ds_csvbuf_free(&ly);
+    ds_csvbuf_free(&want);
+    ds_plan_free(&p);
+}
+
+Test(sweep, other_sweep_refused_without_force)
+{
+    ds_plan p;
+    plan_of(xor_cfg, NULL, 0, &p);
+    put("config.yaml", "name: t\nsweep_id: 0123456789abcdef\nsource: \"old.yaml\"\noverrides: \"\"\n");
+    ds_results r;
+    char err[1024], want[1024];
+    cr_assert_eq(ds_results_scan(&r, dir, &p, 0, NULL, 0, err, sizeof err), 2);
+    snprintf(want, sizeof want,
+             "%s: holds the results of a different sweep (sweep_id 0123456789abcdef from \"old.yaml\" \"\"; "
+             "this one is %s): use --out DIR for a new folder, or --force to add to it",
+             dir, p.sweep_id);
+    cr_assert_str_eq(err, want);
+    ds_results_close(&r);
+    cr_assert_eq(ds_results_scan(&r, dir, &p, 1, NULL, 0, err, sizeof err), 0);
+    ds_results_close(&r);
+    ds_plan_free(&p);
+}
+
+/* ---- end to end (the deepsweep binary) ------------------------------------ */
+
+static const char *bin(void)
+{
+    const char *b = getenv("DEEPSWEEP_BIN");
+    return b ? b : "build/deepsweep";
+}
+
+/* Runs `deepsweep run <args>` in dir; returns the exit status; stderr in
+ * dir/err.txt, stdout in dir/out.txt. */
+static int run(const char *args)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' run %s >out.txt 2>err.txt", dir, bin(), args);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st), "%s", cmd);
+    return WEXITSTATUS(st);
+}
+
+static void expect_refused(const char *args, const char *msg)
+{
+    int st = run(args);
+    char *e = get("err.txt");
+    cr_assert_eq(st, 2, "deepsweep run %s: exit %d, stderr %s", args, st, e);
+    cr_assert_not_null(strstr(e, msg), "deepsweep run %s: stderr %s", args, e);
+    free(e);
+    cr_assert(!exists("results"), "deepsweep run %s wrote results", args);
+}
+
+Test(sweep, bad_input_writes_nothing)
+{
+    cr_assert_eq(access(bin(), X_OK), 0, "DEEPSWEEP_BIN=%s is not executable", bin());
+    put("x.yaml", xor_cfg);
+    put("bad.yaml", "name: t\ndataset: xor\nbase: {loss: sigmoid_bce, batch: 4, dropout: 1.5}\n");
+    expect_refused("bad.yaml", "deepsweep: bad.yaml:3:46: dropout: 1.5 is out of range (0 <= dropout < 1)");
+    expect_refused("x.yaml epochs", "deepsweep: argument 'epochs': an override is key=value");
+    expect_refused("x.yaml --shard 2/2", "deepsweep: run: --shard 2/2: I = 2 is out of range (0 <= I < N = 2)");
+    expect_refused("x.yaml --shard 0/0", "N = 0 is out of range (N >= 1)");
+    expect_refused("x.yaml hidden=100000-100000-100000", "GiB, more than this machine's");
+    put("m.yaml", "name: m\ndataset: mnist\nbase: {data_dir: nowhere}\n");
+    expect_refused("m.yaml", "deepsweep: nowhere/");
+    /* a folder holding another sweep is left untouched */
+    cr_assert_eq(run("x.yaml --out res -q"), 0);
+    char *before = get("res/runs.csv");
+    int st = run("x.yaml --out res lr=0.25 -q");
+    char *e = get("err.txt"), *after = get("res/runs.csv");
+    cr_assert_eq(st, 2);
+    cr_assert_not_null(strstr(e, "holds the results of a different sweep"), "%s", e);
+    cr_assert_str_eq(before, after);
+    free(before);
+    free(after);
+    free(e);
+}
+
+/* runs.csv without the columns that may differ between runs of one config:
+ * seconds, samples_per_s, threads (19, 20, 22), rows sorted. */
+static char *deterministic(const char *name)
+{
+    char cmd[512], *s;
+    snprintf(cmd, sizeof cmd, "cd '%s' && cut -d, -f1-19,22,24- %s | sort > %s.det", dir, name, name);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s.det", name);
+    s = get(cmd);
+    cr_assert_not_null(s);
+    return s;
+}
+
+Test(sweep, same_bits_at_1_and_2_threads_and_resume_adds_nothing)
+{
+    put("x.yaml", xor_cfg);
+    cr_assert_eq(run("x.yaml --out t1 --threads 1 -q"), 0);
+    cr_assert_eq(run("x.yaml --out t2 --threads 2 -q"), 0);
+    char *a = deterministic("t1/runs.csv"), *b = deterministic("t2/runs.csv");
+    cr_assert_str_eq(a, b);
+    int rows = 0;
+    for (char *c = a; *c; c++)
+        rows += *c == '\n';
+    cr_assert_eq(rows, 1 + 4);
+    free(a);
+    free(b);
+    char *l1 = get("t1/layers.csv"), *l2 = get("t2/layers.csv");
+    cr_assert_str_eq(l1, l2);
+    free(l1);
+    free(l2);
+    /* again: every run is finished, nothing is appended */
+    char *before = get("t1/runs.csv");
+    cr_assert_eq(run("x.yaml --out t1 -q"), 0);
+    char *after = get("t1/runs.csv"), *out = get("out.txt");
+    cr_assert_str_eq(before, after);
+    cr_assert_not_null(strstr(out, "4 runs, 4 finished (4 ok, 0 diverged, 0 failed)"), "%s", out);
+    free(before);
+    free(after);
+    free(out);
+}
+
+Test(sweep, shards_then_merge_equal_one_process)
+{
+    put("x.yaml", xor_cfg);
+    cr_assert_eq(run("x.yaml --out all -q"), 0);
+    for (int s = 0; s < 3; s++) {
+        char a[128];
+        snprintf(a, sizeof a, "x.yaml --shard %d/3 -q", s);
+        cr_assert_eq(run(a), 0);
+    }
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && '%s' merge merged results/t/shard-0-of-3 results/t/shard-1-of-3 results/t/shard-2-of-3 >out.txt 2>err.txt",
+             dir, bin());
+    cr_assert_eq(system(cmd), 0);
+    char *a = deterministic("all/runs.csv"), *b = deterministic("merged/runs.csv");
+    cr_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    char *c1 = get("all/config.yaml"), *c2 = get("merged/config.yaml");
+    cr_assert_str_eq(c1, c2);
+    free(c1);
+    free(c2);
+    /* a conflicting row for one id is an error */
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && sed -i '2s/,ok,[^,]*,/,ok,0.123,/' results/t/shard-0-of-3/runs.csv && "
+             "'%s' merge bad all results/t/shard-0-of-3 >out.txt 2>err.txt",
+             dir, bin());
+    int st = system(cmd);
+    cr_assert_eq(WEXITSTATUS(st), 2);
+    char *e = get("err.txt");
+    cr_assert_not_null(strstr(e, "conflicting rows"), "%s", e);
+    cr_assert_not_null(strstr(e, "column train_loss differs"), "%s", e);
+    free(e);
+}
+
+Test(sweep, sigint_abandons_the_current_run)
+{
+    /* long runs, so the signal lands inside one */
+    put("x.yaml", "name: s\ndataset: xor\nbase: {width: 8, depth: 2, loss: sigmoid_bce, optimizer: sgd, "
+                  "lr: 0.1, batch: 4, epochs: 2000000, log_every: 1000000}\nseeds: 2\n");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd '%s' && ('%s' run x.yaml --threads 1 -q >out.txt 2>err.txt & pid=$!; "
+                              "sleep 1; kill -INT $pid; wait $pid; echo $? > rc.txt)",
+             dir, bin());
+    cr_assert_eq(system(cmd), 0);
+    char *rc = get("rc.txt"), *e = get("err.txt"), *runs = get("results/s/runs.csv");
+    cr_assert_eq(atoi(rc), 130, "exit %s, stderr %s", rc, e);
+    cr_assert_not_null(strstr(e, "interrupted (SIGINT)"), "%s", e);
+    cr_assert_not_null(runs);
+    cr_assert_null(strchr(strchr(runs, '\n') + 1, '\n'), "no run row expected: %s", runs);
+    free(rc);
+    free(e);
+    free(runs);
+}
