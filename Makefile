@@ -114,7 +114,7 @@ $(TEST_BIN): $(TEST_OBJ) $(HARNESS_OBJ) $(KERNEL_LIB) | deps-test
 # ---- tests ----------------------------------------------------------------
 # The whole Criterion suite, then the qemu check that baseline code holds no
 # stray AVX (skipped under SAN=1: qemu-user cannot host ASan's shadow map).
-test: test-unit test-qemu test-bench-json
+test: test-unit test-qemu test-bench-json test-sweep
 
 test-unit: $(TEST_BIN) $(DEEPSWEEP) data
 	DEEPSWEEP_BIN=$(abspath $(DEEPSWEEP)) $(TEST_BIN) --jobs 2
@@ -125,6 +125,20 @@ ifeq ($(SAN),1)
 else
 	@bash tests/qemu-nehalem.sh $(DEEPSWEEP) $(TEST_BIN)
 endif
+
+# Crash safety and shards of `deepsweep run` at the process level (the
+# Criterion suite has the rest): 3 shards in parallel + merge == one process;
+# kill -9 at 5 random moments + resume == an uninterrupted run.
+.PHONY: test-sweep test-slurm
+test-sweep: $(DEEPSWEEP)
+	bash tests/sweep-shards.sh $(DEEPSWEEP)
+	bash tests/kill-resume.sh $(DEEPSWEEP) 5
+
+# A single-node Slurm (slurm-wlm + munge, daemons started by the script) runs
+# a 3-task job array of scripts/slurm-sweep.sbatch; merged == one process.
+test-slurm: $(DEEPSWEEP)
+	@bash $(DEPS) slurm
+	bash scripts/test-slurm.sh $(DEEPSWEEP)
 
 # ---- benchmarks -----------------------------------------------------------
 BENCH_KERNELS := $(BUILD)/bench-kernels
@@ -154,8 +168,18 @@ plots: $(DEEPSWEEP) | deps-plots
 	done
 
 # ---- main job -------------------------------------------------------------
-reproduce: $(DEEPSWEEP)
+# The course's MNIST labs and the XOR depth study through the sweep runner;
+# finished runs are skipped, so an interrupted reproduce resumes. The two
+# summary tables (mean +- std over seeds, beside the course's figures; XOR
+# success fractions) come last.
+reproduce: deps $(DEEPSWEEP) data | deps-plots
 	$(DEEPSWEEP) info
+	$(DEEPSWEEP) run configs/lab-mnist.yaml
+	$(DEEPSWEEP) run configs/xor.yaml
+	@if $(DEEPSWEEP) plot --help > /dev/null 2>&1; then \
+	  $(DEEPSWEEP) plot results/lab-mnist && $(DEEPSWEEP) plot results/xor; fi
+	@$(DEEPSWEEP) run configs/lab-mnist.yaml -q
+	@$(DEEPSWEEP) run configs/xor.yaml -q
 
 info: $(DEEPSWEEP)
 	$(DEEPSWEEP) info
