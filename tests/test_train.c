@@ -1,0 +1,433 @@
+/* ds_train: determinism across thread counts, learning, the last partial
+ * batch, metrics, divergence, the stop flag, and the bad-input classes of the
+ * config checks and of `deepsweep train`. Synthetic data (a linear teacher)
+ * except one test on a slice of real MNIST when `make data` has run. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "init.h"
+#include "kernels.h"
+#include "train.h"
+
+static void best_isa(void) { cr_assert_eq(ds_isa_set(ds_isa_best()), 0); }
+
+TestSuite(train_engine, .init = best_isa);
+
+/* n samples (drawn from seed), f features in [-1,1], `classes` labels from
+ * the argmax of one fixed random linear teacher (the same for every seed, so
+ * a training and a test set share it): separable, a linear model can reach
+ * 100%. */
+static void teacher_set(ds_dataset *d, int n, int f, int classes, uint64_t seed)
+{
+    d->n = n, d->features = f, d->classes = classes;
+    d->x = aligned_alloc(64, ((size_t)n * f * 4 + 63) / 64 * 64);
+    d->y = malloc((size_t)n * sizeof *d->y);
+    float *t = malloc((size_t)f * classes * 4);
+    ds_init_weights(DS_INIT_UNIFORM, 1, d->x, n, f, seed, 0);
+    ds_init_weights(DS_INIT_NORMAL, 1, t, f, classes, 1000, 1);
+    for (int i = 0; i < n; i++) {
+        int best = 0;
+        double bv = -1e30;
+        for (int c = 0; c < classes; c++) {
+            double s = 0;
+            for (int k = 0; k < f; k++)
+                s += d->x[(size_t)i * f + k] * t[(size_t)k * classes + c];
+            if (s > bv)
+                bv = s, best = c;
+        }
+        d->y[i] = best;
+    }
+    free(t);
+}
+
+#define MAX_LOG 64
+typedef struct {
+    int n;
+    ds_epoch_metrics e[MAX_LOG];
+    ds_layer_metrics l[MAX_LOG][8];
+    int n_layers;
+} log_t;
+
+static void record(void *ctx, const ds_epoch_metrics *e, const ds_layer_metrics *l, int nl)
+{
+    log_t *g = ctx;
+    if (g->n < MAX_LOG) {
+        g->e[g->n] = *e;
+        g->e[g->n].seconds = 0; /* wall time is the one non-deterministic field */
+        memcpy(g->l[g->n], l, (size_t)nl * sizeof *l);
+        g->n_layers = nl;
+        g->n++;
+    }
+}
+
+static ds_run_config small_cfg(void)
+{
+    ds_run_config rc;
+    ds_run_config_defaults(&rc);
+    snprintf(rc.dataset, sizeof rc.dataset, "mnist");
+    rc.n_hidden = 2, rc.hidden[0] = 32, rc.hidden[1] = 16;
+    rc.init = DS_INIT_XAVIER_UNIFORM;
+    rc.bias_init = DS_BIAS_NORMAL;
+    rc.dropout = 0.2f;
+    rc.batch = 50;
+    rc.epochs = 3;
+    rc.lr = 0.01f;
+    return rc;
+}
+
+static void run(const ds_run_config *rc, const ds_dataset *tr, const ds_dataset *te, log_t *g,
+                ds_run_result *res)
+{
+    memset(g, 0, sizeof *g);
+    ds_train_hooks h = {record, g, NULL, NULL};
+    char err[256];
+    cr_assert_eq(ds_train(rc, tr, te, &h, res, err, sizeof err), 0, "%s", err);
+}
+
+/* 610 samples in batches of 50: 12 full batches and a partial one of 10. */
+Test(train_engine, bit_identical_at_1_and_2_threads)
+{
+    ds_dataset tr, te;
+    teacher_set(&tr, 610, 20, 4, 1);
+    teacher_set(&te, 200, 20, 4, 2);
+    ds_run_config rc = small_cfg();
+    static log_t a, b;
+    ds_run_result ra, rb;
+    rc.threads = 1;
+    run(&rc, &tr, &te, &a, &ra);
+    rc.threads = 2;
+    run(&rc, &tr, &te, &b, &rb);
+    cr_assert_eq(a.n, 3);
+    cr_assert_eq(memcmp(a.e, b.e, sizeof a.e), 0, "epoch metrics differ between 1 and 2 threads");
+    cr_assert_eq(memcmp(a.l, b.l, sizeof a.l), 0, "layer metrics differ between 1 and 2 threads");
+    cr_assert_eq(ra.train_loss, rb.train_loss);
+    cr_assert_eq(ra.test_acc, rb.test_acc);
+    /* a different seed is a different run */
+    rc.seed = 2;
+    run(&rc, &tr, &te, &b, &rb);
+    cr_assert_neq(ra.train_loss, rb.train_loss);
+    ds_dataset_free(&tr);
+    ds_dataset_free(&te);
+}
+
+/* Learns the teacher (chance = 25%): > 90% test accuracy in 3 epochs, and the
+ * train loss falls every epoch. Metrics are in range. */
+Test(train_engine, learns_and_reports_metrics)
+{
+    ds_dataset tr, te;
+    teacher_set(&tr, 2000, 20, 4, 3);
+    teacher_set(&te, 500, 20, 4, 4);
+    ds_run_config rc = small_cfg();
+    rc.dropout = 0;
+    static log_t g;
+    ds_run_result r;
+    run(&rc, &tr, &te, &g, &r);
+    cr_assert_eq(r.status, DS_RUN_OK);
+    cr_assert_eq(r.epochs_done, 3);
+    cr_assert_eq(r.params_weights, 20 * 32 + 32 * 16 + 16 * 4);
+    cr_assert_eq(r.params_biases, 32 + 16 + 4);
+    cr_assert(r.test_acc > 0.90, "test acc %g", r.test_acc);
+    cr_assert(r.best_test_acc >= r.test_acc);
+    for (int e = 1; e < g.n; e++)
+        cr_assert(g.e[e].train_loss < g.e[e - 1].train_loss, "epoch %d loss rose", e + 1);
+    cr_assert_eq(g.n_layers, 3);
+    for (int e = 0; e < g.n; e++)
+        for (int l = 0; l < 3; l++) {
+            cr_assert(g.l[e][l].grad_norm > 0 && isfinite(g.l[e][l].grad_norm));
+            cr_assert(g.l[e][l].weight_norm > 0);
+            cr_assert(g.l[e][l].dead_frac >= 0 && g.l[e][l].dead_frac <= 1);
+        }
+    cr_assert(r.samples_per_s > 0);
+    ds_dataset_free(&tr);
+    ds_dataset_free(&te);
+}
+
+/* All-zero weights and biases: every relu unit outputs 0 (dead fraction 1)
+ * and no gradient reaches the first layer (its dW is exactly 0). */
+Test(train_engine, dead_units_and_zero_gradient)
+{
+    ds_dataset tr, te;
+    teacher_set(&tr, 100, 8, 3, 5);
+    teacher_set(&te, 50, 8, 3, 6);
+    ds_run_config rc = small_cfg();
+    rc.dropout = 0, rc.init = DS_INIT_ZEROS, rc.bias_init = DS_BIAS_ZEROS, rc.epochs = 1;
+    rc.optimizer = DS_OPT_SGD;
+    static log_t g;
+    ds_run_result r;
+    run(&rc, &tr, &te, &g, &r);
+    cr_assert_eq(g.l[0][0].dead_frac, 1.0);
+    cr_assert_eq(g.l[0][1].dead_frac, 1.0);
+    cr_assert_eq(g.l[0][2].dead_frac, 0.0); /* output layer: 0 by definition */
+    /* every layer's input is 0 or its backward passes through W = 0 */
+    for (int l = 0; l < 3; l++)
+        cr_assert_eq(g.l[0][l].grad_norm, 0.0, "layer %d", l);
+    ds_dataset_free(&tr);
+    ds_dataset_free(&te);
+}
+
+/* XOR, the course's lab 18/19 set-up in miniature: sigmoid output + BCE. A
+ * tanh net with Adam solves all four points for every seed tried. */
+Test(train_engine, xor_solved)
+{
+    ds_dataset tr, te;
+    char err[256];
+    cr_assert_eq(ds_dataset_load("xor", "", &tr, &te, err, sizeof err), 0);
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        ds_run_config rc;
+        ds_run_config_defaults(&rc);
+        snprintf(rc.dataset, sizeof rc.dataset, "xor");
+        rc.loss = DS_LOSS_SIGMOID_BCE;
+        rc.n_hidden = 1, rc.hidden[0] = 8;
+        rc.activation = DS_ACT_TANH;
+        rc.init = DS_INIT_XAVIER_UNIFORM;
+        rc.lr = 0.05f, rc.batch = 4, rc.epochs = 500, rc.log_every = 500, rc.seed = seed;
+        ds_run_result r;
+        cr_assert_eq(ds_train(&rc, &tr, &te, NULL, &r, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(r.status, DS_RUN_OK);
+        cr_assert_eq(r.train_acc, 1.0, "seed %d: acc %g", (int)seed, r.train_acc);
+        cr_assert(r.train_loss < 0.1, "seed %d: loss %g (log 2 = 0.69 is chance)", (int)seed,
+                  r.train_loss);
+    }
+    ds_dataset_free(&tr);
+    ds_dataset_free(&te);
+}
+
+Test(train_engine, diverges_without_crashing)
+{
+    ds_dataset tr, te;
+    teacher_set(&tr, 200, 10, 3, 7);
+    teacher_set(&te, 50, 10, 3, 8);
+    ds_run_config rc = small_cfg();
+    rc.loss = DS_LOSS_MSE, rc.optimizer = DS_OPT_SGD, rc.lr = 1e30f, rc.epochs = 5;
+    rc.init = DS_INIT_NORMAL;
+    static log_t g;
+    ds_run_result r;
+    run(&rc, &tr, &te, &g, &r);
+    cr_assert_eq(r.status, DS_RUN_DIVERGED);
+    cr_assert_str_eq(ds_run_status_name(r.status), "diverged");
+    cr_assert(r.epochs_done <= 5);
+    ds_dataset_free(&tr);
+    ds_dataset_free(&te);
+}
+
+Test(train_engine, stop_flag_interrupts_before_any_epoch)
+{
+    ds_dataset tr, te;
+    teacher_set(&tr, 200, 10, 3, 9);
+    teacher_set(&te, 50, 10, 3, 10);
+    ds_run_config rc = small_cfg();
+    static log_t g;
+    volatile sig_atomic_t stop = 1;
+    ds_train_hooks h = {record, &g, &stop, NULL};
+    ds_run_result r;
+    char err[256];
+    memset(&g, 0, sizeof g);
+    cr_assert_eq(ds_train(&rc, &tr, &te, &h, &r, err, sizeof err), 0);
+    cr_assert_eq(r.status, DS_RUN_INTERRUPTED);
+    cr_assert_eq(g.n, 0, "an interrupted run must record nothing");
+    ds_dataset_free(&tr);
+    ds_dataset_free(&te);
+}
+
+Test(train_engine, subset_and_full_batch)
+{
+    ds_dataset tr, te;
+    teacher_set(&tr, 100, 10, 3, 11);
+    teacher_set(&te, 50, 10, 3, 12);
+    ds_run_config rc = small_cfg();
+    ds_run_result r;
+    char err[256];
+    rc.train_subset = 101;
+    cr_assert_eq(ds_train(&rc, &tr, &te, NULL, &r, err, sizeof err), 2);
+    cr_assert_str_eq(err, "train_subset: 101 is out of range (1 <= train_subset <= 100, the training set)");
+    rc.train_subset = 60;
+    rc.batch = 1000; /* larger than the set: one full batch per epoch */
+    cr_assert_eq(ds_train(&rc, &tr, &te, NULL, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r.status, DS_RUN_OK);
+    ds_dataset_free(&tr);
+    ds_dataset_free(&te);
+}
+
+/* A real-MNIST slice (2000 images, 2 epochs) is bit-identical at 1 and 2
+ * threads too; skipped before `make data`. */
+Test(train_engine, real_mnist_slice_thread_invariant)
+{
+    struct stat st;
+    if (stat("data/mnist/train-images-idx3-ubyte", &st) != 0) {
+        cr_log_warn("data/mnist not fetched ('make data'): skipped");
+        return;
+    }
+    ds_dataset tr, te;
+    char err[512];
+    cr_assert_eq(ds_dataset_load("mnist", "", &tr, &te, err, sizeof err), 0, "%s", err);
+    te.n = 1000; /* evaluate on the first 1000 test images: enough to compare */
+    ds_run_config rc = small_cfg();
+    rc.hidden[0] = 64, rc.train_subset = 2000, rc.epochs = 2, rc.batch = 100;
+    static log_t a, b;
+    ds_run_result ra, rb;
+    rc.threads = 1;
+    run(&rc, &tr, &te, &a, &ra);
+    rc.threads = 2;
+    run(&rc, &tr, &te, &b, &rb);
+    cr_assert_eq(memcmp(a.e, b.e, sizeof a.e), 0);
+    cr_assert_eq(memcmp(a.l, b.l, sizeof a.l), 0);
+    cr_assert(ra.test_acc > 0.6, "2000 images, 2 epochs: test acc %g (chance 0.1)", ra.test_acc);
+    te.n = 10000;
+    ds_dataset_free(&tr);
+    ds_dataset_free(&te);
+}
+
+TestSuite(train_config);
+
+Test(train_config, range_checks_name_the_field)
+{
+    char buf[256];
+    ds_run_config rc;
+    ds_run_config_defaults(&rc);
+    cr_assert_null(ds_run_config_check(&rc, buf, sizeof buf));
+    cr_assert_eq(rc.beta1, 0.9f);
+    cr_assert_eq(rc.beta2, 0.999f);
+    cr_assert_eq(rc.eps, 1e-8f);
+    rc.dropout = 1.0f;
+    cr_assert_str_eq(ds_run_config_check(&rc, buf, sizeof buf), "dropout: 1 is out of range (0 <= dropout < 1)");
+    rc.dropout = -0.1f;
+    cr_assert_str_eq(ds_run_config_check(&rc, buf, sizeof buf), "dropout: -0.1 is out of range (0 <= dropout < 1)");
+    ds_run_config_defaults(&rc);
+    rc.lr = 0;
+    cr_assert_str_eq(ds_run_config_check(&rc, buf, sizeof buf), "lr: 0 is out of range (lr > 0)");
+    ds_run_config_defaults(&rc);
+    rc.batch = 0;
+    cr_assert_str_eq(ds_run_config_check(&rc, buf, sizeof buf), "batch: 0 is out of range (batch >= 1)");
+    ds_run_config_defaults(&rc);
+    rc.n_hidden = 2, rc.hidden[0] = 5, rc.hidden[1] = 0;
+    cr_assert_str_eq(ds_run_config_check(&rc, buf, sizeof buf), "width: 0 is out of range (width >= 1)");
+    ds_run_config_defaults(&rc);
+    rc.epochs = 0;
+    cr_assert_str_eq(ds_run_config_check(&rc, buf, sizeof buf), "epochs: 0 is out of range (epochs >= 1)");
+    ds_run_config_defaults(&rc);
+    snprintf(rc.dataset, sizeof rc.dataset, "cifar");
+    cr_assert_str_eq(ds_run_config_check(&rc, buf, sizeof buf),
+                     "dataset: unknown name 'cifar' (valid: mnist, fashion-mnist, xor)");
+}
+
+Test(train_config, name_tables_round_trip)
+{
+    for (int k = 0; k < DS_INIT_COUNT; k++) {
+        ds_init_kind o;
+        cr_assert_eq(ds_init_parse(ds_init_name((ds_init_kind)k), &o), 0);
+        cr_assert_eq((int)o, k);
+        cr_assert(strstr(ds_init_valid_names(), ds_init_name((ds_init_kind)k)));
+    }
+    for (int k = 0; k < DS_OPT_COUNT; k++) {
+        ds_opt_kind o;
+        cr_assert_eq(ds_opt_parse(ds_opt_name((ds_opt_kind)k), &o), 0);
+        cr_assert_eq((int)o, k);
+        cr_assert(strstr(ds_opt_valid_names(), ds_opt_name((ds_opt_kind)k)));
+    }
+    for (int k = 0; k < DS_LOSS_COUNT; k++) {
+        ds_loss o;
+        cr_assert_eq(ds_loss_parse(ds_loss_name((ds_loss)k), &o), 0);
+        cr_assert_eq((int)o, k);
+    }
+    ds_init_kind i;
+    cr_assert_eq(ds_init_parse("glorot", &i), -1);
+}
+
+/* ---- the CLI: exit 2, the message, and no file written ---------------- */
+
+static char tdir[64];
+
+static int cli(const char *args, char *err, size_t errlen)
+{
+    const char *bin = getenv("DEEPSWEEP_BIN");
+    if (!bin)
+        bin = "build/deepsweep";
+    char cmd[2048], ef[128];
+    snprintf(ef, sizeof ef, "%s/stderr", tdir);
+    snprintf(cmd, sizeof cmd, "%s train %s >%s/stdout 2>%s", bin, args, tdir, ef);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st));
+    FILE *f = fopen(ef, "r");
+    err[0] = 0;
+    if (f) {
+        size_t n = fread(err, 1, errlen - 1, f);
+        err[n] = 0;
+        fclose(f);
+    }
+    return WEXITSTATUS(st);
+}
+
+static void mkt(void)
+{
+    snprintf(tdir, sizeof tdir, "/tmp/ds-test-cli-XXXXXX");
+    cr_assert_not_null(mkdtemp(tdir));
+}
+
+static void rmt(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tdir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(train_cli, .init = mkt, .fini = rmt);
+
+Test(train_cli, bad_values_refused_before_any_work)
+{
+    struct { const char *args; const char *msg; } cases[] = {
+        {"--activation swish", "deepsweep: train: --activation: unknown name 'swish' (valid: identity, relu, leaky_relu, sigmoid, tanh, elu, gelu, softplus)\n"},
+        {"--init glorot", "deepsweep: train: --init: unknown name 'glorot' (valid: normal, uniform, xavier_uniform, xavier_normal, he_normal, he_uniform, lecun_normal, zeros)\n"},
+        {"--optimizer rmsprop", "deepsweep: train: --optimizer: unknown name 'rmsprop' (valid: sgd, momentum, adam)\n"},
+        {"--dataset cifar", "deepsweep: train: --dataset: unknown name 'cifar' (valid: mnist, fashion-mnist, xor)\n"},
+        {"--loss hinge", "deepsweep: train: --loss: unknown name 'hinge' (valid: softmax_ce, sigmoid_bce, mse)\n"},
+        {"--dropout 1.5", "deepsweep: train: dropout: 1.5 is out of range (0 <= dropout < 1)\n"},
+        {"--lr 0", "deepsweep: train: lr: 0 is out of range (lr > 0)\n"},
+        {"--lr -1", "deepsweep: train: lr: -1 is out of range (lr > 0)\n"},
+        {"--batch 0", "deepsweep: train: batch: 0 is out of range (batch >= 1)\n"},
+        {"--hidden 256,0", "deepsweep: train: --hidden: width 0 is out of range (1 <= width <= 1048576)\n"},
+        {"--epochs 0", "deepsweep: train: epochs: 0 is out of range (epochs >= 1)\n"},
+        {"--epochs ten", "deepsweep: train: --epochs: 'ten' is not an integer\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char args[512], err[1024], out[128];
+        snprintf(out, sizeof out, "%s/m.safetensors", tdir);
+        /* a data dir that does not exist: a check that ran after loading
+         * would report the missing file instead */
+        snprintf(args, sizeof args, "%s --data-dir %s/nodata --save %s", cases[i].args, tdir, out);
+        cr_assert_eq(cli(args, err, sizeof err), 2, "%s", cases[i].args);
+        cr_assert_str_eq(err, cases[i].msg);
+        struct stat st;
+        cr_assert_neq(stat(out, &st), 0, "%s: wrote %s", cases[i].args, out);
+    }
+}
+
+/* XOR end to end: train, save, load; the loaded model's accuracy is the
+ * trained one's. */
+Test(train_cli, xor_save_and_load)
+{
+    char args[512], err[1024], path[128], line[256];
+    snprintf(path, sizeof path, "%s/xor.safetensors", tdir);
+    snprintf(args, sizeof args,
+             "--dataset xor --hidden 8 --activation tanh --init xavier_uniform --lr 0.05 --batch 4 "
+             "--epochs 400 --log-every 100 --save %s -q", path);
+    cr_assert_eq(cli(args, err, sizeof err), 0, "%s", err);
+    char of[128];
+    snprintf(of, sizeof of, "%s/stdout", tdir);
+    FILE *f = fopen(of, "r");
+    cr_assert_not_null(fgets(line, sizeof line, f));
+    fclose(f);
+    cr_assert_str_eq(line, "Accuracy: 1.0000\n");
+    snprintf(args, sizeof args, "--dataset xor --load %s -q", path);
+    cr_assert_eq(cli(args, err, sizeof err), 0, "%s", err);
+    f = fopen(of, "r");
+    cr_assert_not_null(fgets(line, sizeof line, f));
+    fclose(f);
+    cr_assert_str_eq(line, "Accuracy: 1.0000\n");
+}
