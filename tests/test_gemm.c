@@ -1,0 +1,352 @@
+/* ds_sgemm against a double-accumulating triple loop, for every ISA this
+ * machine runs (the others are skipped with a message).
+ *
+ * Error bound (netlib DMMCH's spirit, made rigorous): every element of C is
+ * a sum of k products alpha·a·b plus beta·C0, each term passing through at
+ * most k + 2 roundings of unit u = eps/2 (product and k-1 additions inside a
+ * KC block, or fewer with FMA; the alpha scaling; the beta·C merge and the
+ * merges of later KC blocks, which replace additions a flat sum would do).
+ * Higham's bound for any summation order then gives
+ *     |C - Cref| <= gamma(k+2) · (|alpha|·Σ|a||b| + |beta|·|C0|),
+ *     gamma(n) = n·u / (1 - n·u),
+ * i.e. c·eps with c = (k + 2)/2 · 1/(1 - (k+2)·u) <= 0.5·(k + 2)·1.001 for the
+ * k <= 784 used here. The reference itself is exact to ~k·2^-53: negligible.
+ * The inputs are uniform in [-1, 1): no under- or overflow, so no NaN/Inf
+ * may appear anywhere, and beta = 0 must overwrite the NaN C starts with.
+ */
+#include <criterion/criterion.h>
+#include <float.h>
+#include <math.h>
+#include <omp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemm_ukr.h"
+#include "kernels.h"
+
+TestSuite(gemm, .timeout = 120);
+
+static const int sizes[] = {0, 1, 2, 3, 7, 15, 16, 17, 31, 33, 63, 64, 65, 100, 127, 129, 255, 256, 257, 784};
+enum { NSIZES = sizeof sizes / sizeof sizes[0] };
+static const float alphas[] = {0.0f, 1.0f, -0.5f};
+static const float betas[] = {0.0f, 1.0f, 0.5f};
+/* Every code path gemm.c can take (packed or in-place A and B, Cᵀ for a
+ * skinny C): the shapes cycle through them so each is checked for accuracy,
+ * and test thread_and_path_invariance checks they give the same bits. */
+static const int policies[] = {0, 1, 2, 8, 2 | 8, 32, 2 | 8 | 32, 16};
+enum { NPOL = sizeof policies / sizeof policies[0] };
+
+static uint32_t rng_state = 2463534242u;
+static uint32_t xorshift(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+static float urand(void) { return (float)(xorshift() >> 8) / (float)(1u << 23) - 1.0f; }
+
+static float *alloc_floats(size_t n)
+{
+    float *p = malloc((n ? n : 1) * sizeof(float));
+    cr_assert_not_null(p);
+    return p;
+}
+
+typedef struct {
+    ds_trans ta, tb;
+    int m, n, k, lda, ldb, ldc;
+    float *a, *b, *c0;
+    double *ref, *absref; /* Σ op(A)op(B) and Σ |op(A)||op(B)| per element */
+} problem;
+
+static void problem_new(problem *p, ds_trans ta, ds_trans tb, int m, int n, int k, int pad)
+{
+    p->ta = ta;
+    p->tb = tb;
+    p->m = m;
+    p->n = n;
+    p->k = k;
+    /* leading dimensions: the row length plus a pad, never below 1 */
+    const int arows = ta == DS_NOTRANS ? m : k, acols = ta == DS_NOTRANS ? k : m;
+    const int brows = tb == DS_NOTRANS ? k : n, bcols = tb == DS_NOTRANS ? n : k;
+    p->lda = acols + pad > 0 ? acols + pad : 1;
+    p->ldb = bcols + pad > 0 ? bcols + pad : 1;
+    p->ldc = n + pad > 0 ? n + pad : 1;
+    p->a = alloc_floats((size_t)arows * p->lda);
+    p->b = alloc_floats((size_t)brows * p->ldb);
+    p->c0 = alloc_floats((size_t)m * p->ldc);
+    for (size_t i = 0; i < (size_t)arows * p->lda; i++)
+        p->a[i] = urand();
+    for (size_t i = 0; i < (size_t)brows * p->ldb; i++)
+        p->b[i] = urand();
+    for (size_t i = 0; i < (size_t)m * p->ldc; i++)
+        p->c0[i] = urand();
+    p->ref = malloc(((size_t)m * n + 1) * sizeof(double));
+    p->absref = malloc(((size_t)m * n + 1) * sizeof(double));
+    cr_assert(p->ref && p->absref);
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double s = 0, sa = 0;
+            for (int q = 0; q < k; q++) {
+                const double x = ta == DS_NOTRANS ? p->a[(size_t)i * p->lda + q] : p->a[(size_t)q * p->lda + i];
+                const double y = tb == DS_NOTRANS ? p->b[(size_t)q * p->ldb + j] : p->b[(size_t)j * p->ldb + q];
+                s += x * y;
+                sa += fabs(x * y);
+            }
+            p->ref[(size_t)i * n + j] = s;
+            p->absref[(size_t)i * n + j] = sa;
+        }
+}
+
+static void problem_free(problem *p)
+{
+    free(p->a);
+    free(p->b);
+    free(p->c0);
+    free(p->ref);
+    free(p->absref);
+}
+
+/* Runs one GEMM on cfg and checks every element against the bound, NaN/Inf,
+ * and that the padding columns of C were not touched. Returns 0 or asserts. */
+static void check(const struct ds_gemm_cfg *cfg, const problem *p, float alpha, float beta)
+{
+    const size_t nc = (size_t)p->m * p->ldc;
+    float *c = alloc_floats(nc);
+    for (size_t i = 0; i < nc; i++)
+        c[i] = beta == 0.0f ? NAN : p->c0[i]; /* beta = 0 must ignore NaN in C */
+    for (int i = 0; i < p->m; i++)            /* padding: a sentinel to keep */
+        for (int j = p->n; j < p->ldc; j++)
+            c[(size_t)i * p->ldc + j] = 12345.0f;
+    ds_sgemm_cfg(cfg, p->ta, p->tb, p->m, p->n, p->k, alpha, p->a, p->lda, p->b, p->ldb, beta,
+                 c, p->ldc);
+    const double cbound = 0.5 * (p->k + 2) * 1.001; /* c of the header, in units of eps */
+    for (int i = 0; i < p->m; i++) {
+        for (int j = 0; j < p->n; j++) {
+            const size_t at = (size_t)i * p->ldc + j;
+            const double c0 = p->c0[at];
+            const double want = (double)alpha * p->ref[(size_t)i * p->n + j] + (beta == 0.0f ? 0.0 : beta * c0);
+            const double scale = fabs(alpha) * p->absref[(size_t)i * p->n + j] + fabs(beta) * fabs(c0);
+            const double err = fabs((double)c[at] - want);
+            if (!isfinite(c[at]) || err > cbound * FLT_EPSILON * scale)
+                cr_assert_fail("%s %c%c m=%d n=%d k=%d lda=%d ldb=%d ldc=%d alpha=%g beta=%g policy=%d: "
+                               "C[%d][%d] = %.9g, want %.9g, |err| %.3g > %.3g (c = %.1f eps)",
+                               ds_isa_to_name(cfg->isa), p->ta ? 'T' : 'N', p->tb ? 'T' : 'N', p->m,
+                               p->n, p->k, p->lda, p->ldb, p->ldc, alpha, beta, ds_gemm_policy_override,
+                               i, j, c[at], want, err, cbound * FLT_EPSILON * scale, cbound);
+        }
+        for (int j = p->n; j < p->ldc; j++)
+            cr_assert(c[(size_t)i * p->ldc + j] == 12345.0f,
+                      "%s m=%d n=%d k=%d: padding C[%d][%d] overwritten",
+                      ds_isa_to_name(cfg->isa), p->m, p->n, p->k, i, j);
+    }
+    free(c);
+}
+
+/* The shape list: m, n, k drawn from `sizes`, keeping the double reference
+ * cheap (m·n·k <= 2.5e6) except one guaranteed 784 per dimension. */
+static int next_shape(int idx, int *m, int *n, int *k)
+{
+    static const int fixed[][3] = {{784, 17, 33}, {31, 784, 15}, {16, 65, 784}, {100, 10, 512}, {0, 5, 7}, {5, 0, 7}, {5, 7, 0}};
+    if (idx < (int)(sizeof fixed / sizeof fixed[0])) {
+        *m = fixed[idx][0];
+        *n = fixed[idx][1];
+        *k = fixed[idx][2];
+        return 0;
+    }
+    for (;;) {
+        *m = sizes[xorshift() % NSIZES];
+        *n = sizes[xorshift() % NSIZES];
+        *k = sizes[xorshift() % NSIZES];
+        if ((double)*m * *n * *k <= 2.5e6)
+            return 0;
+    }
+}
+
+enum { SHAPES_PER_TRANS = 210 };
+
+static void sweep(ds_isa isa)
+{
+    if (!ds_isa_available(isa))
+        cr_skip_test("ISA %s not available on this CPU/OS: skipped", ds_isa_to_name(isa));
+    const struct ds_gemm_cfg *cfg = ds_gemm_cfg_for(isa);
+    cr_assert_not_null(cfg);
+    omp_set_num_threads(2);
+    static const int pads[] = {0, 1, 3, 16};
+    for (int t = 0; t < 4; t++) {
+        rng_state = 2463534242u + (uint32_t)t;
+        for (int s = 0; s < SHAPES_PER_TRANS; s++) {
+            int m, n, k;
+            next_shape(s, &m, &n, &k);
+            problem p;
+            problem_new(&p, (ds_trans)(t & 1), (ds_trans)(t >> 1), m, n, k, pads[s % 4]);
+            ds_gemm_policy_override = policies[s % NPOL];
+            /* every (alpha, beta) pair, cycling over the shapes */
+            check(cfg, &p, alphas[s % 3], betas[(s / 3) % 3]);
+            problem_free(&p);
+        }
+    }
+    ds_gemm_policy_override = 0;
+}
+
+Test(gemm, sweep_scalar) { sweep(DS_ISA_SCALAR); }
+Test(gemm, sweep_avx2) { sweep(DS_ISA_AVX2); }
+Test(gemm, sweep_avx512) { sweep(DS_ISA_AVX512); }
+
+/* Bits of C at 1, 2 and 3 threads, and along every packing path, must match
+ * exactly: threads split output blocks only, never K. Shapes large enough to
+ * be split into several blocks in both dimensions. */
+static void invariance(ds_isa isa)
+{
+    if (!ds_isa_available(isa))
+        cr_skip_test("ISA %s not available on this CPU/OS: skipped", ds_isa_to_name(isa));
+    const struct ds_gemm_cfg *cfg = ds_gemm_cfg_for(isa);
+    static const struct {
+        ds_trans ta, tb;
+        int m, n, k;
+    } shapes[] = {
+        {DS_NOTRANS, DS_NOTRANS, 200, 150, 300}, /* two KC blocks         */
+        {DS_NOTRANS, DS_TRANS, 100, 300, 100},   /* dX = dY·Wᵀ             */
+        {DS_TRANS, DS_NOTRANS, 300, 100, 100},   /* dW = Xᵀ·dY             */
+        {DS_TRANS, DS_NOTRANS, 512, 10, 100},    /* skinny dW: Cᵀ path     */
+        {DS_NOTRANS, DS_NOTRANS, 100, 10, 512},  /* skinny forward         */
+        {DS_TRANS, DS_TRANS, 129, 257, 65},
+    };
+    /* every path at 1 thread, then 2 and 3 threads on two of them */
+    static const struct {
+        int policy, threads;
+    } runs[] = {{0, 1}, {1, 1}, {2, 1}, {8, 1}, {2 | 8, 1}, {32, 1}, {2 | 8 | 32, 1}, {16, 1},
+                {0, 2}, {0, 3}, {2 | 8 | 32, 2}, {2 | 8 | 32, 3}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        problem p;
+        rng_state = 88172645u + (uint32_t)s;
+        problem_new(&p, shapes[s].ta, shapes[s].tb, shapes[s].m, shapes[s].n, shapes[s].k, 5);
+        const size_t nc = (size_t)p.m * p.ldc;
+        float *first = alloc_floats(nc), *c = alloc_floats(nc);
+        int have_first = 0;
+        for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+            const int th = runs[r].threads;
+            ds_gemm_policy_override = runs[r].policy;
+            omp_set_num_threads(th);
+            memcpy(c, p.c0, nc * sizeof(float));
+            ds_sgemm_cfg(cfg, p.ta, p.tb, p.m, p.n, p.k, -0.5f, p.a, p.lda, p.b, p.ldb, 0.5f, c,
+                         p.ldc);
+            if (!have_first) {
+                memcpy(first, c, nc * sizeof(float));
+                have_first = 1;
+                continue;
+            }
+            for (size_t i = 0; i < nc; i++)
+                if (memcmp(&c[i], &first[i], sizeof(float)) != 0)
+                    cr_assert_fail("%s %c%c %dx%dx%d: C[%zu] = %a at %d threads, policy %d, but %a "
+                                   "at 1 thread, policy 0",
+                                   ds_isa_to_name(isa), p.ta ? 'T' : 'N', p.tb ? 'T' : 'N', p.m, p.n,
+                                   p.k, i, c[i], th, runs[r].policy, first[i]);
+        }
+        ds_gemm_policy_override = 0;
+        free(first);
+        free(c);
+        problem_free(&p);
+    }
+}
+
+Test(gemm, invariance_scalar) { invariance(DS_ISA_SCALAR); }
+Test(gemm, invariance_avx2) { invariance(DS_ISA_AVX2); }
+Test(gemm, invariance_avx512) { invariance(DS_ISA_AVX512); }
+
+/* The public entry point runs the ISA chosen by ds_isa_set: same bits as
+ * that ISA's table driven directly. */
+Test(gemm, entry_point_uses_active_isa)
+{
+    problem p;
+    rng_state = 7u;
+    problem_new(&p, DS_NOTRANS, DS_TRANS, 37, 45, 53, 2);
+    const size_t nc = (size_t)p.m * p.ldc;
+    float *c1 = alloc_floats(nc), *c2 = alloc_floats(nc);
+    for (int isa = 0; isa < DS_ISA_COUNT; isa++) {
+        if (!ds_isa_available((ds_isa)isa) || !ds_gemm_cfg_for((ds_isa)isa))
+            continue;
+        cr_assert_eq(ds_isa_set((ds_isa)isa), 0);
+        memcpy(c1, p.c0, nc * sizeof(float));
+        memcpy(c2, p.c0, nc * sizeof(float));
+        ds_sgemm(p.ta, p.tb, p.m, p.n, p.k, 1.0f, p.a, p.lda, p.b, p.ldb, 1.0f, c1, p.ldc);
+        ds_sgemm_cfg(ds_gemm_cfg_for((ds_isa)isa), p.ta, p.tb, p.m, p.n, p.k, 1.0f, p.a, p.lda,
+                     p.b, p.ldb, 1.0f, c2, p.ldc);
+        cr_assert(memcmp(c1, c2, nc * sizeof(float)) == 0, "ds_sgemm on %s differs from its table",
+                  ds_isa_to_name((ds_isa)isa));
+    }
+    free(c1);
+    free(c2);
+    problem_free(&p);
+}
+
+/* k = 0 and alpha = 0 only scale C: beta = 0 gives exact zeros over NaN,
+ * beta = 0.5 halves C exactly, and nothing outside C is touched. */
+Test(gemm, degenerate_scales_c)
+{
+    enum { M = 5, N = 7, LDC = 9 };
+    float c[M * LDC], a[M * 3], b[3 * N];
+    for (int i = 0; i < M * 3; i++)
+        a[i] = NAN; /* alpha = 0 must not look at A or B either */
+    for (int i = 0; i < 3 * N; i++)
+        b[i] = NAN;
+    for (int isa = 0; isa < DS_ISA_COUNT; isa++) {
+        const struct ds_gemm_cfg *cfg = ds_gemm_cfg_for((ds_isa)isa);
+        if (!cfg || !ds_isa_available((ds_isa)isa))
+            continue;
+        for (int kk = 0; kk <= 3; kk += 3) {
+            for (int i = 0; i < M * LDC; i++)
+                c[i] = NAN;
+            ds_sgemm_cfg(cfg, DS_NOTRANS, DS_NOTRANS, M, N, kk, kk ? 0.0f : 1.0f, a, 3, b, N, 0.0f, c, LDC);
+            for (int i = 0; i < M; i++)
+                for (int j = 0; j < LDC; j++) {
+                    const float v = c[i * LDC + j];
+                    if (j < N)
+                        cr_assert(v == 0.0f && !signbit(v), "%s k=%d: C[%d][%d] = %g, want +0",
+                                  ds_isa_to_name((ds_isa)isa), kk, i, j, v);
+                    else
+                        cr_assert(isnan(v), "%s: padding C[%d][%d] written", ds_isa_to_name((ds_isa)isa), i, j);
+                }
+            for (int i = 0; i < M * LDC; i++)
+                c[i] = (float)i;
+            ds_sgemm_cfg(cfg, DS_NOTRANS, DS_NOTRANS, M, N, kk, kk ? 0.0f : 1.0f, a, 3, b, N, 0.5f, c, LDC);
+            for (int i = 0; i < M; i++)
+                for (int j = 0; j < N; j++)
+                    cr_assert(c[i * LDC + j] == 0.5f * (float)(i * LDC + j));
+        }
+    }
+}
+
+#if defined(__x86_64__) || defined(__aarch64__)
+/* Denormal inputs are flushed (DAZ) in every thread the GEMM runs on, even
+ * when the caller never called ds_init: 1e-39 · 1 must come out as 0, and the
+ * worker threads keep FTZ+DAZ afterwards. (Arm's FZ flushes inputs too.) */
+Test(gemm, denormals_flushed_in_workers)
+{
+    enum { M = 96, N = 96, K = 96 };
+    float *a = alloc_floats(M * K), *b = alloc_floats(K * N), *c = alloc_floats(M * N);
+    for (int i = 0; i < M * K; i++)
+        a[i] = 1e-39f; /* subnormal */
+    for (int i = 0; i < K * N; i++)
+        b[i] = 1.0f;
+    for (int isa = 0; isa < DS_ISA_COUNT; isa++) {
+        const struct ds_gemm_cfg *cfg = ds_gemm_cfg_for((ds_isa)isa);
+        if (!cfg || !ds_isa_available((ds_isa)isa))
+            continue;
+        omp_set_num_threads(2);
+        ds_sgemm_cfg(cfg, DS_NOTRANS, DS_NOTRANS, M, N, K, 1.0f, a, K, b, N, 0.0f, c, N);
+        for (int i = 0; i < M * N; i++)
+            cr_assert(c[i] == 0.0f, "%s: C[%d] = %g: denormal input not flushed",
+                      ds_isa_to_name((ds_isa)isa), i, c[i]);
+        int flushed = 1;
+#pragma omp parallel num_threads(2) reduction(&& : flushed)
+        flushed = ds_denormals_flushed();
+        cr_assert(flushed, "a worker thread lacks FTZ/DAZ after ds_sgemm");
+    }
+    free(a);
+    free(b);
+    free(c);
+}
+#endif
