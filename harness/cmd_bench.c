@@ -32,8 +32,9 @@ static void usage(FILE *f)
             "\n"
             "options (override the profile's keys of the same name):\n"
             "  --kernels LIST   gemm,act,softmax,dropout,step (default: all)\n"
-            "  --isa LIST       all | scalar,avx2,avx512,openblas (default: all = every ISA\n"
-            "                   this CPU has + OpenBLAS; one it lacks is skipped with a note)\n"
+            "  --isa LIST       all | best | scalar,avx2,avx512,openblas (default: all =\n"
+            "                   every ISA this CPU has + OpenBLAS; best = the fastest ISA\n"
+            "                   here; one the CPU lacks is skipped with a note)\n"
             "  --threads LIST   thread counts, e.g. 1,2 (default: 1 .. number of PUs)\n"
             "  --shapes LIST    mlp,square (default: both)\n"
             "  --square LIST    square GEMM sizes (default: 64,128,256,512,1024,2048,4096)\n"
@@ -150,7 +151,7 @@ static int apply(ds_bench_opts *o, const char *key, const char *val, const origi
             o->kernels |= 1u << k;
         }
     } else if (!strcmp(key, "isa")) {
-        snprintf(valid, sizeof valid, "all, %s, openblas", ds_isa_valid_names());
+        snprintf(valid, sizeof valid, "all, best, %s, openblas", ds_isa_valid_names());
         if ((n = split(val, items, 64)) < 0)
             return bad(at, "'%s' is not a list of ISAs (valid: %s)", val, valid);
         o->isas = 0;
@@ -158,6 +159,8 @@ static int apply(ds_bench_opts *o, const char *key, const char *val, const origi
             ds_isa isa;
             if (!strcmp(items[i], "all"))
                 o->isas = 0, i = n; /* all wins */
+            else if (!strcmp(items[i], "best")) /* machine-independent profiles */
+                o->isas |= 1u << ds_isa_best();
             else if (!strcmp(items[i], "openblas"))
                 o->isas |= DS_BENCH_OPENBLAS_BIT;
             else if (ds_isa_parse(items[i], &isa) == 0 && strstr(ds_isa_valid_names(), items[i]))
