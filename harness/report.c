@@ -97,11 +97,13 @@ struct ds_report {
     int varies[DS_K_COUNT];
     int have_epochs, have_layers, is_xor;
     int label_unique; /* no two groups share a label */
+    int layers_single; /* every run logged its layers at one epoch only */
 };
 
 static const char *const key_cols[DS_K_COUNT] = {
     "label", "dataset", "depth", "width", "activation", "init",
     "dropout", "optimizer", "lr", "batch", "epochs",
+    "hidden", "loss", "bias_init", "weight_decay", "train_subset",
 };
 
 static uint64_t hash_str(const char *s)
@@ -169,7 +171,8 @@ static int group_of(ds_report *r, const ds_csv *c, const int *kidx)
 {
     for (int g = 0; g < r->ngroups; g++) {
         int k = 0;
-        while (k < DS_K_COUNT && !strcmp(r->groups[g].key[k], ds_csv_field(c, kidx[k])))
+        while (k < DS_K_COUNT &&
+               !strcmp(r->groups[g].key[k], kidx[k] < 0 ? "" : ds_csv_field(c, kidx[k])))
             k++;
         if (k == DS_K_COUNT)
             return g;
@@ -185,7 +188,7 @@ static int group_of(ds_report *r, const ds_csv *c, const int *kidx)
     ds_group *g = &r->groups[r->ngroups];
     memset(g, 0, sizeof *g);
     for (int k = 0; k < DS_K_COUNT; k++)
-        if (!(g->key[k] = strdup(ds_csv_field(c, kidx[k])))) {
+        if (!(g->key[k] = strdup(kidx[k] < 0 ? "" : ds_csv_field(c, kidx[k])))) {
             for (int j = 0; j < k; j++)
                 free(g->key[j]);
             return -1;
@@ -250,10 +253,12 @@ static int load_runs(ds_report *r, const char *path, char *err, size_t errlen)
     }
     int idx[C_N], kidx[DS_K_COUNT];
     if (ds_csv_require(c, cols, idx, C_N, err, errlen) ||
-        ds_csv_require(c, key_cols, kidx, DS_K_COUNT, err, errlen)) {
+        ds_csv_require(c, key_cols, kidx, DS_K_REQUIRED, err, errlen)) {
         ds_csv_close(c);
         return 2;
     }
+    for (int k = DS_K_REQUIRED; k < DS_K_COUNT; k++)
+        kidx[k] = ds_csv_col(c, key_cols[k]); /* -1: absent, grouped as "" */
     int rc = 2, st;
     while ((st = ds_csv_next(c, err, errlen)) == 1) {
         run_rec rec = {.lay_min = -1, .lay_max = -1};
@@ -425,6 +430,12 @@ static int load_layers(ds_report *r, const char *path, char *err, size_t errlen)
         ds_csv_close(c);
         if (st != 0)
             return 2;
+        if (pass == 0) {
+            r->layers_single = 1;
+            for (int k = 0; k < r->nruns; k++)
+                if (r->runs[k].lay_min != r->runs[k].lay_max)
+                    r->layers_single = 0;
+        }
     }
     return 0;
 }
@@ -440,6 +451,7 @@ static void group_name(const ds_report *r, const ds_group *g, unsigned exclude, 
     static const char *const fmt[DS_K_COUNT] = {
         "%s", "%s", "depth %s", "width %s", "%s", "%s",
         "dropout %s", "%s", "lr %s", "batch %s", "%s epochs",
+        "hidden %s", "%s", "bias %s", "weight decay %s", "subset %s",
     };
     unsigned show = 0;
     for (int i = 1; i < DS_K_COUNT; i++)
@@ -515,9 +527,21 @@ int ds_report_load(const char *dir, ds_report **out, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/layers.csv", dir);
     if ((rc = load_layers(r, path, err, errlen)))
         goto fail;
-    for (int k = 0; k < DS_K_COUNT; k++)
+    for (int k = 0; k < DS_K_REQUIRED; k++)
         for (int g = 1; g < r->ngroups && !r->varies[k]; g++)
             r->varies[k] = strcmp(r->groups[g].key[k], r->groups[0].key[k]) != 0;
+    /* An extra column is worth showing only where the required ones leave
+     * two groups looking the same. */
+    for (int g = 0; g < r->ngroups; g++)
+        for (int h = 0; h < g; h++) {
+            int k = 0;
+            while (k < DS_K_REQUIRED && !strcmp(r->groups[g].key[k], r->groups[h].key[k]))
+                k++;
+            if (k < DS_K_REQUIRED)
+                continue;
+            for (k = DS_K_REQUIRED; k < DS_K_COUNT; k++)
+                r->varies[k] |= strcmp(r->groups[g].key[k], r->groups[h].key[k]) != 0;
+        }
     r->label_unique = 1;
     for (int g = 0; g < r->ngroups && r->label_unique; g++)
         for (int h = 0; h < g && r->label_unique; h++)
@@ -693,8 +717,11 @@ static void draw(writer *w, figure *fig, const char *script, const char *data, c
         w->failures++;
         return;
     }
-    char gp[4096], tmp[4096], fin[4096], qd[4200], qt[4200], title[300], qtitle[700], e[9000];
+    char gp[4096], tmp[4096], fin[4096], qd[4200], qt[4200], title[300], qtitle[700], e[13500];
+    char sty[4096], qst[8200];
     snprintf(gp, sizeof gp, "%s/%s.gp", w->plots_dir, script);
+    snprintf(sty, sizeof sty, "%s/style.gp", w->plots_dir);
+    gp_quote(qst, sizeof qst, sty);
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp", w->outdir, fig->png);
     snprintf(fin, sizeof fin, "%s/%s", w->outdir, fig->png);
     const char *base = strrchr(w->r->dir, '/');
@@ -703,8 +730,8 @@ static void draw(writer *w, figure *fig, const char *script, const char *data, c
     gp_quote(qd, sizeof qd, data);
     gp_quote(qt, sizeof qt, tmp);
     gp_quote(qtitle, sizeof qtitle, title);
-    if (snprintf(e, sizeof e, "term='%s'; data=%s; out=%s; sweep=%s; %s", w->term, qd, qt,
-                 qtitle, vars) >= (int)sizeof e) {
+    if (snprintf(e, sizeof e, "term='%s'; data=%s; out=%s; sweep=%s; style=%s; %s", w->term,
+                 qd, qt, qtitle, qst, vars) >= (int)sizeof e) {
         fig->drawn = -1;
         w->failures++;
         fprintf(stderr, "deepsweep: plot: %s: path too long; %s not drawn\n", w->outdir,
@@ -806,6 +833,54 @@ static int index_of(const char **vals, int n, const char *s)
     return -1;
 }
 
+/* Line styles as gnuplot word lists (lcs, dts): one colour per setting of
+ * everything but the activation, one dash pattern per activation, so
+ * "sigmoid vs relu" reads as dashed vs solid in the same colour. Indices
+ * count over all groups, so a group keeps its colour in every figure. rep[i]
+ * is a group on line i; exclude are the columns the figure's x axis spans. */
+static void line_styles(const ds_report *r, const int *rep, int n, unsigned exclude, char *out,
+                        size_t cap)
+{
+    int G = r->ngroups, split = r->varies[DS_K_ACTIVATION];
+    unsigned mask = exclude | (split ? 1u << DS_K_ACTIVATION : 0);
+    char(*names)[256] = malloc((size_t)(G > 0 ? G : 1) * sizeof *names);
+    int *cidx = malloc((size_t)(G > 0 ? G : 1) * sizeof *cidx);
+    int *aidx = malloc((size_t)(G > 0 ? G : 1) * sizeof *aidx);
+    out[0] = 0;
+    if (!names || !cidx || !aidx)
+        goto done;
+    /* colour and dash index of every group: distinct values by first appearance */
+    for (int g = 0, nc = 0, na = 0; g < G; g++) {
+        group_name(r, &r->groups[g], mask, names[g], sizeof names[g]);
+        int h = 0;
+        while (h < g && strcmp(names[h], names[g]))
+            h++;
+        cidx[g] = h < g ? cidx[h] : nc++;
+        h = 0;
+        while (h < g && strcmp(r->groups[h].key[DS_K_ACTIVATION],
+                               r->groups[g].key[DS_K_ACTIVATION]))
+            h++;
+        aidx[g] = !split ? 0 : h < g ? aidx[h] : na++;
+    }
+    size_t k = (size_t)snprintf(out, cap, "lcs='");
+    for (int i = 0; i < n && k < cap; i++)
+        k += (size_t)snprintf(out + k, cap - k, "%s%d", i ? " " : "", cidx[rep[i]] % 8 + 1);
+    if (k < cap)
+        k += (size_t)snprintf(out + k, cap - k, "'; dts='");
+    /* past 8 colours the dash pattern changes too */
+    for (int i = 0; i < n && k < cap; i++)
+        k += (size_t)snprintf(out + k, cap - k, "%s%d", i ? " " : "",
+                              aidx[rep[i]] + cidx[rep[i]] / 8 + 1);
+    if (k < cap)
+        snprintf(out + k, cap - k, "'");
+    else
+        out[0] = 0; /* too many lines for the list: gnuplot's defaults */
+done:
+    free(names);
+    free(cidx);
+    free(aidx);
+}
+
 static void fig_accuracy(writer *w, int *scratch)
 {
     const ds_report *r = w->r;
@@ -873,7 +948,7 @@ static void fig_curves(writer *w, int *scratch)
              "(right, log scale) after each epoch; the line is the mean over seeds and "
              "the shaded band ± one standard deviation. A train loss that keeps falling "
              "while test accuracy stalls is overfitting.");
-    char path[4096], vars[64];
+    char path[4096], vars[400];
     FILE *f = open_data(w, "curves.dat", path, sizeof path);
     if (f) {
         fprintf(f, "# blocks (one per group, title line first): epoch test_acc_mean_pct "
@@ -900,54 +975,14 @@ static void fig_curves(writer *w, int *scratch)
     for (int g = 0; g < r->ngroups; g++)
         if (r->groups[g].ok && r->groups[g].n_epochs > maxep)
             maxep = r->groups[g].n_epochs - 1;
-    snprintf(vars, sizeof vars, "n=%d; maxep=%d", n, maxep);
+    int rep[12], m = 0;
+    for (int g = 0; g < r->ngroups && m < 12; g++)
+        if (r->groups[g].ok && r->groups[g].n_epochs)
+            rep[m++] = g;
+    char styles[256];
+    line_styles(r, rep, m, 0, styles, sizeof styles);
+    snprintf(vars, sizeof vars, "n=%d; maxep=%d; %s", n, maxep, styles);
     draw(w, fig, "curves", path, vars, f);
-}
-
-/* Line styles as gnuplot word lists (lcs, dts): one colour per setting of
- * everything but the activation, one dash pattern per activation, so
- * "sigmoid vs relu" reads as dashed vs solid in the same colour. rep[i] is a
- * group on line i; exclude are the columns the figure's x axis spans. */
-static void line_styles(const ds_report *r, const int *rep, int n, unsigned exclude, char *out,
-                        size_t cap)
-{
-    char(*ckey)[256] = malloc((size_t)(n > 0 ? n : 1) * sizeof *ckey);
-    const char **acts = malloc((size_t)(n > 0 ? n : 1) * sizeof *acts);
-    int nc = 0, na = 0, split = ckey && acts && r->varies[DS_K_ACTIVATION];
-    size_t k = (size_t)snprintf(out, cap, "lcs='");
-    int *ci = malloc((size_t)(n > 0 ? n : 1) * sizeof *ci), *ai = malloc((size_t)(n > 0 ? n : 1) * sizeof *ai);
-    for (int i = 0; i < n && ci && ai; i++) {
-        ci[i] = i;
-        ai[i] = 0;
-        if (!split)
-            continue;
-        char name[256];
-        group_name(r, &r->groups[rep[i]], exclude | 1u << DS_K_ACTIVATION, name, sizeof name);
-        int c = 0;
-        while (c < nc && strcmp(ckey[c], name))
-            c++;
-        if (c == nc)
-            memcpy(ckey[nc++], name, sizeof name);
-        const char *a = r->groups[rep[i]].key[DS_K_ACTIVATION];
-        int d = index_of(acts, na, a);
-        if (d < 0)
-            acts[d = na++] = a;
-        ci[i] = c;
-        ai[i] = d;
-    }
-    for (int i = 0; i < n && ci && k < cap; i++)
-        k += (size_t)snprintf(out + k, cap - k, "%s%d", i ? " " : "", ci[i] % 8 + 1);
-    if (k < cap)
-        k += (size_t)snprintf(out + k, cap - k, "'; dts='");
-    /* past 8 colours the dash pattern changes too */
-    for (int i = 0; i < n && ai && k < cap; i++)
-        k += (size_t)snprintf(out + k, cap - k, "%s%d", i ? " " : "", ai[i] + ci[i] / 8 + 1);
-    if (k < cap)
-        snprintf(out + k, cap - k, "'");
-    free(ckey);
-    free(acts);
-    free(ci);
-    free(ai);
 }
 
 /* One figure per value of `facet` (a key index, or -1 for one figure). */
@@ -980,10 +1015,11 @@ static void gradnorm_one(writer *w, int facet, const char *value, int *sel)
     snprintf(fig->what, sizeof fig->what,
              "The vanishing gradient, measured%s%s: L2 norm of each layer's weight gradient "
              "(averaged over the epoch's steps, then over seeds) against the layer's "
-             "position, layer 0 next to the input, on a log scale; left at the first "
-             "logged epoch, right at the last. A line that falls steeply towards layer 0 "
-             "means the layers near the input barely learn.",
-             facet < 0 ? "" : " with ", sub);
+             "position, layer 0 next to the input, on a log scale%s. A line that falls "
+             "steeply towards layer 0 means the layers near the input barely learn.",
+             facet < 0 ? "" : " with ", sub,
+             r->layers_single ? ", at the one epoch the runs logged"
+                              : "; left at the first logged epoch, right at the last");
     char path[4096];
     FILE *f = open_data(w, dat, path, sizeof path);
     if (f) {
@@ -1017,7 +1053,8 @@ static void gradnorm_one(writer *w, int facet, const char *value, int *sel)
     char styles[2048] = "";
     line_styles(r, rep, rep ? n : 0, facet < 0 ? 0 : 1u << facet, styles, sizeof styles);
     free(rep);
-    snprintf(vars, sizeof vars, "n=%d; sub=%s; %s", n, qsub, styles);
+    snprintf(vars, sizeof vars, "n=%d; sub=%s; single=%d; %s", n, qsub, r->layers_single,
+             styles);
     draw(w, fig, "gradnorm", path, vars, f);
 }
 
@@ -1289,6 +1326,20 @@ static int write_md(writer *w, char *err, size_t errlen)
                "every run with the same configuration but the seed; means are over its ok "
                "runs, ± is the sample standard deviation over seeds (n − 1).\n\n",
             r->dir, runs, ok, dv, fl, r->ngroups);
+    /* What every group shares, so a reader knows e.g. a quick mode's
+     * epochs and subset before comparing with the course. */
+    int shared = 0;
+    for (int k = 0; k < DS_K_COUNT && r->ngroups; k++) {
+        const char *v = r->groups[0].key[k];
+        int same = *v != 0;
+        for (int g = 1; g < r->ngroups && same; g++)
+            same = !strcmp(r->groups[g].key[k], v);
+        if (!same)
+            continue;
+        fprintf(f, "%s%s `%s`", shared++ ? ", " : "Shared by every group: ", key_cols[k], v);
+    }
+    if (shared)
+        fprintf(f, ".\n\n");
     fprintf(f, "## Figures\n\n");
     if (!w->have_gnuplot)
         fprintf(f, "**gnuplot was not found%s, so no figure was drawn** (install it with "

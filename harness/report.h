@@ -5,7 +5,8 @@
  *
  * A group is every run sharing the configuration columns of runs.csv except
  * the seed: label, dataset, depth, width, activation, init, dropout,
- * optimizer, lr, batch, epochs. Means are over the group's `ok` runs; ± is the
+ * optimizer, lr, batch, epochs (and hidden, loss, bias_init, weight_decay,
+ * train_subset when the file has them). Means are over the group's `ok` runs; ± is the
  * sample standard deviation (n - 1 in the denominator; 0 for one run). */
 #ifndef DS_REPORT_H
 #define DS_REPORT_H
@@ -21,9 +22,15 @@ void ds_stat_add(ds_stat *s, double x);
 double ds_stat_mean(const ds_stat *s); /* NaN when empty       */
 double ds_stat_std(const ds_stat *s);  /* sample std; 0 if n<2, NaN if empty */
 
+/* Grouping columns: DESIGN.md's (required), then extras deepsweep run
+ * writes after them (used when present: "hidden" tells 784-512-256 from
+ * 784-512-128, which share depth and first width). */
 enum {
     DS_K_LABEL, DS_K_DATASET, DS_K_DEPTH, DS_K_WIDTH, DS_K_ACTIVATION, DS_K_INIT,
-    DS_K_DROPOUT, DS_K_OPTIMIZER, DS_K_LR, DS_K_BATCH, DS_K_EPOCHS, DS_K_COUNT
+    DS_K_DROPOUT, DS_K_OPTIMIZER, DS_K_LR, DS_K_BATCH, DS_K_EPOCHS,
+    DS_K_REQUIRED,
+    DS_K_HIDDEN = DS_K_REQUIRED, DS_K_LOSS, DS_K_BIAS_INIT, DS_K_WEIGHT_DECAY,
+    DS_K_TRAIN_SUBSET, DS_K_COUNT
 };
 
 typedef struct {
@@ -54,7 +61,8 @@ void ds_report_free(ds_report *r);
 
 int ds_report_ngroups(const ds_report *r);
 const ds_group *ds_report_group(const ds_report *r, int i);
-/* True when the grouping column k differs between at least two groups. */
+/* True when the grouping column k differs between at least two groups (an
+ * extra column: between two groups equal in every required column). */
 int ds_report_varies(const ds_report *r, int k);
 
 /* The course's test accuracy (%) for an MNIST lab label (matched by keyword,

@@ -15,6 +15,7 @@ set grid ytics
 set key outside bottom center horizontal
 set xrange [-0.6:n-0.4]
 set offsets 0, 0, graph 0.08, graph 0.05
+set yrange [0<*:*<100]   # autoscaled, but never past 0-100 %
 if (rot) { set xtics rotate by 45 right; set lmargin 20 } else { set xtics norotate }
 vals = n <= 12
 set xtics nomirror

@@ -4,8 +4,14 @@
 # data: one block per group (blank-line separated), its first line the
 # group's name; columns: epoch acc_mean% acc_std% loss_mean loss_std
 if (!exists("term")) term = "pngcairo"
+# lcs / dts: each group's colour and dash pattern as word lists
+if (!exists("lcs")) lcs = ""
+if (!exists("dts")) dts = ""
+colour(i) = i < words(lcs) ? word(lcs, i+1) + 0 : i % 8 + 1
+dash(i) = i < words(dts) ? word(dts, i+1) + 0 : i / 8 + 1
 set terminal @term size 1500,600 font ",11" noenhanced
 set output out
+if (exists("style")) load style
 set style fill transparent solid 0.2 noborder
 set grid
 # whole epochs on the axis when there are few
@@ -16,14 +22,16 @@ set multiplot layout 1,2 title sprintf("%s: training curves (line: mean over see
 set title "test accuracy"
 set xlabel "epoch"
 set ylabel "test accuracy (%)"
+set yrange [0<*:*<100]
 set key off
-plot for [i=0:n-1] data index i using 1:($2-$3):($2+$3) with filledcurves lc i+1 notitle, \
-     for [i=0:n-1] data index i using 1:2 with linespoints pt 7 ps 0.8 lw 2 lc i+1 title columnhead(1)
+plot for [i=0:n-1] data index i using 1:($2-$3):($2+$3) with filledcurves lc colour(i) notitle, \
+     for [i=0:n-1] data index i using 1:2 with linespoints pt 7 ps 0.8 lw 2 lc colour(i) dt dash(i) title columnhead(1)
 
 set title "training loss"
 set ylabel "mean training loss (log scale)"
 set logscale y
+set yrange [*:*]
 set key outside right top
-plot for [i=0:n-1] data index i using 1:($4-$5 > 0 ? $4-$5 : $4):($4+$5) with filledcurves lc i+1 notitle, \
-     for [i=0:n-1] data index i using 1:4 with linespoints pt 7 ps 0.8 lw 2 lc i+1 title columnhead(1)
+plot for [i=0:n-1] data index i using 1:($4-$5 > 0 ? $4-$5 : $4):($4+$5) with filledcurves lc colour(i) notitle, \
+     for [i=0:n-1] data index i using 1:4 with linespoints pt 7 ps 0.8 lw 2 lc colour(i) dt dash(i) title columnhead(1)
 unset multiplot

@@ -6,6 +6,7 @@
 if (!exists("term")) term = "pngcairo"
 set terminal @term size 1500,600 font ",11" noenhanced
 set output out
+if (exists("style")) load style
 set grid
 set offsets 0.02, 0.02, graph 0.05, graph 0.05
 set key autotitle columnhead
@@ -15,11 +16,13 @@ set multiplot layout 1,2 title sprintf("%s: what dropout buys (mean ± 1 std ove
 set title "test accuracy"
 set xlabel "dropout (probability a hidden unit is dropped)"
 set ylabel "test accuracy (%)"
+set yrange [0<*:*<100]
 set key off
 plot for [i=0:n-1] data index i using 1:2:3 with yerrorlines pt 7 lw 2 lc i+1 title columnhead(1)
 
 set title "overfitting: train accuracy - test accuracy"
 set ylabel "train - test accuracy (percentage points)"
+set yrange [*:*]
 set key outside right top
 plot for [i=0:n-1] data index i using 1:4:5 with yerrorlines pt 7 lw 2 lc i+1 title columnhead(1)
 unset multiplot

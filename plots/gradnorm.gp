@@ -12,8 +12,9 @@ if (!exists("lcs")) lcs = ""
 if (!exists("dts")) dts = ""
 colour(i) = i < words(lcs) ? word(lcs, i+1) + 0 : i % 8 + 1
 dash(i) = i < words(dts) ? word(dts, i+1) + 0 : i / 8 + 1
-set terminal @term size 1400,650 font ",11" noenhanced
+set terminal @term size (exists("single") && single ? 1000 : 1400),650 font ",11" noenhanced
 set output out
+if (exists("style")) load style
 set grid
 set logscale y
 set format y "%.0e"
@@ -21,15 +22,20 @@ set xtics 1
 set autoscale xfix
 set offsets 0.2, 0.2, graph 0.03, graph 0.03
 set key autotitle columnhead
-set multiplot layout 1,2 title sprintf("%s: L2 norm of each layer's weight gradient (mean over seeds)%s", sweep, sub eq "" ? "" : ", ".sub)
+# single=1: the runs logged their layers at one epoch only (XOR logs the
+# last): one panel
+if (!exists("single")) single = 0
+set multiplot layout 1,(single ? 1 : 2) title sprintf("%s: L2 norm of each layer's weight gradient (mean over seeds)%s", sweep, sub eq "" ? "" : ", ".sub)
 
 set xlabel "layer (0 = next to the input)"
 set ylabel "gradient norm ||dW|| (log scale)"
-set title "first logged epoch"
-set key off
-plot for [i=0:n-1] data index i using 1:2 with linespoints pt 7 ps 1 lw 2 lc colour(i) dt dash(i) title columnhead(1)
+if (!single) {
+    set title "first logged epoch"
+    set key off
+    plot for [i=0:n-1] data index i using 1:2 with linespoints pt 7 ps 1 lw 2 lc colour(i) dt dash(i) title columnhead(1)
+}
 
-set title "last logged epoch"
+set title (single ? "the one logged epoch" : "last logged epoch")
 set key outside right top
 plot for [i=0:n-1] data index i using 1:4 with linespoints pt 7 ps 1 lw 2 lc colour(i) dt dash(i) title columnhead(1)
 unset multiplot

@@ -11,6 +11,7 @@ colour(i) = i < words(lcs) ? word(lcs, i+1) + 0 : i % 8 + 1
 dash(i) = i < words(dts) ? word(dts, i+1) + 0 : i / 8 + 1
 set terminal @term size 1100,650 font ",11" noenhanced
 set output out
+if (exists("style")) load style
 set title sprintf("%s: fraction of seeds that solve XOR (all four points right)", sweep)
 set xlabel "hidden layers (depth)"
 set ylabel "seeds solved (fraction)"

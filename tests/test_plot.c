@@ -329,8 +329,43 @@ Test(plot_aggregate, course_keywords)
     cr_assert_eq(ds_course_accuracy("mnist", "xavier"), 97.83);
     cr_assert_eq(ds_course_accuracy("mnist", "deep"), 97.23);
     cr_assert_eq(ds_course_accuracy("mnist", "Deep+Dropout"), 98.13);
+    /* configs/lab-mnist.yaml's labels */
+    cr_assert_eq(ds_course_accuracy("mnist", "nn-normal"), 94.55);
+    cr_assert_eq(ds_course_accuracy("mnist", "deep-dropout"), 98.13);
     cr_assert(isnan(ds_course_accuracy("mnist", "dinner"))); /* "nn" inside a word */
     cr_assert(isnan(ds_course_accuracy("fashion-mnist", "xavier")));
+}
+
+/* deepsweep run's extra "hidden" column splits groups that DESIGN.md's
+ * columns (depth, first width) cannot tell apart, and is shown only then. */
+Test(plot_aggregate, extra_columns_split_groups)
+{
+    char *d = tmpdir(), err[512];
+    char text[2048];
+    snprintf(text, sizeof text, "%.*s,hidden\n%s", (int)strlen(runs_head) - 1, runs_head,
+             "a,,mnist,2,512,relu,he_normal,0,adam,0.1,1,1,1,9,ok,0.1,0.9,0.80,0.9,1,1,avx2,1,512-256\n"
+             "b,,mnist,2,512,relu,he_normal,0,adam,0.1,1,1,2,9,ok,0.1,0.9,0.90,0.9,1,1,avx2,1,512-256\n"
+             "c,,mnist,2,512,relu,he_normal,0,adam,0.1,1,1,1,9,ok,0.1,0.9,0.70,0.9,1,1,avx2,1,512-128\n");
+    write_file(d, "runs.csv", text);
+    ds_report *r;
+    cr_assert_eq(ds_report_load(d, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_report_ngroups(r), 2);
+    cr_assert(ds_report_varies(r, DS_K_HIDDEN));
+    cr_assert_str_eq(ds_report_group(r, 0)->name, "hidden 512-256");
+    cr_assert_float_eq(ds_stat_mean(&ds_report_group(r, 0)->test_acc), 0.85, 1e-12);
+    cr_assert_str_eq(ds_report_group(r, 1)->name, "hidden 512-128");
+    ds_report_free(r);
+    /* hidden differing only where depth does: not shown */
+    snprintf(text, sizeof text, "%.*s,hidden\n%s", (int)strlen(runs_head) - 1, runs_head,
+             "a,,mnist,1,512,relu,he_normal,0,adam,0.1,1,1,1,9,ok,0.1,0.9,0.80,0.9,1,1,avx2,1,512\n"
+             "c,,mnist,2,512,relu,he_normal,0,adam,0.1,1,1,1,9,ok,0.1,0.9,0.70,0.9,1,1,avx2,1,512-512\n");
+    write_file(d, "runs.csv", text);
+    cr_assert_eq(ds_report_load(d, &r, err, sizeof err), 0, "%s", err);
+    cr_assert(!ds_report_varies(r, DS_K_HIDDEN) && ds_report_varies(r, DS_K_DEPTH));
+    cr_assert_str_eq(ds_report_group(r, 1)->name, "depth 2");
+    ds_report_free(r);
+    rm_rf(d);
+    free(d);
 }
 
 Test(plot_aggregate, bad_results_are_refused)
