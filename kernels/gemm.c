@@ -262,7 +262,9 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
     g.pack_a = g.n > 4 * NR;
     if (ov & 1) g.pack_a = 1;
     if (ov & 2) g.pack_a = 0;
-    g.inplace_b = 0;
+    /* Packing B pays when each B~ panel is reused across many A row
+     * tiles; for a few (the Cᵀ form of a skinny dW) it is read in place. */
+    g.inplace_b = (g.m + MR - 1) / MR <= 4;
     if (ov & 4) g.inplace_b = 0;
     if (ov & 8) g.inplace_b = 1;
     if (g.tb != DS_NOTRANS)

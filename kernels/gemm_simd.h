@@ -51,20 +51,31 @@ static void UKR_NAME(int k, float alpha, const float *a, ptrdiff_t rs_a,
         for (int v = 0; v < UKR_NV; v++)
             acc[i][v] = DSV_ZERO();
 
+    /* One k step: a B row, then UKR_MR broadcasts of A from ADDR(i). */
+#define UKR_STEP(ADDR)                                                        \
+    do {                                                                      \
+        DSV bv[UKR_NV];                                                       \
+        _Pragma("GCC unroll 8") for (int v = 0; v < UKR_NV; v++)              \
+            bv[v] = DSV_LOADU(b + v * DSV_LANES);                             \
+        _Pragma("GCC unroll 32") for (int i = 0; i < UKR_MR; i++) {           \
+            const DSV ai = DSV_BCAST(ADDR);                                   \
+            _Pragma("GCC unroll 8") for (int v = 0; v < UKR_NV; v++)          \
+                acc[i][v] = DSV_FMA(ai, bv[v], acc[i][v]);                    \
+        }                                                                     \
+    } while (0)
+
     ptrdiff_t off = 0;
-    for (int p = 0; p < k; p++, off += cs_a, b += rs_b) {
-        DSV bv[UKR_NV];
-#pragma GCC unroll 8
-        for (int v = 0; v < UKR_NV; v++)
-            bv[v] = DSV_LOADU(b + v * DSV_LANES);
-#pragma GCC unroll 32
-        for (int i = 0; i < UKR_MR; i++) {
-            const DSV ai = DSV_BCAST(ar[i] + off);
-#pragma GCC unroll 8
-            for (int v = 0; v < UKR_NV; v++)
-                acc[i][v] = DSV_FMA(ai, bv[v], acc[i][v]);
-        }
+    if (rs_a == 1 && m == UKR_MR) {
+        /* packed A~ (or rows adjacent in memory): one base pointer and
+         * constant offsets, leaving the other registers free — with
+         * UKR_MR row pointers a 14-row tile would run out of them */
+        for (int p = 0; p < k; p++, off += cs_a, b += rs_b)
+            UKR_STEP(a + off + i);
+    } else {
+        for (int p = 0; p < k; p++, off += cs_a, b += rs_b)
+            UKR_STEP(ar[i] + off);
     }
+#undef UKR_STEP
 
     const DSV va = DSV_SET1(alpha), vb = DSV_SET1(beta);
     if (cs_c != 1) {
