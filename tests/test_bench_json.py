@@ -159,6 +159,13 @@ def main():
         p = run(exe, [bad_yaml, "--out", out])
         check(p.returncode == 2 and f"{bad_yaml}:2:1: reps" in p.stderr,
               f"profile error names file:line:col ({p.stderr.strip()})")
+        # OpenBLAS absent: one note, not a failure.
+        p = run(exe, ["--kernels", "gemm", "--shapes", "square", "--square", "64", "--isa", "openblas",
+                      "--threads", "1", "--reps", "5", "--min-time", "0.001", "--out", out, "-q"],
+                {"DEEPSWEEP_OPENBLAS": "libopenblas-missing.so.0"})
+        notes = [l for l in (p.stdout + p.stderr).splitlines() if "OpenBLAS not available" in l]
+        check(p.returncode == 0 and len(notes) == 1,  # -q: only in the console's notes
+              f"missing OpenBLAS -> exit 0 with one note ({p.returncode}: {notes})")
         # An ISA the CPU lacks: skipped with a note, not a failure.
         missing = [i for i in ("avx512", "avx2") if i not in have]
         if missing:
