@@ -24,7 +24,7 @@
 /* Least reduction piece: 16K floats = 64 KiB. */
 #define CHUNK ((size_t)1 << 14)
 /* Thread ranges start at multiples of 64 elements: whole cache lines, whole
- * vectors of every ISA, whole 4-element Philox blocks. */
+ * vectors of every ISA, whole 32-element dropout groups (philox.h). */
 #define RANGE_ALIGN 64
 /* Reductions keep at most this many partial sums (on the stack); pieces grow
  * with n beyond that — as a function of n only. */

@@ -56,7 +56,7 @@ struct ds_vec_ops {
                       float scale);
 
     /* Inverted dropout of x[0..n) whose first element has global index i0
-     * (a multiple of 4): keep iff the Philox word of that index >= thr;
+     * (a multiple of 32): keep iff the Philox word of that index >= thr;
      * kept elements are multiplied by scale, others set to 0. Returns the
      * number kept. See kernels/philox.h for the counter layout. */
     size_t (*dropout)(float *x, size_t n, uint64_t i0, const uint32_t key[2],

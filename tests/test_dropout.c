@@ -47,9 +47,10 @@ Test(vec_dropout, philox_known_answers)
     }
 }
 
-/* element i: word (i & 3) of ctr = {i>>2 low, i>>2 high, layer, step},
- * key = {seed low, seed high}; keep iff word >= floor(p·2³²); kept values
- * are x·(1/(1−p)) (float). */
+/* element i: word (i >> 3) & 3 of block b = 8·(i >> 5) + (i & 7),
+ * ctr = {b low, b high, layer, step}, key = {seed low, seed high}; keep iff
+ * word >= floor(p·2³²); kept values are x·(1/(1−p)) (float). Checked on
+ * every ISA. */
 Test(vec_dropout, documented_counter_layout)
 {
     const size_t n = 1000;
@@ -58,21 +59,30 @@ Test(vec_dropout, documented_counter_layout)
     float *x = malloc(n * sizeof *x);
     for (size_t i = 0; i < n; i++)
         x[i] = 1.0f + (float)i;
-    cr_assert_eq(ds_isa_set(DS_ISA_SCALAR), 0);
-    size_t kept = ds_dropout(x, n, p, seed, 7, 42);
     uint32_t thr = (uint32_t)((double)p * 4294967296.0);
     float scale = 1.0f / (1.0f - p);
     const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t ctr[4] = {(uint32_t)(i >> 2), 0, 7, 42}, w[4];
-        ds_philox4x32(ctr, key, w);
-        int keep = w[i & 3] >= thr;
-        count += (size_t)keep;
-        float want = keep ? (1.0f + (float)i) * scale : 0.0f;
-        cr_expect(x[i] == want, "element %zu: %g, want %g", i, (double)x[i], (double)want);
+    for (size_t k = 0; k < N_ISAS; k++) {
+        if (!use_isa(all_isas[k]))
+            continue;
+        for (size_t i = 0; i < n; i++)
+            x[i] = 1.0f + (float)i;
+        size_t kept = ds_dropout(x, n, p, seed, 7, 42);
+        size_t count = 0;
+        long bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t b = 8 * (i >> 5) + (i & 7);
+            uint32_t ctr[4] = {(uint32_t)b, (uint32_t)(b >> 32), 7, 42}, w[4];
+            ds_philox4x32(ctr, key, w);
+            int keep = w[(i >> 3) & 3] >= thr;
+            count += (size_t)keep;
+            float want = keep ? (1.0f + (float)i) * scale : 0.0f;
+            if (x[i] != want && bad++ == 0)
+                cr_expect_fail("%s element %zu: %g, want %g", ds_isa_name(), i, (double)x[i],
+                               (double)want);
+        }
+        cr_expect_eq(kept, count);
     }
-    cr_expect_eq(kept, count);
     free(x);
 }
 
