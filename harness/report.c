@@ -821,7 +821,16 @@ static int distinct(const ds_report *r, int k, const char **vals)
         if (i == n)
             vals[n++] = r->groups[g].key[k];
     }
-    qsort(vals, (size_t)n, sizeof *vals, cmp_num_str);
+    /* numbers in numeric order; names (activation, init) as the config
+     * listed them */
+    int numeric = 1;
+    for (int i = 0; i < n && numeric; i++) {
+        char *end;
+        strtod(vals[i], &end);
+        numeric = *vals[i] && !*end;
+    }
+    if (numeric)
+        qsort(vals, (size_t)n, sizeof *vals, cmp_num_str);
     return n;
 }
 
@@ -893,6 +902,14 @@ static void fig_accuracy(writer *w, int *scratch)
     if (!any || r->is_xor)
         return; /* XOR has its own figure: success fraction */
     figure *fig = new_fig(w, "accuracy.png");
+    if (r->ngroups > 40) {
+        fig->drawn = 0;
+        snprintf(fig->what, sizeof fig->what,
+                 "Test accuracy per group: not drawn, %d groups are too many for one row "
+                 "of error bars (at most 40); the heatmaps and the table below show them.",
+                 r->ngroups);
+        return;
+    }
     snprintf(fig->what, sizeof fig->what,
              "Final test accuracy of each group: the dot is the mean over its seeds, the "
              "bar ± one standard deviation%s. The closer together the bars, the less a "
@@ -1184,70 +1201,77 @@ static void fig_dropout(writer *w, int *line_of)
     free(mem);
 }
 
-/* A panel is worth drawing when its cells form a grid: at least 2 depths and
- * 2 widths, 3 cells, and half of its depth x width grid filled (the course's
- * labs, one network per setting, are not a grid). */
-static int panel_is_grid(const ds_report *r, const int *line_of, int l)
+/* A panel is worth drawing when its cells form a grid: at least 2 values
+ * on each axis, 3 cells, and half of its grid filled (the course's labs, one
+ * network per setting, are not a grid). */
+static int panel_is_grid(const ds_report *r, const int *line_of, int l, int kx, int ky)
 {
-    int cells = 0, nd = 0, nw = 0;
-    const char *d[64], *wd[64];
+    int cells = 0, ny = 0, nx = 0;
+    const char *y[64], *x[64];
     for (int g = 0; g < r->ngroups; g++) {
         if (line_of[g] != l)
             continue;
         cells++;
-        if (index_of(d, nd, r->groups[g].key[DS_K_DEPTH]) < 0 && nd < 64)
-            d[nd++] = r->groups[g].key[DS_K_DEPTH];
-        if (index_of(wd, nw, r->groups[g].key[DS_K_WIDTH]) < 0 && nw < 64)
-            wd[nw++] = r->groups[g].key[DS_K_WIDTH];
+        if (index_of(y, ny, r->groups[g].key[ky]) < 0 && ny < 64)
+            y[ny++] = r->groups[g].key[ky];
+        if (index_of(x, nx, r->groups[g].key[kx]) < 0 && nx < 64)
+            x[nx++] = r->groups[g].key[kx];
     }
-    return nd >= 2 && nw >= 2 && cells >= 3 && 2 * cells >= nd * nw;
+    return ny >= 2 && nx >= 2 && cells >= 3 && 2 * cells >= ny * nx;
 }
 
-static void fig_heatmap(writer *w, int *line_of)
+/* Mean test accuracy over a kx x ky grid, one panel per setting of the other
+ * varying columns (at most 4). */
+static void fig_heatmap(writer *w, int *line_of, int kx, int ky, const char *png,
+                        const char *xl, const char *yl, const char *what)
 {
     const ds_report *r = w->r;
     int G = r->ngroups > 0 ? r->ngroups : 1;
-    const char *depths[G], *widths[G];
-    int nd = distinct(r, DS_K_DEPTH, depths), nw = distinct(r, DS_K_WIDTH, widths);
-    if (r->is_xor || nd < 2 || nw < 2)
+    const char *ys[G], *xs[G];
+    int ny = distinct(r, ky, ys), nx = distinct(r, kx, xs);
+    if (r->is_xor || ny < 2 || nx < 2)
         return;
     char(*titles)[256] = malloc((size_t)G * sizeof *titles);
-    int nl = titles ? make_lines(r, 1u << DS_K_DEPTH | 1u << DS_K_WIDTH, 1, line_of, titles, G)
-                    : -1;
+    int nl = titles ? make_lines(r, 1u << kx | 1u << ky, 1, line_of, titles, G) : -1;
     int keep[4], nf = 0, grids = 0;
     for (int l = 0; l < nl; l++)
-        if (panel_is_grid(r, line_of, l) && grids++ < 4)
+        if (panel_is_grid(r, line_of, l, kx, ky) && grids++ < 4)
             keep[nf++] = l;
     if (!grids) {
         free(titles);
         return;
     }
-    figure *fig = new_fig(w, "heatmap.png");
+    figure *fig = new_fig(w, png);
+    if (!fig) {
+        free(titles);
+        return;
+    }
     if (grids > 4) {
         fig->drawn = 0;
         snprintf(fig->what, sizeof fig->what,
-                 "Depth × width heatmap: not drawn, %d panels (one per combination of the "
-                 "other swept columns) are too many for one figure (at most 4); the table "
-                 "below has every cell.", grids);
+                 "%s heatmap: not drawn, %d panels (one per combination of the other "
+                 "swept columns) are too many for one figure (at most 4); the table "
+                 "below has every cell.", what, grids);
         free(titles);
         return;
     }
     snprintf(fig->what, sizeof fig->what,
-             "Mean test accuracy (%%, over seeds) for each depth (hidden layers) × width "
-             "(units per hidden layer) cell%s; empty cells were not run. Where accuracy "
-             "stops rising with size, extra capacity no longer helps.",
-             nf > 1 ? ", one panel per setting of the other swept columns" : "");
-    char path[4096], vars[4096];
-    FILE *f = open_data(w, "heatmap.dat", path, sizeof path);
+             "Mean test accuracy (%%, over seeds) for each %s cell%s; empty cells were "
+             "not run. Read along a row or a column to see one factor's effect with the "
+             "other held fixed.",
+             what, nf > 1 ? ", one panel per setting of the other swept columns" : "");
+    char path[4096], vars[4096], dat[96];
+    snprintf(dat, sizeof dat, "%.*s.dat", (int)(strlen(png) - 4), png);
+    FILE *f = open_data(w, dat, path, sizeof path);
     if (f) {
-        fprintf(f, "# blocks (one per panel): width_index depth_index test_acc_mean_pct\n");
+        fprintf(f, "# blocks (one per panel): %s_index %s_index test_acc_mean_pct\n",
+                key_cols[kx], key_cols[ky]);
         for (int p = 0; p < nf; p++) {
             for (int g = 0; g < r->ngroups; g++) {
                 if (line_of[g] != keep[p])
                     continue;
                 const ds_group *gr = &r->groups[g];
-                fprintf(f, "%d %d", index_of(widths, nw, gr->key[DS_K_WIDTH]),
-                        index_of(depths, nd, gr->key[DS_K_DEPTH]));
+                fprintf(f, "%d %d", index_of(xs, nx, gr->key[kx]), index_of(ys, ny, gr->key[ky]));
                 num(f, 100 * ds_stat_mean(&gr->test_acc));
                 fprintf(f, "\n");
             }
@@ -1255,18 +1279,22 @@ static void fig_heatmap(writer *w, int *line_of)
         }
     }
     /* tic labels and panel titles travel as gnuplot word lists */
-    size_t k = (size_t)snprintf(vars, sizeof vars, "n=%d; xt='", nf);
-    for (int i = 0; i < nw && k < sizeof vars; i++)
-        k += (size_t)snprintf(vars + k, sizeof vars - k, "%s%s", i ? " " : "", widths[i]);
+    char qx[200], qy[200];
+    gp_quote(qx, sizeof qx, xl);
+    gp_quote(qy, sizeof qy, yl);
+    size_t k = (size_t)snprintf(vars, sizeof vars, "n=%d; xl=%s; yl=%s; xt='", nf, qx, qy);
+    for (int i = 0; i < nx && k < sizeof vars; i++)
+        k += (size_t)snprintf(vars + k, sizeof vars - k, "%s%s", i ? " " : "", xs[i]);
     if (k < sizeof vars)
         k += (size_t)snprintf(vars + k, sizeof vars - k, "'; yt='");
-    for (int i = 0; i < nd && k < sizeof vars; i++)
-        k += (size_t)snprintf(vars + k, sizeof vars - k, "%s%s", i ? " " : "", depths[i]);
+    for (int i = 0; i < ny && k < sizeof vars; i++)
+        k += (size_t)snprintf(vars + k, sizeof vars - k, "%s%s", i ? " " : "", ys[i]);
     if (k < sizeof vars)
         k += (size_t)snprintf(vars + k, sizeof vars - k, "'; pt='");
     for (int p = 0; p < nf && k < sizeof vars; p++) {
         char q[600];
-        gp_quote(q, sizeof q, titles[keep[p]]);
+        /* one panel of everything: the figure's title says it all */
+        gp_quote(q, sizeof q, nf == 1 && !strcmp(titles[keep[p]], "all runs") ? "" : titles[keep[p]]);
         q[strlen(q) - 1] = 0; /* inner text only: the list itself is quoted */
         k += (size_t)snprintf(vars + k, sizeof vars - k, "%s\"%s\"", p ? " " : "", q + 1);
     }
@@ -1467,7 +1495,25 @@ int ds_report_write(const ds_report *r, const char *outdir, const char *plots_di
     fig_curves(w, scratch);
     fig_gradnorm(w, scratch);
     fig_dropout(w, scratch);
-    fig_heatmap(w, scratch);
+    fig_heatmap(w, scratch, DS_K_WIDTH, DS_K_DEPTH, "heatmap.png",
+                "width (units per hidden layer)", "depth (hidden layers)",
+                "depth (hidden layers) × width (units per hidden layer)");
+    fig_heatmap(w, scratch, DS_K_ACTIVATION, DS_K_INIT, "heatmap-init-activation.png",
+                "activation", "weight init", "weight init × activation");
+    /* A figure from an earlier plot of this folder that no longer applies
+     * would sit beside REPORT.md unexplained: remove it. */
+    static const char *const known[] = {"accuracy.png", "curves.png", "gradnorm.png",
+                                        "xor.png", "dropout.png", "heatmap.png",
+                                        "heatmap-init-activation.png"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        int drawn = 0;
+        for (int j = 0; j < w->nfigs; j++)
+            drawn |= w->figs[j].drawn == 1 && !strcmp(w->figs[j].png, known[i]);
+        char p[4096];
+        if (!drawn && w->have_gnuplot && snprintf(p, sizeof p, "%s/%s", outdir, known[i]) <
+                                             (int)sizeof p)
+            unlink(p);
+    }
     int rc = write_md(w, err, errlen);
     if (!rc && (w->failures || !w->have_gnuplot))
         rc = 1;

@@ -1,9 +1,10 @@
-# Mean test accuracy over depth x width, one panel per setting of the other
+# Mean test accuracy over a grid of two swept columns (depth x width, or
+# init x activation; axis titles xl, yl), one panel per setting of the other
 # swept columns (at most 4). Cells are indices into the xt / yt value lists.
 #   gnuplot -e "term='pngcairo'; data='heatmap.dat'; out='x.png'; sweep='depth-width'; n=2;
 #               xt='32 64 128'; yt='1 2 4'; pt='\"relu\" \"sigmoid\"'" heatmap.gp
 # (pt: the panels' titles, each in double quotes)
-# data: one block per panel, first line its name; columns: width_index depth_index acc_mean%
+# data: one block per panel; columns: x_index y_index acc_mean%
 if (!exists("term")) term = "pngcairo"
 set terminal @term size (n > 1 ? 700*n : 900),650 font ",11" noenhanced
 set output out
@@ -19,8 +20,10 @@ set yrange [-0.5:words(yt)-0.5]
 set xtics () ; set ytics ()
 do for [i=1:words(xt)] { set xtics add (word(xt,i) i-1) }
 do for [i=1:words(yt)] { set ytics add (word(yt,i) i-1) }
-set xlabel "width (units per hidden layer)"
-set ylabel "depth (hidden layers)"
+if (!exists("xl")) xl = "width (units per hidden layer)"
+if (!exists("yl")) yl = "depth (hidden layers)"
+set xlabel xl
+set ylabel yl
 set cblabel "test accuracy (%)"
 set palette defined (0 "#440154", 1 "#31688e", 2 "#35b779", 3 "#fde725")
 set style fill solid 1.0 noborder

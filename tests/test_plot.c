@@ -477,6 +477,23 @@ Test(plot_command, xor_and_grid_figures)
     cr_assert_eq(st, 0, "grid: exit %d: %s", st, err);
     assert_png(gd, "heatmap.png");
     assert_png(gd, "accuracy.png");
+    cr_assert(!exists(gd, "heatmap-init-activation.png"), "one init, one activation: no grid");
+    free(err);
+    /* init x activation: 2 x 2 cells */
+    strcpy(text, runs_head);
+    static const char *const inits[] = {"normal", "he_normal"}, *const acts[] = {"relu", "tanh"};
+    for (int i = 0; i < 2; i++)
+        for (int a = 0; a < 2; a++) {
+            snprintf(row, sizeof row,
+                     "h%d%d,,mnist,2,64,%s,%s,0,adam,0.001,100,2,1,9,ok,0.1,0.9,0.9,0.9,1,4,"
+                     "avx2,1\n", i, a, acts[a], inits[i]);
+            strcat(text, row);
+        }
+    write_file(gd, "runs.csv", text);
+    st = run_plot(args, NULL, &err);
+    cr_assert_eq(st, 0, "init x activation: exit %d: %s", st, err);
+    assert_png(gd, "heatmap-init-activation.png");
+    cr_assert(!exists(gd, "heatmap.png"), "the earlier depth x width figure no longer applies");
     free(err);
     free(text);
     rm_rf(xd);
