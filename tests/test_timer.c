@@ -254,3 +254,29 @@ Test(bench_columns, row_has_header_field_count)
     cr_assert(strstr(line, "gemm_nn,avx2,2,100,256,784,") == line, "row: %s", line);
     cr_assert(strstr(line, "\"a note, with a comma\"") != NULL, "RFC 4180 quoting: %s", line);
 }
+
+/* ---- thread placement ------------------------------------------------------ */
+
+#include "topo.h"
+
+TestSuite(bench_topo);
+
+Test(bench_topo, hwloc_binding_confines_each_thread_to_one_core)
+{
+    ds_topo t;
+    cr_assert_eq(ds_topo_read(&t), 0, "hwloc must load the topology");
+    cr_assert(t.cores >= 1 && t.pus >= t.cores);
+    int n = t.cores < 4 ? t.cores : 4;
+    ds_thread_place pl[4];
+    int loose = ds_topo_thread_places(n, 1, pl);
+    /* Binding a thread to a PU of its own core is allowed to any process on
+     * Linux unless a cpuset forbids it; then this test says so. */
+    cr_assert_eq(loose, 0, "%d of %d threads not confined to one core after hwloc binding", loose, n);
+    for (int i = 0; i < n; i++) {
+        cr_assert_eq(pl[i].thread, i);
+        cr_assert(pl[i].pu >= 0 && pl[i].pu < 4096, "thread %d on PU %d", i, pl[i].pu);
+        cr_assert_eq(pl[i].one_core, 1);
+        cr_assert_eq(pl[i].core, i % t.cores, "thread %d bound to core %d, ran on core %d", i,
+                     i % t.cores, pl[i].core);
+    }
+}
