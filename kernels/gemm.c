@@ -9,7 +9,7 @@
  * Threads only ever split packing and output tiles, never K: every element of
  * C is summed in the same order (pc blocks in order, p in order inside the
  * micro-kernel) whatever the thread count, so C is bit-identical for 1, 2 or
- * 64 threads. Packing buffers belong to the calling thread (thread-local),
+ * 64 threads. Packing buffers belong to the thread using them (thread-local),
  * are 64-byte aligned, allocated on first use and only grown afterwards: no
  * allocation in the steady state of a training loop.
  *
@@ -20,6 +20,7 @@
 
 #include <assert.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,38 @@ typedef struct {
     size_t cap; /* floats */
 } pack_buf;
 
-static _Thread_local pack_buf tl_a, tl_b;
+/* Per-thread A~ and B~ buffers. A pthread key frees them when an OpenMP
+ * worker thread exits (the team shrinks, or the pool is torn down), so they
+ * are neither leaked nor shared between threads. */
+static _Thread_local pack_buf tl_bufs[2];
+static _Thread_local int tl_registered;
+static pthread_key_t buf_key;
+static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
+
+static void bufs_free(void *p)
+{
+    pack_buf *b = p;
+    for (int i = 0; i < 2; i++) {
+        free(b[i].p);
+        b[i] = (pack_buf){NULL, 0};
+    }
+}
+
+static void buf_key_init(void)
+{
+    if (pthread_key_create(&buf_key, bufs_free) != 0)
+        abort();
+}
+
+static pack_buf *thread_bufs(void)
+{
+    if (!tl_registered) {
+        pthread_once(&buf_once, buf_key_init);
+        pthread_setspecific(buf_key, tl_bufs);
+        tl_registered = 1;
+    }
+    return tl_bufs;
+}
 
 /* Panels are padded to 16 floats (64 bytes) so each starts aligned. */
 static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
@@ -139,8 +171,9 @@ static void gemm_block(const gemm_plan *g, int i0, int i1, int j0, int j1)
     const int NC = cfg->nc < nr_up ? cfg->nc : nr_up;
     const size_t ps_a = round_up((size_t)MR * KC, 16); /* floats per A~ panel */
     const size_t ps_b = round_up((size_t)NR * KC, 16); /* floats per B~ panel */
-    float *const abuf = g->pack_a ? pack_buf_get(&tl_a, ps_a * (size_t)(MC / MR)) : NULL;
-    float *const bbuf = pack_buf_get(&tl_b, ps_b * (size_t)(NC / NR));
+    pack_buf *bufs = thread_bufs();
+    float *const abuf = g->pack_a ? pack_buf_get(&bufs[0], ps_a * (size_t)(MC / MR)) : NULL;
+    float *const bbuf = pack_buf_get(&bufs[1], ps_b * (size_t)(NC / NR));
     const ds_sgemm_ukr_fn ukr = cfg->ukr;
 
     for (int jc = j0; jc < j1; jc += NC) {
