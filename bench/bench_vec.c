@@ -170,6 +170,26 @@ void bench_vec_report(int threads)
     printf("  sigmoid over 10%% denormal inputs: %.2f ms wall, %.2fx the CPU time of normal "
            "inputs\n",
            1e3 * td, cd / c[3]);
+
+    /* the bias pass at the MLP's widest layer, against the GEMM it follows:
+     * what fusing it into the GEMM write-back could save at most */
+    {
+        enum { M = 100, K = 784, NN = 512, R = 201 };
+        double tb[R], tg[R];
+        for (int r = 0; r < R; r++) {
+            double c0 = now_s();
+            ds_sgemm(DS_NOTRANS, DS_NOTRANS, M, NN, K, 1.0f, a.x, K, a.g, NN, 0.0f, a.y, NN);
+            double c1 = now_s();
+            ds_bias_add(M, NN, a.y, NN, a.m);
+            tg[r] = c1 - c0;
+            tb[r] = now_s() - c1;
+        }
+        qsort(tb, R, sizeof tb[0], cmp_d);
+        qsort(tg, R, sizeof tg[0], cmp_d);
+        printf("  bias_add [100x512] after sgemm [100x784]x[784x512]: %.1f us vs %.1f us "
+               "(%.1f%% of the GEMM; median of %d)\n",
+               1e6 * tb[R / 2], 1e6 * tg[R / 2], 100.0 * tb[R / 2] / tg[R / 2], R);
+    }
 out:
     free(a.x), free(a.y), free(a.g), free(a.m), free(a.v);
     omp_set_num_threads(saved);
