@@ -137,8 +137,8 @@ typedef struct {
     double load1;
     int case_no;
     /* repeatability against the previous kernels.csv in the same folder */
-    int rep_compared, rep_over;
-    double rep_max_dev;
+    int rep_compared, rep_over, rep_cpu_compared, rep_cpu_over;
+    double rep_max_dev, rep_cpu_max_dev;
     char rep_worst[160];
 } bench_state;
 
@@ -1388,17 +1388,29 @@ static void compare_previous(bench_state *st)
         return;
     }
     while (fgets(line, sizeof line, f)) {
-        char *fld[9], *save = NULL;
+        /* strsep keeps empty fields (n/a columns) in place; fields up to
+         * cpu_median_s (23rd) never hold a comma. */
+        char *fld[23], *p = line;
         int nf = 0;
-        for (char *t = strtok_r(line, ",", &save); t && nf < 9; t = strtok_r(NULL, ",", &save))
-            fld[nf++] = t;
-        if (nf < 9 || strncmp(fld[0], "gemm_", 5))
+        while (nf < 23 && p)
+            fld[nf++] = strsep(&p, ",");
+        if (nf < 23 || strncmp(fld[0], "gemm_", 5))
             continue;
-        double prev = strtod(fld[8], NULL);
+        double prev = strtod(fld[8], NULL), prev_cpu = strtod(fld[22], NULL);
         const row_ext *x = find_row(st, fld[0], fld[1], atoi(fld[2]), atol(fld[3]), atol(fld[4]),
                                     atol(fld[5]), SZ_NONE);
         if (!x || !(prev > 0) || x->r.median_s < 1e-3 || prev < 1e-3)
             continue;
+        /* One thread: process CPU time excludes the time the thread waited
+         * for a core, so it separates "the kernel changed" from "the machine
+         * was shared" (with more threads it also counts spin-waiting). */
+        if (x->r.threads == 1 && prev_cpu > 0 && x->r.cpu_median_s > 0) {
+            double d = fabs(x->r.cpu_median_s / prev_cpu - 1);
+            st->rep_cpu_compared++;
+            st->rep_cpu_over += d > 0.05;
+            if (d > st->rep_cpu_max_dev)
+                st->rep_cpu_max_dev = d;
+        }
         double dev = fabs(x->r.median_s / prev - 1);
         st->rep_compared++;
         if (dev > 0.05)
@@ -1610,6 +1622,9 @@ static void print_console(const bench_state *st, FILE *f)
                    "%s: max deviation of the median %.1f%% (%s); %d above 5%%\n",
                 st->rep_compared, st->o->out, 100 * st->rep_max_dev,
                 st->rep_worst[0] ? st->rep_worst : "-", st->rep_over);
+    if (st->rep_cpu_compared)
+        fprintf(f, "   process CPU time of the %d one-thread rows: max deviation %.1f%%; %d above "
+                   "5%%\n", st->rep_cpu_compared, 100 * st->rep_cpu_max_dev, st->rep_cpu_over);
     if (st->n_notes) {
         fprintf(f, "\n== Notes\n");
         for (int i = 0; i < st->n_notes; i++)
