@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -500,7 +501,15 @@ int ds_results_commit(ds_results *r, ds_run_rows *rows, const ds_csvbuf *runs_ro
         {r->fd_epochs, &rows->epochs, "epochs.csv"},
         {r->fd_layers, &rows->layers, "layers.csv"},
         {r->fd_runs, runs_row, "runs.csv"}};
+    /* DEEPSWEEP_TEST_CRASH=N: SIGKILL ourselves inside the N-th commit,
+     * after the epochs and layers rows and before the runs row -- the
+     * worst moment, which tests/kill-resume.sh hits on purpose. */
+    static long commits;
+    const char *crash = getenv("DEEPSWEEP_TEST_CRASH");
+    commits++;
     for (int i = 0; i < 3; i++) {
+        if (i == 2 && crash && atol(crash) == commits)
+            raise(SIGKILL);
         if (!w[i].b->len)
             continue;
         if (ds_write_all_sync(w[i].fd, w[i].b->s, w[i].b->len) != 0) {

@@ -11,7 +11,7 @@ K=${2:-5}
 T=$(mktemp -d /tmp/ds-kill-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
-# 24 XOR runs of ~0.05-0.2 s: kills land inside training, between runs and
+# 24+ XOR runs of ~0.05-0.2 s: kills land inside training, between runs and
 # inside the commit of a run's rows.
 cat > k.yaml <<'YAML'
 name: k
@@ -20,24 +20,56 @@ base: {width: 8, loss: sigmoid_bce, optimizer: sgd, lr: 0.2, batch: 4, epochs: 1
 sweep:
   depth: [1, 3]
   activation: [relu, sigmoid, tanh]
-seeds: 4
+seeds: SEEDS
 YAML
+# enough runs that K kills still find work: 6 cells x max(4, K/2) seeds
+sed -i "s/SEEDS/$(( K / 2 > 4 ? K / 2 : 4 ))/" k.yaml
 "$BIN" run k.yaml --out ref --threads 1 -q > /dev/null
 det_runs() { cut -d, -f1-19,22,24- "$1" | sort; }
 det_epochs() { cut -d, -f1-5 "$1" | sort; }
 
 RANDOM=${SEED:-$$}
 for i in $(seq 1 "$K"); do
+  before=$( [ -f out/runs.csv ] && wc -l < out/runs.csv || echo 0)
   "$BIN" run k.yaml --out out --threads 1 -q > /dev/null 2>&1 &
   pid=$!
-  # 0.05 .. 1.0 s: the first kill may hit before any row, later ones mid-sweep
-  sleep "0.$(printf '%02d' $((RANDOM % 95 + 5)))"
+  # After the first kill (a random moment from the start), wait for one more
+  # finished run so every kill lands further into the sweep, however slow the
+  # machine (or the sanitizer build), then a random 0.00-0.29 s more.
+  if [ "$i" -gt 1 ]; then
+    for _ in $(seq 300); do
+      now=$( [ -f out/runs.csv ] && wc -l < out/runs.csv || echo 0)
+      [ "$now" -gt "$before" ] && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    sleep "0.$(printf '%02d' $((RANDOM % 30)))"
+  else
+    sleep "0.$(printf '%02d' $((RANDOM % 95 + 5)))"
+  fi
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rows=$( [ -f out/runs.csv ] && echo $(( $(wc -l < out/runs.csv) - 1 )) || echo 0)
   tail=$( [ -f out/runs.csv ] && tail -c1 out/runs.csv | od -An -c | tr -d ' ' || echo none)
-  echo "kill -9 #$i: runs.csv has $rows rows (last byte: $tail)"
+  # rows of runs that have no runs.csv row yet: the kill hit a commit or a
+  # run in progress; the next start must drop them
+  orphans=0
+  if [ -f out/epochs.csv ]; then
+    orphans=$(awk -F, 'NR==FNR { if (FNR > 1) ok[$1] = 1; next } FNR > 1 && !($1 in ok) { n++ } END { print n + 0 }' \
+              out/runs.csv out/epochs.csv)
+  fi
+  echo "kill -9 #$i: runs.csv has $rows rows (last byte: $tail), epochs.csv $orphans rows of unfinished runs"
 done
+# and once at the worst moment on purpose: inside a commit, after the run's
+# epochs/layers rows, before its runs.csv row (a test hook in sweep.c)
+before=$(($(wc -l < out/runs.csv) - 1))
+(DEEPSWEEP_TEST_CRASH=1 "$BIN" run k.yaml --out out --threads 1 -q > /dev/null 2>&1) 2> /dev/null || true
+orphans=$(awk -F, 'NR==FNR { if (FNR > 1) ok[$1] = 1; next } FNR > 1 && !($1 in ok) { n++ } END { print n + 0 }' \
+          out/runs.csv out/epochs.csv)
+echo "kill -9 inside a commit: runs.csv has $before rows before and $(($(wc -l < out/runs.csv) - 1)) after, epochs.csv $orphans rows of the half-committed run"
+if [ "$before" -lt "$(($(wc -l < ref/runs.csv) - 1))" ] && [ "$orphans" -eq 0 ]; then
+  echo "FAIL: the crash inside a commit left no epochs rows behind (the hook did not fire)"; exit 1
+fi
 "$BIN" run k.yaml --out out --threads 1 -q > /dev/null
 fail=0
 cmp <(det_runs ref/runs.csv) <(det_runs out/runs.csv) || { echo "FAIL: runs.csv differs"; diff <(det_runs ref/runs.csv) <(det_runs out/runs.csv) | head; fail=1; }
