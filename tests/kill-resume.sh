@@ -63,7 +63,8 @@ done
 # and once at the worst moment on purpose: inside a commit, after the run's
 # epochs/layers rows, before its runs.csv row (a test hook in sweep.c)
 before=$(($(wc -l < out/runs.csv) - 1))
-(DEEPSWEEP_TEST_CRASH=1 "$BIN" run k.yaml --out out --threads 1 -q > /dev/null 2>&1) 2> /dev/null || true
+DEEPSWEEP_TEST_CRASH=1 "$BIN" run k.yaml --out out --threads 1 -q > /dev/null 2>&1 &
+wait $! 2> /dev/null || true
 orphans=$(awk -F, 'NR==FNR { if (FNR > 1) ok[$1] = 1; next } FNR > 1 && !($1 in ok) { n++ } END { print n + 0 }' \
           out/runs.csv out/epochs.csv)
 echo "kill -9 inside a commit: runs.csv has $before rows before and $(($(wc -l < out/runs.csv) - 1)) after, epochs.csv $orphans rows of the half-committed run"
