@@ -20,7 +20,9 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: deepsweep train [options]\n\n"
             "Trains one MLP and prints, per epoch, the mean training loss ('cost'), the\n"
-            "training and test accuracy and the time, then the final test accuracy.\n\n"
+            "training accuracy (measured during the epoch, dropout on), the test accuracy\n"
+            "and the seconds of the epoch's training loop (the test pass not included);\n"
+            "then the run's wall time, its training samples/s and the final test accuracy.\n\n"
             "model:\n"
             "  --dataset NAME       mnist | fashion-mnist | xor (default mnist)\n"
             "  --data-dir DIR       IDX files (default data/<dataset>; 'make data' fetches them)\n"
