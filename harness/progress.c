@@ -60,15 +60,15 @@ static void draw(ds_progress *p, int epoch)
     char e[48];
     eta(p, e, sizeof e);
     /* \033[K clears what a longer previous line left behind */
-    fprintf(stderr, "\r[%s] %d/%d %.40s epoch %d/%d %s\033[K", bar, p->done, p->total,
-            p->group ? p->group : "", epoch, p->epochs, e);
+    fprintf(stderr, "\r[%s] %d/%d %.48s seed %d epoch %d/%d %s\033[K", bar, p->done, p->total,
+            p->group ? p->group : "", p->seed, epoch, p->epochs, e);
     fflush(stderr);
 }
 
 void ds_progress_run(ds_progress *p, int index, const char *group, int seed, int epochs)
 {
     (void)index;
-    (void)seed;
+    p->seed = seed;
     p->group = group;
     p->epochs = epochs;
     p->t_run = now_s();
