@@ -168,12 +168,26 @@ static int next_shape(int idx, int *m, int *n, int *k)
 
 enum { SHAPES_PER_TRANS = 210 };
 
+/* The ISA's micro-kernel with tiny cache blocks, so that shapes of a few
+ * hundred run every loop of the driver several times (several KC blocks
+ * accumulating into C with beta = 1, several MC and NC blocks, edges of
+ * each): the production KC (up to 1024) would leave k <= 784 in one block. */
+static struct ds_gemm_cfg small_blocks(const struct ds_gemm_cfg *cfg)
+{
+    struct ds_gemm_cfg s = *cfg;
+    s.kc = 48;
+    s.mc = 3 * cfg->mr;
+    s.nc = 2 * cfg->nr;
+    return s;
+}
+
 static void sweep(ds_isa isa)
 {
     if (!ds_isa_available(isa))
         cr_skip_test("ISA %s not available on this CPU/OS: skipped", ds_isa_to_name(isa));
     const struct ds_gemm_cfg *cfg = ds_gemm_cfg_for(isa);
     cr_assert_not_null(cfg);
+    const struct ds_gemm_cfg small = small_blocks(cfg);
     omp_set_num_threads(2);
     static const int pads[] = {0, 1, 3, 16};
     for (int t = 0; t < 4; t++) {
@@ -185,7 +199,7 @@ static void sweep(ds_isa isa)
             problem_new(&p, (ds_trans)(t & 1), (ds_trans)(t >> 1), m, n, k, pads[s % 4]);
             ds_gemm_policy_override = policies[s % NPOL];
             /* every (alpha, beta) pair, cycling over the shapes */
-            check(cfg, &p, alphas[s % 3], betas[(s / 3) % 3]);
+            check(s % 2 ? &small : cfg, &p, alphas[s % 3], betas[(s / 3) % 3]);
             problem_free(&p);
         }
     }
@@ -203,13 +217,14 @@ static void invariance(ds_isa isa)
 {
     if (!ds_isa_available(isa))
         cr_skip_test("ISA %s not available on this CPU/OS: skipped", ds_isa_to_name(isa));
-    const struct ds_gemm_cfg *cfg = ds_gemm_cfg_for(isa);
+    const struct ds_gemm_cfg *const prod = ds_gemm_cfg_for(isa);
+    const struct ds_gemm_cfg small = small_blocks(prod);
     static const struct {
         ds_trans ta, tb;
         int m, n, k;
     } shapes[] = {
         /* each above GEMM_MT_MIN_FMAS (gemm.c) so 2 and 3 threads do split */
-        {DS_NOTRANS, DS_NOTRANS, 64, 100, 300}, /* two KC blocks          */
+        {DS_NOTRANS, DS_NOTRANS, 64, 100, 300},
         {DS_NOTRANS, DS_TRANS, 50, 200, 40},    /* dX = dY·Wᵀ             */
         {DS_TRANS, DS_NOTRANS, 200, 60, 50},    /* dW = Xᵀ·dY             */
         {DS_TRANS, DS_NOTRANS, 300, 10, 100},   /* skinny dW: Cᵀ path     */
@@ -221,10 +236,13 @@ static void invariance(ds_isa isa)
         int policy, threads;
     } runs[] = {{0, 1}, {1, 1}, {2, 1}, {8, 1}, {2 | 8, 1}, {32, 1}, {2 | 8 | 32, 1}, {16, 1},
                 {0, 2}, {0, 3}, {2 | 8 | 32, 2}, {2 | 8 | 32, 3}};
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+    for (size_t s = 0; s < 2 * sizeof shapes / sizeof shapes[0]; s++) {
+        /* each shape with the production blocks, then with tiny ones */
+        const struct ds_gemm_cfg *cfg = s % 2 ? &small : prod;
         problem p;
         rng_state = 88172645u + (uint32_t)s;
-        problem_new(&p, shapes[s].ta, shapes[s].tb, shapes[s].m, shapes[s].n, shapes[s].k, 5);
+        problem_new(&p, shapes[s / 2].ta, shapes[s / 2].tb, shapes[s / 2].m, shapes[s / 2].n,
+                    shapes[s / 2].k, 5);
         const size_t nc = (size_t)p.m * p.ldc;
         float *first = alloc_floats(nc), *c = alloc_floats(nc);
         int have_first = 0;
@@ -242,10 +260,10 @@ static void invariance(ds_isa isa)
             }
             for (size_t i = 0; i < nc; i++)
                 if (memcmp(&c[i], &first[i], sizeof(float)) != 0)
-                    cr_assert_fail("%s %c%c %dx%dx%d: C[%zu] = %a at %d threads, policy %d, but %a "
-                                   "at 1 thread, policy 0",
+                    cr_assert_fail("%s %c%c %dx%dx%d (kc %d): C[%zu] = %a at %d threads, policy %d, but "
+                                   "%a at 1 thread, policy 0",
                                    ds_isa_to_name(isa), p.ta ? 'T' : 'N', p.tb ? 'T' : 'N', p.m, p.n,
-                                   p.k, i, c[i], th, runs[r].policy, first[i]);
+                                   p.k, cfg->kc, i, c[i], th, runs[r].policy, first[i]);
         }
         ds_gemm_policy_override = 0;
         free(first);
