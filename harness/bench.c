@@ -1694,8 +1694,9 @@ int ds_bench_run(const ds_bench_opts *o)
     st->sizes[SZ_L1] = l1 / 16;
     st->sizes[SZ_L2] = l2 / 16;
     st->sizes[SZ_MEM] = (size_t)16 << 20;
-    if (l3 * 4 / 4 > st->sizes[SZ_MEM])
-        st->sizes[SZ_MEM] = l3; /* 4x L3 bytes = L3 floats */
+    size_t four_l3_in_floats = l3; /* 4 x l3 bytes / 4 bytes per float */
+    if (four_l3_in_floats > st->sizes[SZ_MEM])
+        st->sizes[SZ_MEM] = four_l3_in_floats;
     if (o->quick)
         st->sizes[SZ_MEM] = (size_t)4 << 20;
 
