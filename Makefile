@@ -140,6 +140,41 @@ test-slurm: $(DEEPSWEEP)
 	@bash $(DEPS) slurm
 	bash scripts/test-slurm.sh $(DEEPSWEEP)
 
+# ---- aarch64 / NEON: cross build from x86-64, kernel tests under qemu ------
+# cross-aarch64 re-runs this Makefile with the cross compiler into
+# build/aarch64/ (ARCH then selects kernels/neon/). The kernel tests are the
+# native test files, compiled against tests/qemu/criterion/criterion.h (a
+# minimal stand-in: the real Criterion hangs at start-up under qemu-user)
+# and driven by tests/qemu/crm_main.c. test-neon runs them under
+# qemu-aarch64; never time anything there.
+CROSS_CC ?= aarch64-linux-gnu-gcc
+CROSS_BUILD := build/aarch64
+KTEST_SRC := $(wildcard tests/test_gemm.c tests/test_act.c tests/test_losses.c \
+               tests/test_dropout.c tests/test_denormals.c tests/test_optim_kernels.c) \
+             tests/qemu/crm_main.c
+KTEST_OBJ := $(KTEST_SRC:tests/%.c=$(BUILD)/ktests/%.o)
+KTEST_BIN := $(BUILD)/deepsweep-kernel-tests
+.PHONY: deps-cross cross-aarch64 test-neon kernel-tests
+
+$(BUILD)/ktests/%.o: tests/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/qemu -Itests -c $< -o $@
+
+$(KTEST_BIN): $(KTEST_OBJ) $(KERNEL_LIB)
+	$(CC) $(LDFLAGS) $^ -lm -o $@
+
+kernel-tests: $(KTEST_BIN)
+
+deps-cross:
+	@bash $(DEPS) build cross
+
+cross-aarch64: deps-cross
+	$(MAKE) CC=$(CROSS_CC) BUILD=$(CROSS_BUILD) PKG_CONFIG=aarch64-linux-gnu-pkg-config \
+	  $(CROSS_BUILD)/deepsweep $(CROSS_BUILD)/deepsweep-kernel-tests
+
+test-neon: cross-aarch64
+	bash tests/qemu-aarch64.sh $(CROSS_BUILD)/deepsweep-kernel-tests
+
 # ---- benchmarks -----------------------------------------------------------
 BENCH_KERNELS := $(BUILD)/bench-kernels
 BENCH_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/*.c))

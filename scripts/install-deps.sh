@@ -11,7 +11,9 @@ declare -A GROUP=(
   [plots]="gnuplot-nox"
   [data]="dataset-fashion-mnist ca-certificates"
   [bench]="libopenblas-dev"
-  [cross]="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
+  # aarch64 cross build (make cross-aarch64 / test-neon): the deepsweep binary
+  # links hwloc, yaml and zlib for arm64 through Debian multiarch
+  [cross]="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libhwloc-dev:arm64 libyaml-dev:arm64 zlib1g-dev:arm64"
   [slurm]="slurm-wlm munge"
   [torch]="python3-torch"
 )
@@ -28,9 +30,15 @@ for g in "$@"; do
 done
 
 missing=()
+native=$(dpkg --print-architecture)
 for p in "${want[@]}"; do
-  st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [ "$st" = "install ok installed" ] || missing+=("$p")
+  # one status line per installed architecture once multiarch is on (e.g.
+  # libhwloc-dev amd64 and arm64): a plain name wants the native (or "all")
+  # one, name:arch that arch
+  arch="$native|all"
+  [ "${p##*:}" = "$p" ] || arch=${p##*:}
+  dpkg-query -W -f='${Status} ${Architecture}\n' "$p" 2>/dev/null |
+    grep -Eqx "install ok installed ($arch)" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -43,5 +51,11 @@ if [ "$(id -u)" -ne 0 ]; then
   SUDO=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
+# multiarch packages (name:arm64) need their architecture known to dpkg first
+for p in "${missing[@]}"; do
+  a=${p##*:}
+  [ "$a" != "$p" ] || continue
+  dpkg --print-foreign-architectures | grep -qx "$a" || "${SUDO[@]}" dpkg --add-architecture "$a"
+done
 "${SUDO[@]}" apt-get update -qq >&2
 "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
