@@ -242,3 +242,57 @@ Test(model_safetensors, malformed_files_refused)
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     cr_assert_eq(system(cmd), 0);
 }
+
+/* ---- optimizers: the table's rows against their formulas in double ----- */
+
+#include "optim.h"
+
+TestSuite(model_optim, .init = best_isa);
+
+/* Three steps on 37 weights with fixed gradients, decay on; the float update
+ * must match the double formula to 1e-5 relative (a few float roundings per
+ * step, against changes of ~lr = 0.1). Biases (decay = 0) ignore wd. */
+Test(model_optim, rows_match_formulas)
+{
+    enum { N = 37 };
+    const double lr = 0.1, mu = 0.9, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.01;
+    for (int kind = 0; kind < DS_OPT_COUNT; kind++)
+        for (int nesterov = 0; nesterov <= (kind == DS_OPT_MOMENTUM); nesterov++)
+            for (int decay = 0; decay < 2; decay++) {
+                ds_run_config rc;
+                ds_run_config_defaults(&rc);
+                rc.optimizer = (ds_opt_kind)kind, rc.lr = (float)lr, rc.momentum = (float)mu;
+                rc.nesterov = nesterov, rc.weight_decay = (float)wd;
+                ds_optim o;
+                cr_assert_eq(ds_optim_create(&o, &rc, N), 0);
+                float w[N], g[N];
+                double W[N], V[N] = {0}, M[N] = {0}, S[N] = {0};
+                for (int i = 0; i < N; i++) {
+                    w[i] = (float)(0.5 - 0.03 * i), W[i] = w[i];
+                    g[i] = (float)(0.2 * sin(i + 1.0));
+                }
+                for (int t = 1; t <= 3; t++) {
+                    ds_optim_begin_step(&o);
+                    ds_optim_update(&o, w, g, 0, N, decay);
+                    for (int i = 0; i < N; i++) {
+                        double gi = (double)g[i] + (decay ? wd * W[i] : 0);
+                        if (kind == DS_OPT_SGD)
+                            W[i] -= lr * gi;
+                        else if (kind == DS_OPT_MOMENTUM) {
+                            V[i] = mu * V[i] + gi;
+                            W[i] -= lr * (nesterov ? gi + mu * V[i] : V[i]);
+                        } else {
+                            M[i] = b1 * M[i] + (1 - b1) * gi;
+                            S[i] = b2 * S[i] + (1 - b2) * gi * gi;
+                            W[i] -= lr * sqrt(1 - pow(b2, t)) / (1 - pow(b1, t)) * M[i] /
+                                    (sqrt(S[i]) + eps);
+                        }
+                    }
+                }
+                for (int i = 0; i < N; i++)
+                    cr_assert(fabs(w[i] - W[i]) <= 1e-5 * (fabs(W[i]) + 0.1), "%s%s decay %d: w[%d] %.9g want %.9g",
+                              ds_opt_name((ds_opt_kind)kind), nesterov ? " nesterov" : "", decay, i,
+                              (double)w[i], W[i]);
+                ds_optim_free(&o);
+            }
+}
