@@ -405,6 +405,13 @@ int cmd_run(int argc, char **argv)
     }
     if (!rc && (rc = ds_results_open(&res, &plan, err, sizeof err)))
         fprintf(stderr, "deepsweep: %s\n", err);
+    if (!rc) { /* scanned again under the folder's lock */
+        n_done = 0;
+        for (int i = 0; i < n_sel; i++) {
+            rows[i] = ds_results_find(&res, sel[i]->id);
+            n_done += rows[i] != NULL;
+        }
+    }
     if (rc) {
         for (int k = 0; k < n_data; k++) {
             ds_dataset_free(&data[k].train);

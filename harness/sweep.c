@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -274,7 +275,7 @@ int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int for
                     const char *const *redo, int n_redo, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
-    r->fd_runs = r->fd_epochs = r->fd_layers = -1;
+    r->fd_runs = r->fd_epochs = r->fd_layers = r->fd_lock = -1;
     snprintf(r->dir, sizeof r->dir, "%s", dir);
     char path[1200];
     struct stat st;
@@ -303,6 +304,9 @@ int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int for
             return 2;
         }
     }
+    r->force = force;
+    r->redo = redo;
+    r->n_redo = n_redo;
     /* redo list sorted for bsearch */
     const char **sorted = NULL;
     if (n_redo) {
@@ -374,6 +378,32 @@ int ds_results_open(ds_results *r, const ds_plan *plan, char *err, size_t errlen
                 break;
         }
     }
+    /* Two processes appending to one folder would each repair away the
+     * other's rows in progress: one writer at a time (the lock goes with
+     * the process, so a kill -9 never leaves it held). */
+    snprintf(path, sizeof path, "%s/.lock", r->dir);
+    r->fd_lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (r->fd_lock < 0) {
+        snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        return 1;
+    }
+    if (flock(r->fd_lock, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, errlen, "%s: another deepsweep run is writing to this folder (wait for it, or use --out DIR)",
+                 r->dir);
+        return 2;
+    }
+    /* the repair was computed before the lock: compute it again under it,
+     * since a writer that just finished may have appended rows */
+    ds_results again;
+    int rs = ds_results_scan(&again, r->dir, plan, r->force, r->redo, r->n_redo, err, errlen);
+    if (rs) {
+        ds_results_close(&again);
+        return rs;
+    }
+    again.fd_lock = r->fd_lock;
+    r->fd_lock = -1;
+    ds_results_close(r);
+    *r = again;
     for (int kind = 1; kind <= 3; kind++) {
         int k = kind % 3; /* epochs, layers, then runs */
         if (!r->needs_fix[k])
@@ -405,6 +435,9 @@ int ds_results_open(ds_results *r, const ds_plan *plan, char *err, size_t errlen
 
 void ds_results_close(ds_results *r)
 {
+    if (r->fd_lock >= 0)
+        close(r->fd_lock);
+    r->fd_lock = -1;
     int *fds[3] = {&r->fd_runs, &r->fd_epochs, &r->fd_layers};
     for (int k = 0; k < 3; k++) {
         if (*fds[k] >= 0)

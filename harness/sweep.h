@@ -35,6 +35,7 @@ typedef struct {
 typedef struct {
     char dir[1024];
     int fd_runs, fd_epochs, fd_layers;
+    int fd_lock;       /* flock'd <dir>/.lock: one writer per folder */
     ds_run_row *done;  /* finished runs found on open, sorted by id */
     int n_done;
     /* file contents after repair, written by ds_results_commit_repair */
@@ -42,6 +43,9 @@ typedef struct {
     size_t fix_len[3];
     int needs_fix[3];
     char *old_config;  /* config.yaml as found, or NULL */
+    int force;         /* the scan's arguments, to scan again under the lock */
+    const char *const *redo;
+    int n_redo;
 } ds_results;
 
 /* "I/N" -> *i, *n (0 <= I < N). 0, or 2 with a message. */
@@ -56,8 +60,10 @@ int ds_shard_from_env(int *i, int *n, char *err, size_t errlen);
  * those runs run again. Returns 0, 2 (bad input, message in err) or 1. */
 int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int force,
                     const char *const *redo, int n_redo, char *err, size_t errlen);
-/* Creates dir, writes the repaired files and config.yaml, opens the files
- * for appending. 0 or 1 (message in err). */
+/* Creates dir, takes its lock (2 if another process holds it), scans it
+ * again under the lock (so ds_results_find's earlier answers are stale:
+ * ask again), writes the repaired files and config.yaml, opens the files for
+ * appending. 0, 1 or 2 (message in err). */
 int ds_results_open(ds_results *r, const ds_plan *plan, char *err, size_t errlen);
 void ds_results_close(ds_results *r);
 

@@ -403,17 +403,24 @@ Test(sweep, shards_then_merge_equal_one_process)
     free(e);
 }
 
-Test(sweep, sigint_abandons_the_current_run)
+Test(sweep, sigint_abandons_the_current_run_and_one_writer_per_folder)
 {
     /* long runs, so the signal lands inside one */
     put("x.yaml", "name: s\ndataset: xor\nbase: {width: 8, depth: 2, loss: sigmoid_bce, optimizer: sgd, "
                   "lr: 0.1, batch: 4, epochs: 2000000, log_every: 1000000}\nseeds: 2\n");
-    char cmd[1024];
+    char cmd[2048];
     snprintf(cmd, sizeof cmd, "cd '%s' && ('%s' run x.yaml --threads 1 -q >out.txt 2>err.txt & pid=$!; "
                               "for i in $(seq 200); do [ -f results/s/config.yaml ] && break; sleep 0.05; done; "
-                              "sleep 0.5; kill -INT $pid; wait $pid; echo $? > rc.txt)",
-             dir, bin());
+                              "sleep 0.5; '%s' run x.yaml -q >out2.txt 2>err2.txt; echo $? > rc2.txt; "
+                              "kill -INT $pid; wait $pid; echo $? > rc.txt)",
+             dir, bin(), bin());
     cr_assert_eq(system(cmd), 0);
+    /* a second writer into the same folder meanwhile is refused */
+    char *rc2 = get("rc2.txt"), *e2 = get("err2.txt");
+    cr_assert_eq(atoi(rc2), 2, "second writer: exit %s, stderr %s", rc2, e2);
+    cr_assert_not_null(strstr(e2, "results/s: another deepsweep run is writing to this folder"), "%s", e2);
+    free(rc2);
+    free(e2);
     char *rc = get("rc.txt"), *e = get("err.txt"), *runs = get("results/s/runs.csv");
     cr_assert_eq(atoi(rc), 130, "exit %s, stderr %s", rc, e);
     cr_assert_not_null(strstr(e, "interrupted (SIGINT)"), "%s", e);
