@@ -33,7 +33,8 @@ fi
 
 # The tests fork one process per test; OpenMP gets 2 threads so the
 # 1-vs-2-thread bit-identity tests really split work.
-OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} "${qemu[@]}" "$tests" "$@" 2>&1 | tee "$log" |
+# Timeouts (set for native runs, to catch hangs) are scaled for emulation.
+CRM_TIMEOUT_SCALE=${CRM_TIMEOUT_SCALE:-5} OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} "${qemu[@]}" "$tests" "$@" 2>&1 | tee "$log" |
   grep -E '^\[(FAIL|CRASH|TIMEOUT|SKIP)\]|Assertion failed|^Synthesis'
 st=${PIPESTATUS[0]}
 last=$(tail -n 1 "$log")

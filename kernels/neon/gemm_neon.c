@@ -14,16 +14,24 @@
  *  fit batch 100 better (13 tiles, 4% padding, against 9 tiles and 8% for
  *  12 rows), and 12 columns waste less than 16 on the 10-wide output layer.
  *  Why not 8x16 (32 accumulators): no registers left for A and B.
+ *  Expected (no Arm machine here; from the objdump of the inner loop and
+ *  the published pipes): 192 flops per k step. Neoverse N1, 2 x 128-bit
+ *  FMA pipes: 12 cycles per step, 16 flops/cycle = its peak, the other 6.5
+ *  instructions per step fit beside the FMLAs in its 4-wide front end.
+ *  Neoverse V1, 4 x 128-bit FMA pipes: 6 cycles per step, 32 flops/cycle
+ *  peak, with ~5 instructions per cycle to issue — close to its front-end
+ *  width, so expect 85-100% of peak there. 24 independent accumulators
+ *  cover FMA latency x pipes (4 x 2 = 8 on N1, 4 x 4 = 16 on V1).
  *
  * A read in place by rows (ds_sgemm_ukr_fn with rs_a != 1) cannot be loaded
- * as a column vector: that path broadcasts each row's value (LD1R) instead
- * and multiplies whole vectors — the same single-rounding multiply-add of
- * the same two numbers, so both paths give the same bits.
+ * as a column vector: that path loads each row's value as a scalar (GCC
+ * emits LDR S + FMLA by element [0]) — the same single-rounding
+ * multiply-add of the same two numbers, so both paths give the same bits.
  *
  * Summation order: as every micro-kernel here, one FMA per p in increasing p
  * for each element, then t = alpha·acc and C = beta·C + t (one FMA). With
- * KC = 256 like avx2, the whole ds_sgemm is bit-identical to the avx2 path
- * (gemm.c only ever splits K at KC boundaries). */
+ * the same KC as avx2 (1024), the whole ds_sgemm is bit-identical to the
+ * avx2 path (gemm.c only ever splits K at KC boundaries). */
 #include "gemm_ukr.h"
 
 #include <arm_neon.h>
@@ -60,7 +68,10 @@ static void sgemm_ukr_neon_8x12(int k, float alpha, const float *a, ptrdiff_t rs
 
     if (rs_a == 1 && (m == MR || cs_a == MR)) {
         /* A column contiguous and 8 floats readable: packed A~ (rows past
-         * the edge are zero there), or Aᵀ read in place with a full tile */
+         * the edge are zero there), or Aᵀ read in place with a full tile.
+         * Unrolled by 2: 61 instructions per 2 steps (48 FMLA, 6 loads, 7
+         * for pointers and the branch) instead of 32 per step. */
+#pragma GCC unroll 2
         for (int p = 0; p < k; p++, a += cs_a, b += rs_b) {
             const float32x4_t b0 = vld1q_f32(b), b1 = vld1q_f32(b + 4),
                               b2 = vld1q_f32(b + 8);
@@ -121,17 +132,19 @@ static void sgemm_ukr_neon_8x12(int k, float alpha, const float *a, ptrdiff_t rs
 /* Block sizes for a Neoverse N1 / V1 core, assumed caches: 64 KiB L1d and
  * 1 MiB private L2 per core (Graviton2/3, Ampere Altra), a shared last level
  * of >= 8 MiB (32 MiB SLC on Graviton2/Altra).
- *   KC = 256: the B~ micro-panel (KC x NR = 12 KiB) and the A~ micro-panel
- *        (KC x MR = 8 KiB) sit together in a quarter of L1d. Also the avx2
- *        value: K is split at the same places, which keeps the two paths'
- *        results bit-identical.
- *   MC = 240 (30 x MR): the A~ block, MC x KC = 240 KiB, a quarter of L2,
- *        leaving room for the B~ panels streaming through.
- *   NC = 3072 (256 x NR): the B~ block, KC x NC = 3 MiB, in the shared
+ *   KC = 1024, the avx2 value: K is split at the same places, which keeps
+ *        the neon and avx2 results bit-identical at every shape, and the
+ *        MLP's k <= 784 stays one K block (C is written once, never
+ *        re-read between blocks). The B~ micro-panel (KC x NR = 48 KiB)
+ *        fits the 64 KiB L1d; the A~ micro-panel (KC x MR = 32 KiB) streams
+ *        from L2, one 32-byte column per k step, which the L2 sustains.
+ *   MC = 120 (15 x MR): the A~ block, MC x KC = 480 KiB, half of L2, the
+ *        other half for the B~ panels passing through.
+ *   NC = 1536 (128 x NR): the B~ block, KC x NC = 6 MiB, in the shared
  *        last level. */
 const struct ds_gemm_cfg ds_gemm_cfg_neon = {
     .isa = DS_ISA_NEON,
     .mr = MR, .nr = NR,
-    .mc = 240, .kc = 256, .nc = 3072,
+    .mc = 120, .kc = 1024, .nc = 1536,
     .ukr = sgemm_ukr_neon_8x12,
 };

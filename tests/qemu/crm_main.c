@@ -4,7 +4,8 @@
  *   deepsweep-kernel-tests [--filter GLOB]   GLOB over "suite/name"
  * A test fails on a failed cr_assert/cr_expect, on a crash (a signal other
  * than its .signal), on exceeding its .timeout (seconds, its suite's when
- * unset), or — with .signal set — when it does not die by that signal.
+ * unset, times CRM_TIMEOUT_SCALE), or — with .signal set — when it does
+ * not die by that signal.
  * Skipped tests (cr_skip_test) are counted apart. Exit status 0 iff none
  * failed. */
 #include "criterion/criterion.h"
@@ -123,6 +124,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    /* CRM_TIMEOUT_SCALE: the tests' timeouts are set for native runs; the
+     * runner scales them under emulation (they exist to catch hangs) */
+    const char *ts = getenv("CRM_TIMEOUT_SCALE");
+    double tscale = ts && atof(ts) > 0 ? atof(ts) : 1.0;
     int passed = 0, failed = 0, skipped = 0;
     for (int i = 0; i < ntests; i++) {
         const struct crm_test *t = tests[i];
@@ -135,8 +140,9 @@ int main(int argc, char **argv)
             skipped++;
             continue;
         }
-        double timeout = t->timeout > 0 ? t->timeout : s ? s->timeout : 0;
+        double timeout = (t->timeout > 0 ? t->timeout : s ? s->timeout : 0) * tscale;
         int want_sig = t->signal ? t->signal : s ? s->signal : 0;
+        fprintf(stderr, "[RUN ] %s\n", full);
         fflush(NULL);
         pid_t pid = fork();
         if (pid < 0) {
