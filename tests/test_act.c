@@ -473,3 +473,188 @@ Test(vec_act, piecewise_linear_same_bits_on_every_isa)
     }
     free(x), free(dy), free(ref), free(got);
 }
+
+/* ---- the shared body at 16 lanes, runnable anywhere -------------------------
+ *
+ * The AVX-512 instantiation cannot run on every machine that builds it. Its
+ * logic — everything but the ~40 lines of kernels/avx512/simd.h — is the
+ * body kernels/vec_body.inc at VW = 16: the 16-lane tails, the padded
+ * buffers, the per-lane selects. Here that body is instantiated over a
+ * portable C mapping of 16 lanes that rounds exactly like the scalar
+ * reference (no FMA), so every element-wise result must equal the scalar
+ * table's bit for bit, at every length 0..70 and on the big input set. */
+#include "internal.h"
+#include "vec_ops.h"
+
+#define VW 16
+typedef struct { float f[VW]; } VF;
+typedef struct { int m[VW]; } VM;
+typedef struct { double d[VW]; } VD;
+
+#define W_MAP1(name, expr) \
+    static inline VF name(VF a) { VF r; for (int i = 0; i < VW; i++) r.f[i] = (expr); return r; }
+#define W_MAP2(name, expr) \
+    static inline VF name(VF a, VF b) { VF r; for (int i = 0; i < VW; i++) r.f[i] = (expr); return r; }
+#define W_CMP(name, op) \
+    static inline VM name(VF a, VF b) { VM r; for (int i = 0; i < VW; i++) r.m[i] = a.f[i] op b.f[i]; return r; }
+static inline VF w_load(const float *p) { VF r; memcpy(r.f, p, sizeof r.f); return r; }
+static inline void w_store(float *p, VF v) { memcpy(p, v.f, sizeof v.f); }
+static inline VF w_set1(float x) { VF r; for (int i = 0; i < VW; i++) r.f[i] = x; return r; }
+W_MAP2(w_add, a.f[i] + b.f[i])
+W_MAP2(w_sub, a.f[i] - b.f[i])
+W_MAP2(w_mul, a.f[i] * b.f[i])
+W_MAP2(w_div, a.f[i] / b.f[i])
+W_MAP2(w_max, a.f[i] > b.f[i] ? a.f[i] : b.f[i])
+W_MAP2(w_min, a.f[i] < b.f[i] ? a.f[i] : b.f[i])
+W_MAP2(w_copysign, copysignf(a.f[i], b.f[i]))
+W_MAP1(w_sqrt, sqrtf(a.f[i]))
+W_MAP1(w_abs, fabsf(a.f[i]))
+static inline VF w_fma(VF a, VF b, VF c) { return w_add(w_mul(a, b), c); }
+static inline VF w_fnma(VF a, VF b, VF c) { return w_sub(c, w_mul(a, b)); }
+W_CMP(w_lt, <)
+W_CMP(w_gt, >)
+W_CMP(w_ge, >=)
+W_CMP(w_eq, ==)
+static inline VF w_sel(VM m, VF a, VF b) { VF r; for (int i = 0; i < VW; i++) r.f[i] = m.m[i] ? a.f[i] : b.f[i]; return r; }
+static inline float w_hsum(VF v) { float s = 0; for (int i = 0; i < VW; i++) s += v.f[i]; return s; }
+static inline float w_hmax(VF v) { float s = v.f[0]; for (int i = 1; i < VW; i++) s = s > v.f[i] ? s : v.f[i]; return s; }
+static inline VF w_pow2n(VF n)
+{
+    VF r;
+    for (int i = 0; i < VW; i++) {
+        float k = n.f[i] > -127.0f ? n.f[i] : -127.0f;
+        k = k < 127.0f ? k : 127.0f;
+        uint32_t bits = (uint32_t)((int32_t)k + 127) << 23;
+        memcpy(&r.f[i], &bits, sizeof bits);
+    }
+    return r;
+}
+static inline VD w_dzero(void) { VD r; for (int i = 0; i < VW; i++) r.d[i] = 0; return r; }
+static inline double w_dhsum(VD lo) { double s = 0; for (int i = 0; i < VW; i++) s += lo.d[i]; return s; }
+#define VLOAD(p) w_load(p)
+#define VSTORE(p, v) w_store((p), (v))
+#define VSET1(f) w_set1((float)(f))
+#define VZERO() w_set1(0.0f)
+#define VADD w_add
+#define VSUB w_sub
+#define VMUL w_mul
+#define VDIV w_div
+#define VSQRT w_sqrt
+#define VFMA w_fma
+#define VFNMA w_fnma
+#define VMAX w_max
+#define VMIN w_min
+#define VABS w_abs
+#define VCOPYSIGN w_copysign
+#define VLT w_lt
+#define VGT w_gt
+#define VGE w_ge
+#define VEQ w_eq
+#define VSEL w_sel
+#define VHSUM w_hsum
+#define VHMAX w_hmax
+#define VPOW2N w_pow2n
+#define VD_ZERO w_dzero
+#define VD_SQACC(lo, hi, v)                                                    \
+    do {                                                                       \
+        for (int i_ = 0; i_ < VW; i_++)                                        \
+            (lo).d[i_] += (double)(v).f[i_] * (double)(v).f[i_];               \
+        (void)(hi);                                                            \
+    } while (0)
+#define VD_HSUM(lo, hi) w_dhsum(lo)
+#define DS_VEC_ISA DS_ISA_SCALAR
+#define DS_VEC_OPS_NAME ds_vec_ops_test_w16
+#define DS_VEC_FN(name) name##_test_w16
+#include "vec_body.inc"
+
+/* index of the first element whose bits differ (NaNs count as equal: a
+ * compiler may swap the operands of a commutative op, which changes only
+ * the NaN's payload or sign), or n */
+static size_t first_diff(const float *a, const float *b, size_t n)
+{
+    size_t k = 0;
+    while (k < n && (memcmp(&a[k], &b[k], sizeof *a) == 0 || (isnan(a[k]) && isnan(b[k]))))
+        k++;
+    return k;
+}
+
+Test(vec_act, body_at_16_lanes_matches_scalar_bitwise)
+{
+    const struct ds_vec_ops *ref = ds_vec_ops_for(DS_ISA_SCALAR), *w = &ds_vec_ops_test_w16;
+    size_t nbig;
+    float *big = make_inputs(&nbig);
+    size_t cap = nbig + 1;
+    float *y1 = malloc(cap * sizeof *y1), *y2 = malloc(cap * sizeof *y2);
+    float *d1 = malloc(cap * sizeof *d1), *d2 = malloc(cap * sizeof *d2), *dy = malloc(cap * sizeof *dy);
+    for (size_t i = 0; i < cap; i++)
+        dy[i] = (float)(2.0 * rng_unit() - 1.0);
+    for (int a = 0; a < DS_ACT_COUNT; a++) {
+        float p = act_param((ds_act)a);
+        for (size_t n = 0; n <= 71; n++) {
+            size_t len = n == 71 ? nbig : n;
+            /* the last lengths start inside the edge values */
+            const float *x = n == 71 ? big : big + nbig - 30 - (n % 7);
+            if (n != 71 && x + len > big + nbig)
+                x = big + nbig - len;
+            memset(y1, 0, cap * sizeof *y1), memset(y2, 0, cap * sizeof *y2);
+            ref->act_fwd[a](p, x, y1, len);
+            w->act_fwd[a](p, x, y2, len);
+            ref->act_bwd[a](p, x, y1, dy, d1, len);
+            w->act_bwd[a](p, x, y1, dy, d2, len);
+            size_t k = first_diff(y1, y2, len);
+            cr_expect(k == len, "%s forward, n = %zu: 16 lanes differ at x = %a: %a vs %a",
+                      ds_act_to_name((ds_act)a), len, k < len ? (double)x[k] : 0.0,
+                      k < len ? (double)y1[k] : 0.0, k < len ? (double)y2[k] : 0.0);
+            cr_expect(first_diff(d1, d2, len) == len, "%s backward, n = %zu: 16 lanes differ",
+                      ds_act_to_name((ds_act)a), len);
+        }
+    }
+    /* rows, optimizer steps, dropout: element-wise outputs bitwise; sums
+     * (another lane order) within 64·FLT_EPSILON relative */
+    for (size_t n = 1; n <= 70; n++) {
+        float z[70], t[70], g[70], a1[70], a2[70], b1[70], b2[70], c1[70], c2[70];
+        for (size_t j = 0; j < n; j++) {
+            z[j] = (float)(20.0 * rng_unit() - 10.0);
+            t[j] = (float)rng_unit();
+            g[j] = (float)(2.0 * rng_unit() - 1.0);
+        }
+        int am1, am2, ok1, ok2;
+        int32_t lab = (int32_t)(n / 2);
+        double l1 = ref->softmax_xent_row(z, n, lab, a1, 0.5f, &am1);
+        double l2 = w->softmax_xent_row(z, n, lab, a2, 0.5f, &am2);
+        cr_expect(fabs(l1 - l2) <= 64 * FLT_EPSILON * (fabs(l1) + 1) && am1 == am2, "softmax n = %zu", n);
+        for (size_t j = 0; j < n; j++)
+            cr_expect(fabsf(a1[j] - a2[j]) <= 64 * FLT_EPSILON * (fabsf(a1[j]) + FLT_MIN),
+                      "softmax dz n = %zu j = %zu", n, j);
+        l1 = ref->sigmoid_bce_row(z, t, a1, n, 0.5f, &ok1);
+        l2 = w->sigmoid_bce_row(z, t, a2, n, 0.5f, &ok2);
+        cr_expect(fabs(l1 - l2) <= 64 * FLT_EPSILON * fabs(l1) && ok1 == ok2, "bce n = %zu", n);
+        cr_expect(memcmp(a1, a2, n * sizeof *a1) == 0, "bce dz n = %zu", n);
+        l1 = ref->mse_row(z, t, a1, n, 0.5f);
+        l2 = w->mse_row(z, t, a2, n, 0.5f);
+        cr_expect(fabs(l1 - l2) <= 64 * FLT_EPSILON * fabs(l1), "mse n = %zu", n);
+        cr_expect(memcmp(a1, a2, n * sizeof *a1) == 0, "mse dz n = %zu", n);
+        l1 = ref->sumsq(z, n);
+        l2 = w->sumsq(z, n);
+        cr_expect(fabs(l1 - l2) <= 1e-12 * l1, "sumsq n = %zu", n);
+        memcpy(a1, z, sizeof z), memcpy(a2, z, sizeof z);
+        ref->add_row(a1, g, n);
+        w->add_row(a2, g, n);
+        cr_expect(memcmp(a1, a2, n * sizeof *a1) == 0, "add_row n = %zu", n);
+        /* adam on (w, m, v) = (z, g/10, t/100), sgd with Nesterov momentum */
+        for (size_t j = 0; j < n; j++) {
+            a1[j] = a2[j] = z[j];
+            b1[j] = b2[j] = g[j] * 0.1f;
+            c1[j] = c2[j] = t[j] * 0.01f;
+        }
+        ref->adam(a1, g, b1, c1, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f);
+        w->adam(a2, g, b2, c2, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f);
+        const size_t sz = n * sizeof(float);
+        cr_expect(memcmp(a1, a2, sz) == 0 && memcmp(b1, b2, sz) == 0 && memcmp(c1, c2, sz) == 0,
+                  "adam n = %zu", n);
+        ref->sgd(a1, g, b1, n, 0.1f, 0.9f, 1, 1e-4f);
+        w->sgd(a2, g, b2, n, 0.1f, 0.9f, 1, 1e-4f);
+        cr_expect(memcmp(a1, a2, sz) == 0 && memcmp(b1, b2, sz) == 0, "sgd n = %zu", n);
+    }
+    free(big), free(y1), free(y2), free(d1), free(d2), free(dy);
+}
