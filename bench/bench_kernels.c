@@ -7,7 +7,8 @@
  * OPENBLAS_CORETYPE in {as detected, SkylakeX, Haswell}. OpenBLAS is loaded
  * with dlopen (never linked) and reads OPENBLAS_CORETYPE once, at load time,
  * so each core type runs in a child process: this program re-executed with
- * --openblas-child, which prints one machine-readable line per measurement.
+ * --openblas-child, kept alive and asked for each shape right after ours is
+ * measured (on a shared machine only figures taken close in time compare).
  *
  * The full profiler is `deepsweep bench` (harness/bench.c); this stays small.
  */
@@ -15,7 +16,9 @@
 #include "kernels.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <omp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,12 +157,13 @@ static void run_ob(const shape *s, const float *a, const float *b, float *c)
              b, ldb, 0.0f, c, s->n);
 }
 
-/* Child: measure every shape at each thread count, one line each:
- *   core <name>
- *   ob <threads> <shape index> <gflops>                                    */
-static int openblas_child(const int *threads, int nthreads)
+/* Child: loads OpenBLAS, prints "core <name>" (or "error <why>"), then
+ * answers each request "<threads> <shape index>" on stdin with
+ * "<gflops>" on stdout, until end of input. */
+static int openblas_child(void)
 {
-    void *h = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
+    const char *lib = "libopenblas.so.0";
+    void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         printf("error %s\n", dlerror());
         return 1;
@@ -168,17 +172,16 @@ static int openblas_child(const int *threads, int nthreads)
     void (*set_threads)(int) = (void (*)(int))(uintptr_t)dlsym(h, "openblas_set_num_threads");
     char *(*corename)(void) = (char *(*)(void))(uintptr_t)dlsym(h, "openblas_get_corename");
     if (!ob_sgemm || !set_threads) {
-        printf("error libopenblas.so.0 lacks cblas_sgemm or openblas_set_num_threads\n");
+        printf("error %s lacks cblas_sgemm or openblas_set_num_threads\n", lib);
         return 1;
     }
     printf("core %s\n", corename ? corename() : "unknown");
     fflush(stdout);
-    for (int t = 0; t < nthreads; t++) {
-        set_threads(threads[t]);
-        for (int s = 0; s < NSHAPES; s++) {
-            printf("ob %d %d %.3f\n", threads[t], s, time_gemm(run_ob, &shapes[s]));
-            fflush(stdout);
-        }
+    int th, s;
+    while (scanf("%d %d", &th, &s) == 2 && s >= 0 && s < NSHAPES && th >= 1) {
+        set_threads(th);
+        printf("%.3f\n", time_gemm(run_ob, &shapes[s]));
+        fflush(stdout);
     }
     return 0;
 }
@@ -186,69 +189,115 @@ static int openblas_child(const int *threads, int nthreads)
 enum { NCORES = 3, MAXTHR = 2 };
 static const char *const coretypes[NCORES] = {NULL, "SkylakeX", "Haswell"};
 
+/* One OpenBLAS core type: a child process kept alive for the whole run, so
+ * its measurement of a shape comes right after ours — on a shared machine
+ * the load changes by the minute, and only close-in-time figures compare. */
 typedef struct {
-    char core[64];   /* what openblas_get_corename reported */
-    char note[160];  /* why there are no figures, if there are none */
-    double gflops[MAXTHR][NSHAPES];
-} ob_result;
+    char core[64];  /* what openblas_get_corename reported */
+    char note[160]; /* why there are no (more) figures */
+    FILE *to, *from;
+    pid_t pid;
+} ob_child;
 
-/* Re-executes this program with OPENBLAS_CORETYPE set (or unset) and reads
- * its lines; a child that crashes (a core type this CPU cannot run) leaves
- * a note and zeros. */
-static void openblas_run(const char *coretype, const int *threads, int nthreads, ob_result *r)
+static void ob_fail(ob_child *o, const char *why)
 {
-    memset(r, 0, sizeof *r);
-    char self[4096];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0) {
-        snprintf(r->note, sizeof r->note, "cannot find this program's path");
+    if (!o->note[0])
+        snprintf(o->note, sizeof o->note, "%s", why);
+    if (o->to)
+        fclose(o->to);
+    if (o->from)
+        fclose(o->from);
+    o->to = o->from = NULL;
+    if (o->pid > 0) {
+        int st;
+        kill(o->pid, SIGKILL);
+        if (waitpid(o->pid, &st, 0) == o->pid && WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
+            snprintf(o->note, sizeof o->note, "child killed by signal %d (%s)", WTERMSIG(st),
+                     WTERMSIG(st) == SIGILL ? "SIGILL: this CPU lacks the core's instructions"
+                                            : "crash");
+        o->pid = 0;
+    }
+}
+
+static void ob_start(const char *coretype, ob_child *o)
+{
+    memset(o, 0, sizeof *o);
+    int in[2], out[2];
+    if (pipe(in) || pipe(out)) {
+        snprintf(o->note, sizeof o->note, "pipe failed");
         return;
     }
-    self[len] = 0;
-    char cmd[4200], list[32] = "";
-    for (int t = 0; t < nthreads; t++)
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", t ? "," : "", threads[t]);
-    /* the child's own stderr (e.g. the shell's "Illegal instruction") would
-     * interleave with the table: the note below says what happened */
-    snprintf(cmd, sizeof cmd, "'%s' --openblas-child %s 2>/dev/null", self, list);
-    if (coretype)
-        setenv("OPENBLAS_CORETYPE", coretype, 1);
-    else
-        unsetenv("OPENBLAS_CORETYPE");
-    FILE *p = popen(cmd, "r");
-    unsetenv("OPENBLAS_CORETYPE");
-    if (!p) {
-        snprintf(r->note, sizeof r->note, "cannot start the OpenBLAS child");
-        return;
-    }
-    char line[512];
-    int got = 0;
-    while (fgets(line, sizeof line, p)) {
-        int th, s;
-        double g;
-        if (sscanf(line, "core %63s", r->core) == 1)
-            continue;
-        if (!strncmp(line, "error ", 6)) {
-            line[strcspn(line, "\n")] = 0;
-            snprintf(r->note, sizeof r->note, "%.150s", line + 6);
-            continue;
-        }
-        if (sscanf(line, "ob %d %d %lf", &th, &s, &g) == 3 && s >= 0 && s < NSHAPES)
-            for (int t = 0; t < nthreads; t++)
-                if (threads[t] == th) {
-                    r->gflops[t][s] = g;
-                    got++;
-                }
-    }
-    int st = pclose(p);
-    if (st != 0 && !r->note[0]) {
-        if (WIFSIGNALED(st))
-            snprintf(r->note, sizeof r->note, "child killed by signal %d after %d results",
-                     WTERMSIG(st), got);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        close(in[0]);
+        close(in[1]);
+        close(out[0]);
+        close(out[1]);
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0)
+            dup2(devnull, 2); /* a crash message would cut into the table */
+        if (coretype)
+            setenv("OPENBLAS_CORETYPE", coretype, 1);
         else
-            /* sh reports a child killed by signal s as status 128 + s */
-            snprintf(r->note, sizeof r->note, "child exited with status %d%s", WEXITSTATUS(st),
-                     WEXITSTATUS(st) == 128 + 4 ? " (SIGILL: this CPU lacks the core's instructions)" : "");
+            unsetenv("OPENBLAS_CORETYPE");
+        execl("/proc/self/exe", "bench-kernels", "--openblas-child", (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    if (pid < 0) {
+        close(in[1]);
+        close(out[0]);
+        snprintf(o->note, sizeof o->note, "fork failed");
+        return;
+    }
+    o->pid = pid;
+    o->to = fdopen(in[1], "w");
+    o->from = fdopen(out[0], "r");
+    char line[256];
+    if (!o->to || !o->from || !fgets(line, sizeof line, o->from)) {
+        ob_fail(o, "child exited before loading OpenBLAS");
+        return;
+    }
+    line[strcspn(line, "\n")] = 0;
+    if (!strncmp(line, "error ", 6)) {
+        snprintf(o->note, sizeof o->note, "%.150s", line + 6);
+        ob_fail(o, "");
+    } else if (sscanf(line, "core %63s", o->core) != 1) {
+        ob_fail(o, "child said something unexpected");
+    }
+}
+
+/* GFLOP/s of OpenBLAS on shape s at th threads, or 0 when unavailable. */
+static double ob_measure(ob_child *o, int th, int s)
+{
+    if (!o->to)
+        return 0;
+    char line[64];
+    double g;
+    if (fprintf(o->to, "%d %d\n", th, s) < 0 || fflush(o->to) != 0 ||
+        !fgets(line, sizeof line, o->from) || sscanf(line, "%lf", &g) != 1) {
+        ob_fail(o, "child died");
+        return 0;
+    }
+    return g;
+}
+
+static void ob_stop(ob_child *o)
+{
+    if (o->to) {
+        fclose(o->to); /* end of input: the child returns */
+        o->to = NULL;
+    }
+    if (o->from) {
+        fclose(o->from);
+        o->from = NULL;
+    }
+    if (o->pid > 0) {
+        waitpid(o->pid, NULL, 0);
+        o->pid = 0;
     }
 }
 
@@ -272,6 +321,21 @@ static double fma_peak(int threads)
     return best;
 }
 
+/* This machine may be shared: the load says how far to trust the figures. */
+static void print_load(void)
+{
+    FILE *la = fopen("/proc/loadavg", "r");
+    char load[64] = "unknown";
+    if (la) {
+        if (!fgets(load, sizeof load, la))
+            snprintf(load, sizeof load, "unknown");
+        fclose(la);
+        load[strcspn(load, "\n")] = 0;
+    }
+    printf("load average (1, 5, 15 min, runnable/total, last pid): %s on %d CPUs\n", load,
+           omp_get_num_procs());
+}
+
 static int parse_threads(const char *arg, int *threads)
 {
     int n = 0;
@@ -292,10 +356,8 @@ int main(int argc, char **argv)
 {
     shapes_init();
     int threads[MAXTHR] = {1, 2}, nthreads = 2;
-    if (argc == 3 && !strcmp(argv[1], "--openblas-child")) {
-        nthreads = parse_threads(argv[2], threads);
-        return nthreads > 0 ? openblas_child(threads, nthreads) : 2;
-    }
+    if (argc == 2 && !strcmp(argv[1], "--openblas-child"))
+        return openblas_child();
     int with_openblas = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--no-openblas"))
@@ -319,10 +381,11 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    ob_result ob[NCORES];
+    signal(SIGPIPE, SIG_IGN); /* a dead child is noted, not fatal */
+    ob_child ob[NCORES];
     for (int c = 0; c < NCORES; c++)
         if (with_openblas)
-            openblas_run(coretypes[c], threads, nthreads, &ob[c]);
+            ob_start(coretypes[c], &ob[c]);
         else
             memset(&ob[c], 0, sizeof ob[c]);
 
@@ -330,6 +393,7 @@ int main(int argc, char **argv)
     printf("bench-kernels: GEMM, isa %s (tile %dx%d, MC %d KC %d NC %d), median of %d "
            "repetitions, GFLOP/s\n",
            ds_isa_name(), cfg->mr, cfg->nr, cfg->mc, cfg->kc, cfg->nc, MIN_REPS);
+    print_load();
     double peak[MAXTHR];
     for (int t = 0; t < nthreads; t++) {
         peak[t] = fma_peak(threads[t]);
@@ -350,11 +414,17 @@ int main(int argc, char **argv)
     for (int t = 0; t < nthreads; t++) {
         omp_set_num_threads(threads[t]);
         for (int s = 0; s < NSHAPES; s++) {
+            /* idle spell: the other library's worker threads spin-wait after
+             * a call (OpenBLAS for up to ~2^28 cycles) and would steal the
+             * second core from this measurement */
+            usleep(200 * 1000);
             double g = time_gemm(run_ds, &shapes[s]), best = 0;
             printf("%-24s %-4s %3d %9.1f %5.0f%%", shapes[s].layer, shapes[s].form, threads[t], g,
                    100.0 * g / peak[t]);
             for (int c = 0; c < NCORES; c++) {
-                double o = ob[c].gflops[t][s];
+                if (ob[c].to)
+                    usleep(200 * 1000);
+                double o = ob_measure(&ob[c], threads[t], s);
                 best = o > best ? o : best;
                 if (o > 0)
                     printf(" %11.1f", o);
@@ -368,6 +438,12 @@ int main(int argc, char **argv)
             fflush(stdout);
         }
     }
+    for (int c = 0; c < NCORES; c++) {
+        if (with_openblas && ob[c].note[0] && ob[c].core[0])
+            printf("note: OpenBLAS core %s: %s\n", ob[c].core, ob[c].note);
+        ob_stop(&ob[c]);
+    }
+    print_load();
 #ifdef HAVE_BENCH_VEC
     for (int t = 0; t < nthreads; t++)
         bench_vec_report(threads[t]);
