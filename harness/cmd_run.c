@@ -140,10 +140,11 @@ static void summary(const ds_plan *plan, const ds_run **sel, const ds_run_row **
             s->failed++, failed++;
         /* XOR is solved when all four points are classified right */
         s->solved += strcmp(r->status, "ok") == 0 && r->train_acc == 1.0;
-        if (!strcmp(r->status, "failed"))
+        /* a diverged model (NaN weights) has no accuracy to average: it is
+         * counted in the notes column instead */
+        if (strcmp(r->status, "ok"))
             continue;
-        /* a diverged run counts with the accuracy it had: it is a result */
-        double te = isfinite(r->test_acc) ? r->test_acc : 0, tr = isfinite(r->train_acc) ? r->train_acc : 0;
+        double te = r->test_acc, tr = r->train_acc;
         s->sum_te += te;
         s->sq_te += te * te;
         s->sum_tr += tr;
@@ -165,7 +166,7 @@ static void summary(const ds_plan *plan, const ds_run **sel, const ds_run_row **
             gw = (int)strlen(g[k].group);
     printf("\n%s (mode %s): %d runs, %d finished (%d ok, %d diverged, %d failed); results in %s\n",
            plan->name, plan->mode, n_sel, done, ok, div, failed, out_dir);
-    printf("mean ± std over seeds; accuracies in %%%s\n\n",
+    printf("accuracies in %%: mean ± std over the seeds whose run ended ok (diverged runs are in notes)%s\n\n",
            is_xor ? "; solved = seeds whose final train accuracy is 100% (all four points)" : "");
     printf("rank  %-*s  seeds  %-15s  %-15s", gw, "group", "test acc %", "train acc %");
     if (is_xor)
