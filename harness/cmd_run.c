@@ -487,6 +487,14 @@ int cmd_run(int argc, char **argv)
     }
     if (!rc)
         summary(&plan, sel, rows, n_sel, out_dir);
+    /* a failed run (out of memory, ...) is a run-time failure: exit 1 after
+     * the summary; rerunning retries it */
+    for (int i = 0; i < n_sel && !rc && !stop_signal; i++)
+        if (rows[i] && !strcmp(rows[i]->status, "failed")) {
+            fprintf(stderr, "deepsweep: run %d (%s) failed; run the same command to retry it\n",
+                    sel[i]->index + 1, sel[i]->group);
+            rc = 1;
+        }
     ds_results_close(&res);
     if (!rc && stop_signal) {
         int done_now = 0;
