@@ -871,6 +871,16 @@ static void line_styles(const ds_report *r, const int *rep, int n, unsigned excl
             h++;
         aidx[g] = !split ? 0 : h < g ? aidx[h] : na++;
     }
+    /* Lines that differ only in activation (one figure per init, say): the
+     * activation gets the colours, all lines solid. */
+    int one_colour = 1;
+    for (int i = 1; i < n && one_colour; i++)
+        one_colour = cidx[rep[i]] == cidx[rep[0]];
+    if (one_colour && split)
+        for (int g = 0; g < G; g++) {
+            cidx[g] = aidx[g];
+            aidx[g] = 0;
+        }
     size_t k = (size_t)snprintf(out, cap, "lcs='");
     for (int i = 0; i < n && k < cap; i++)
         k += (size_t)snprintf(out + k, cap - k, "%s%d", i ? " " : "", cidx[rep[i]] % 8 + 1);

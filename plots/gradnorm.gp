@@ -35,7 +35,7 @@ if (!single) {
     plot for [i=0:n-1] data index i using 1:2 with linespoints pt 7 ps 1 lw 2 lc colour(i) dt dash(i) title columnhead(1)
 }
 
-set title (single ? "the one logged epoch" : "last logged epoch")
+set title (single ? "end of training (the one logged epoch)" : "last logged epoch")
 set key outside right top
 plot for [i=0:n-1] data index i using 1:4 with linespoints pt 7 ps 1 lw 2 lc colour(i) dt dash(i) title columnhead(1)
 unset multiplot
