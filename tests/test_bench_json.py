@@ -55,7 +55,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "nested", "bench")  # created by bench (mkdir -p)
         p = run(exe, ["--kernels", "gemm,softmax", "--shapes", "mlp", "--isa", best,
-                      "--threads", "1", "--reps", "5", "--min-time", "0.002",
+                      "--threads", "1", "--reps", "5", "--min-time", "0.002", "--quick",
                       "--format", "json", "--out", out, "-q"])
         check(p.returncode == 0, f"tiny profile exits 0 (got {p.returncode}: {p.stderr[-500:]})")
         if p.returncode != 0:
@@ -161,7 +161,7 @@ def main():
               f"profile error names file:line:col ({p.stderr.strip()})")
         # OpenBLAS absent: one note, not a failure.
         p = run(exe, ["--kernels", "gemm", "--shapes", "square", "--square", "64", "--isa", "openblas",
-                      "--threads", "1", "--reps", "5", "--min-time", "0.001", "--out", out, "-q"],
+                      "--threads", "1", "--reps", "5", "--min-time", "0.001", "--quick", "--out", out, "-q"],
                 {"DEEPSWEEP_OPENBLAS": "libopenblas-missing.so.0"})
         notes = [l for l in (p.stdout + p.stderr).splitlines() if "OpenBLAS not available" in l]
         check(p.returncode == 0 and len(notes) == 1,  # -q: only in the console's notes
@@ -170,7 +170,7 @@ def main():
         missing = [i for i in ("avx512", "avx2") if i not in have]
         if missing:
             p = run(exe, ["--kernels", "softmax", "--isa", missing[0], "--threads", "1", "--reps", "5",
-                          "--min-time", "0.001", "--out", out, "-q"])
+                          "--min-time", "0.001", "--quick", "--out", out, "-q"])
             check(p.returncode == 0 and f"isa {missing[0]}: not available" in p.stdout + p.stderr,
                   f"missing ISA {missing[0]} skipped with a note ({p.returncode}: {p.stderr.strip()})")
         else:
