@@ -1446,12 +1446,12 @@ static int write_md(writer *w, char *err, size_t errlen)
     }
     fprintf(f, "\nColumns: test/train accuracy and train loss are the last epoch's; best "
                "test acc is each run's best epoch%s%s. The full configuration of every run "
-               "is in `runs.csv`%s.\n",
+               "is in `%s/runs.csv`%s.\n",
             course ? "; course is the test accuracy the course's lab reports" : "",
             r->is_xor ? "; solved counts runs (of all, diverged included) that classify "
                         "all four XOR points"
                       : "",
-            w->have_gnuplot ? "; the figures' numbers are in `plot-data/`" : "");
+            r->dir, w->have_gnuplot ? "; the figures' numbers are in `plot-data/`" : "");
     if (fflush(f) || ferror(f) || fsync(fileno(f))) {
         errf(err, errlen, "deepsweep: %s: write failed: %s", tmp, strerror(errno));
         fclose(f);
