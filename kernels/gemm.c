@@ -91,15 +91,23 @@ static void scale_c(int m, int n, float beta, float *c, int ldc)
     }
 }
 
+/* Transposing copies go in blocks of PACK_BLK along k, so the source rows
+ * and destination lines of one block stay in L1 (one source row at a time
+ * for the whole kc would evict the destination lines it is scattered over). */
+enum { PACK_BLK = 16 };
+
 /* One A~ panel: rows [i0, i0+mv) of op(A), columns [p0, p0+kc), mv <= mr. */
 static void pack_a_panel(ds_trans ta, const float *a, int lda, int i0, int p0,
                          int mv, int kc, int mr, float *restrict dst)
 {
     if (ta == DS_NOTRANS) {
-        for (int i = 0; i < mv; i++) {
-            const float *src = a + (size_t)(i0 + i) * lda + p0;
-            for (int p = 0; p < kc; p++)
-                dst[(size_t)p * mr + i] = src[p];
+        for (int pb = 0; pb < kc; pb += PACK_BLK) {
+            const int pe = kc - pb < PACK_BLK ? kc : pb + PACK_BLK;
+            for (int i = 0; i < mv; i++) {
+                const float *src = a + (size_t)(i0 + i) * lda + p0;
+                for (int p = pb; p < pe; p++)
+                    dst[(size_t)p * mr + i] = src[p];
+            }
         }
         if (mv < mr)
             for (int p = 0; p < kc; p++)
@@ -129,10 +137,13 @@ static void pack_b_panel(ds_trans tb, const float *b, int ldb, int p0, int j0,
                 d[j] = 0.0f;
         }
     } else {
-        for (int j = 0; j < nv; j++) {
-            const float *src = b + (size_t)(j0 + j) * ldb + p0;
-            for (int p = 0; p < kc; p++)
-                dst[(size_t)p * nr + j] = src[p];
+        for (int pb = 0; pb < kc; pb += PACK_BLK) {
+            const int pe = kc - pb < PACK_BLK ? kc : pb + PACK_BLK;
+            for (int j = 0; j < nv; j++) {
+                const float *src = b + (size_t)(j0 + j) * ldb + p0;
+                for (int p = pb; p < pe; p++)
+                    dst[(size_t)p * nr + j] = src[p];
+            }
         }
         if (nv < nr)
             for (int p = 0; p < kc; p++)
@@ -271,11 +282,19 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
     const int ov = ds_gemm_policy_override;
 
     gemm_plan g = {cfg, ta, tb, m, n, k, alpha, beta, a, b, lda, ldb, c, ldc, 1, 1, 0};
-    /* A skinny C (n below one register tile) wastes most of each tile's
-     * columns; computed as Cᵀ = op(B)ᵀ·op(A)ᵀ its short side goes to the
-     * tile's rows instead. Only when op(A)ᵀ can then be read in place
-     * (A stored transposed), else packing it costs more than it saves. */
-    int transpose = n < NR && m > n && ta == DS_TRANS;
+    /* Computing Cᵀ = op(B)ᵀ·op(A)ᵀ instead swaps which operand the
+     * micro-kernel streams in place and which one is packed; Cᵀ is then
+     * written element by element, which k must amortise.
+     * - A skinny C (n below one register tile) wastes most of each tile's
+     *   columns; as Cᵀ its short side goes to the tile's rows. Only when
+     *   op(A)ᵀ can then be read in place (A stored transposed).
+     * - dX = dY·Wᵀ (NT, m < n): the big W would be packed by a transposing
+     *   gather; as Cᵀ = W·dYᵀ, W is read in place by rows and only the small
+     *   dY is packed. Measured (1 thread, CPU time): [100x784]x[784x256]
+     *   NT 24.4 -> 30.1 GFLOP/s, [100x784]x[784x512] 27.0 -> 30.8; with
+     *   k = 10 it lost (20.8 -> 14.7), hence k >= 64. */
+    int transpose = (n < NR && m > n && ta == DS_TRANS) ||
+                    (ta == DS_NOTRANS && tb == DS_TRANS && m < n && k >= 64);
     if (ov & 16) transpose = 0;
     if (ov & 32) transpose = 1;
     if (transpose) {
@@ -290,14 +309,21 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
         g.rs_c = 1;
         g.cs_c = ldc;
     }
-    /* Packing A pays when each A~ block is reused across many B panels;
-     * for few panels the micro-kernel reads A in place. */
-    g.pack_a = g.n > 4 * NR;
+    /* Packing costs a pass over the operand; reading it in place costs
+     * cache and TLB misses when its rows are far apart. Measured on Zen 1
+     * (thread CPU time, 1 thread, against OpenBLAS Haswell interleaved):
+     * in place won on every batch-100 shape, e.g. [100x256]x[256x256] NN
+     * 32.6 -> 36.5 GFLOP/s (OpenBLAS 36.3), but at 2048 in-place B fell to
+     * 11.4 from 36.2 (rows 8 KiB apart alias in L1 and L2) and in-place A
+     * to 33.7. So: in place when rows are < 4 KiB apart and the operand is
+     * at most 4 MiB; always for A when few B panels reuse it, and for B
+     * when few A tiles do (the Cᵀ form of a skinny dW). */
+    const int nearby_a = g.lda < 1024 && (size_t)g.m * g.k <= ((size_t)1 << 20);
+    const int nearby_b = g.ldb < 1024 && (size_t)g.k * g.n <= ((size_t)1 << 20);
+    g.pack_a = g.n > 4 * NR && !nearby_a;
     if (ov & 1) g.pack_a = 1;
     if (ov & 2) g.pack_a = 0;
-    /* Packing B pays when each B~ panel is reused across many A row
-     * tiles; for a few (the Cᵀ form of a skinny dW) it is read in place. */
-    g.inplace_b = (g.m + MR - 1) / MR <= 4;
+    g.inplace_b = (g.m + MR - 1) / MR <= 4 || nearby_b;
     if (ov & 4) g.inplace_b = 0;
     if (ov & 8) g.inplace_b = 1;
     if (g.tb != DS_NOTRANS)
