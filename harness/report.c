@@ -1039,14 +1039,21 @@ static void gradnorm_one(writer *w, int facet, const char *value, int *sel)
     figure *fig = new_fig(w, png);
     if (!fig)
         return;
-    snprintf(fig->what, sizeof fig->what,
-             "The vanishing gradient, measured%s%s: L2 norm of each layer's weight gradient "
-             "(averaged over the epoch's steps, then over seeds) against the layer's "
-             "position, layer 0 next to the input, on a log scale%s. A line that falls "
-             "steeply towards layer 0 means the layers near the input barely learn.",
-             facet < 0 ? "" : " with ", sub,
-             r->layers_single ? ", at the one epoch the runs logged"
-                              : "; left at the first logged epoch, right at the last");
+    int first = 1; /* facets after the first say only what differs */
+    for (int i = 0; i + 1 < w->nfigs; i++)
+        first &= strncmp(w->figs[i].png, "gradnorm", 8) != 0;
+    if (!first)
+        snprintf(fig->what, sizeof fig->what, "As above, with %s.", sub);
+    else
+        snprintf(fig->what, sizeof fig->what,
+                 "The vanishing gradient, measured%s%s: L2 norm of each layer's weight "
+                 "gradient (averaged over the epoch's steps, then over seeds) against the "
+                 "layer's position, layer 0 next to the input, on a log scale%s. A line "
+                 "that falls steeply towards layer 0 means the layers near the input "
+                 "barely learn.",
+                 facet < 0 ? "" : " with ", sub,
+                 r->layers_single ? ", at the one epoch the runs logged"
+                                  : "; left at the first logged epoch, right at the last");
     char path[4096];
     FILE *f = open_data(w, dat, path, sizeof path);
     if (f) {
@@ -1379,6 +1386,14 @@ static int write_md(writer *w, char *err, size_t errlen)
     }
     if (shared)
         fprintf(f, ".\n\n");
+    int most = 0;
+    for (int g = 0; g < r->ngroups; g++)
+        if (r->groups[g].ok > most)
+            most = r->groups[g].ok;
+    if (most == 1)
+        fprintf(f, "**Every group has a single run**, so ± is 0 and no difference below "
+                   "can be told from seed noise: run more seeds (`seeds=3`) before "
+                   "drawing conclusions.\n\n");
     fprintf(f, "## Figures\n\n");
     if (!w->have_gnuplot)
         fprintf(f, "**gnuplot was not found%s, so no figure was drawn** (install it with "
