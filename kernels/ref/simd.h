@@ -33,7 +33,19 @@ typedef int VM;
 #define VGT(a, b) ((a) > (b))
 #define VGE(a, b) ((a) >= (b))
 #define VEQ(a, b) ((a) == (b))
-#define VSEL(m, a, b) ((m) ? (a) : (b))
+/* a bitwise select, not a branch: random signs would mispredict half the
+ * time, and straight-line code lets the compiler vectorise the loops */
+static inline float ds_ref_sel(int m, float a, float b)
+{
+    uint32_t ua, ub, mask = 0u - (uint32_t)(m != 0);
+    memcpy(&ua, &a, sizeof ua);
+    memcpy(&ub, &b, sizeof ub);
+    uint32_t r = (ua & mask) | (ub & ~mask);
+    float f;
+    memcpy(&f, &r, sizeof f);
+    return f;
+}
+#define VSEL(m, a, b) ds_ref_sel((m), (a), (b))
 #define VHSUM(v) (v)
 #define VHMAX(v) (v)
 
