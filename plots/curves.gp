@@ -9,7 +9,7 @@ if (!exists("lcs")) lcs = ""
 if (!exists("dts")) dts = ""
 colour(i) = i < words(lcs) ? word(lcs, i+1) + 0 : i % 8 + 1
 dash(i) = i < words(dts) ? word(dts, i+1) + 0 : i / 8 + 1
-set terminal @term size 1500,600 font ",11" noenhanced
+set terminal @term size 1600,600 font ",11" noenhanced
 set output out
 if (exists("style")) load style
 set style fill transparent solid 0.2 noborder
@@ -19,6 +19,8 @@ if (exists("maxep") && maxep <= 20) set xtics 1
 set key autotitle columnhead
 set multiplot layout 1,2 title sprintf("%s: training curves (line: mean over seeds, band: ± 1 std)", sweep)
 
+# equal panels whatever the legend's width: it gets the right fifth
+set lmargin at screen 0.06; set rmargin at screen 0.40
 set title "test accuracy"
 set xlabel "epoch"
 set ylabel "test accuracy (%)"
@@ -27,11 +29,12 @@ set key off
 plot for [i=0:n-1] data index i using 1:($2-$3):($2+$3) with filledcurves lc colour(i) notitle, \
      for [i=0:n-1] data index i using 1:2 with linespoints pt 7 ps 0.8 lw 2 lc colour(i) dt dash(i) title columnhead(1)
 
+set lmargin at screen 0.48; set rmargin at screen 0.80
 set title "training loss"
 set ylabel "mean training loss (log scale)"
 set logscale y
 set yrange [*:*]
-set key outside right top
+set key at screen 0.82, graph 1 left top Left reverse
 plot for [i=0:n-1] data index i using 1:($4-$5 > 0 ? $4-$5 : $4):($4+$5) with filledcurves lc colour(i) notitle, \
      for [i=0:n-1] data index i using 1:4 with linespoints pt 7 ps 0.8 lw 2 lc colour(i) dt dash(i) title columnhead(1)
 unset multiplot

@@ -12,7 +12,7 @@ if (!exists("lcs")) lcs = ""
 if (!exists("dts")) dts = ""
 colour(i) = i < words(lcs) ? word(lcs, i+1) + 0 : i % 8 + 1
 dash(i) = i < words(dts) ? word(dts, i+1) + 0 : i / 8 + 1
-set terminal @term size (exists("single") && single ? 1000 : 1400),650 font ",11" noenhanced
+set terminal @term size (exists("single") && single ? 1100 : 1600),650 font ",11" noenhanced
 set output out
 if (exists("style")) load style
 set grid
@@ -29,13 +29,16 @@ set multiplot layout 1,(single ? 1 : 2) title sprintf("%s: L2 norm of each layer
 
 set xlabel "layer (0 = next to the input)"
 set ylabel "gradient norm ||dW|| (log scale)"
+# equal panels whatever the legend's width: it gets the right fifth
+if (single) { set rmargin at screen 0.72 } else { set lmargin at screen 0.06; set rmargin at screen 0.40 }
 if (!single) {
     set title "first logged epoch"
     set key off
     plot for [i=0:n-1] data index i using 1:2 with linespoints pt 7 ps 1 lw 2 lc colour(i) dt dash(i) title columnhead(1)
 }
 
+if (!single) { set lmargin at screen 0.48; set rmargin at screen 0.80 }
 set title (single ? "end of training (the one logged epoch)" : "last logged epoch")
-set key outside right top
+set key at screen (single ? 0.74 : 0.82), graph 1 left top Left reverse
 plot for [i=0:n-1] data index i using 1:4 with linespoints pt 7 ps 1 lw 2 lc colour(i) dt dash(i) title columnhead(1)
 unset multiplot
