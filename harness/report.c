@@ -1368,10 +1368,11 @@ static int write_md(writer *w, char *err, size_t errlen)
     const char *base = strrchr(r->dir, '/');
     base = base && base[1] ? base + 1 : r->dir;
     fprintf(f, "# deepsweep report: %s\n\n", base);
-    fprintf(f, "From `%s`: %d runs (%d ok, %d diverged, %d failed) in %d groups. A group is "
-               "every run with the same configuration but the seed; means are over its ok "
-               "runs, ± is the sample standard deviation over seeds (n − 1).\n\n",
-            r->dir, runs, ok, dv, fl, r->ngroups);
+    fprintf(f, "From `%s`: %d run%s (%d ok, %d diverged, %d failed) in %d group%s. A group "
+               "is every run with the same configuration but the seed; means are over its "
+               "ok runs, ± is the sample standard deviation over seeds (n − 1).\n\n",
+            r->dir, runs, runs == 1 ? "" : "s", ok, dv, fl, r->ngroups,
+            r->ngroups == 1 ? "" : "s");
     /* What every group shares, so a reader knows e.g. a quick mode's
      * epochs and subset before comparing with the course. */
     int shared = 0;
