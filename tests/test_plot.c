@@ -547,3 +547,42 @@ Test(plot_command, bad_input_writes_nothing)
     rm_rf(d);
     free(d);
 }
+
+/* 41 groups with epochs: the accuracy figure (at most 40 groups) and the
+ * curves (at most 12) are described in REPORT.md, not drawn. In process,
+ * with gnuplot disabled (NULL): the notes do not depend on it. */
+Test(plot_command, too_many_groups_are_described_not_drawn)
+{
+    char *d = tmpdir(), err[512], row[256], p[512];
+    char *runs = malloc(65536), *eps = malloc(65536);
+    strcpy(runs, runs_head);
+    strcpy(eps, "run_id,epoch,train_loss,train_acc,test_acc,seconds\n");
+    for (int k = 0; k < 41; k++) {
+        snprintf(row, sizeof row,
+                 "r%d,,mnist,1,%d,relu,normal,0,adam,0.1,1,1,1,9,ok,0.1,0.9,0.9,0.9,1,1,avx2,1\n",
+                 k, 8 + k);
+        strcat(runs, row);
+        snprintf(row, sizeof row, "r%d,1,0.1,0.9,0.9,1\n", k);
+        strcat(eps, row);
+    }
+    write_file(d, "runs.csv", runs);
+    write_file(d, "epochs.csv", eps);
+    ds_report *r;
+    cr_assert_eq(ds_report_load(d, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_report_ngroups(r), 41);
+    cr_assert_eq(ds_report_write(r, d, "plots", NULL, 1, err, sizeof err), 1,
+                 "no gnuplot: exit status 1");
+    ds_report_free(r);
+    snprintf(p, sizeof p, "%s/REPORT.md", d);
+    char *md = slurp(p);
+    cr_assert_not_null(md);
+    cr_assert(strstr(md, "not drawn, 41 groups are too many for one row of error bars"), "%s", md);
+    cr_assert(strstr(md, "not drawn, 41 groups are too many lines for one readable figure"),
+              "%s", md);
+    cr_assert(strstr(md, "| width | runs |") && strstr(md, "| 48 | 1 | 1 |"), "%s", md);
+    free(md);
+    free(runs);
+    free(eps);
+    rm_rf(d);
+    free(d);
+}
