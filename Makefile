@@ -144,8 +144,8 @@ test-slurm: $(DEEPSWEEP)
 # cross-aarch64 re-runs this Makefile with the cross compiler into
 # build/aarch64/ (ARCH then selects kernels/neon/). The kernel tests are the
 # native test files, compiled against tests/qemu/criterion/criterion.h (a
-# minimal stand-in: the real Criterion hangs at start-up under qemu-user)
-# and driven by tests/qemu/crm_main.c. test-neon runs them under
+# minimal stand-in: Criterion for arm64 cannot be installed beside the native
+# one) and driven by tests/qemu/crm_main.c. test-neon runs them under
 # qemu-aarch64; never time anything there.
 CROSS_CC ?= aarch64-linux-gnu-gcc
 CROSS_BUILD := build/aarch64

@@ -18,7 +18,8 @@ x86=${1:-build/deepsweep}
 arm=${2:-build/aarch64/deepsweep}
 args=(train --dataset mnist --train-subset 1000 --epochs 1 --hidden 128,64
       --activation tanh --dropout 0.2 --seed 1 --threads 2)
-qemu=(qemu-aarch64 -L /usr/aarch64-linux-gnu)
+# glibc from the cross sysroot, like its loader (see tests/qemu-aarch64.sh)
+qemu=(qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/lib)
 
 for b in "$x86" "$arm"; do
   [ -x "$b" ] || { echo "neon-e2e: FAIL: $b missing (make; make cross-aarch64)"; exit 1; }

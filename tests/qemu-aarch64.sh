@@ -10,7 +10,12 @@ set -uo pipefail
 tests=${1:?usage: qemu-aarch64.sh KERNEL_TEST_BIN [--filter GLOB]}
 shift
 prefix=/usr/aarch64-linux-gnu
-qemu=(qemu-aarch64 -L "$prefix")
+# LD_LIBRARY_PATH=/lib is the guest's view of $prefix/lib: glibc comes from
+# the cross sysroot, matching its loader. Without it the loader (cross
+# 2.36-8cross1) would take libc.so.6 from the multiarch libc6:arm64 (newer,
+# pulled in by libhwloc-dev:arm64) found through the host's ld.so.cache, and
+# the mismatched pair spins forever in the first pthread_create.
+qemu=(qemu-aarch64 -L "$prefix" -E LD_LIBRARY_PATH=/lib)
 command -v qemu-aarch64 >/dev/null || { echo "qemu-aarch64 not found (scripts/install-deps.sh cross)"; echo "0 passed, 1 failed"; exit 1; }
 dsbin=$(dirname "$tests")/deepsweep
 
@@ -35,7 +40,7 @@ fi
 # 1-vs-2-thread bit-identity tests really split work.
 # Timeouts (set for native runs, to catch hangs) are scaled for emulation.
 CRM_TIMEOUT_SCALE=${CRM_TIMEOUT_SCALE:-5} OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} "${qemu[@]}" "$tests" "$@" 2>&1 | tee "$log" |
-  grep -E '^\[(FAIL|CRASH|TIMEOUT|SKIP)\]|Assertion failed|^Synthesis'
+  grep -E '^\[(PASS|FAIL|CRASH|TIMEOUT|SKIP)\]|Assertion failed|^Synthesis'
 st=${PIPESTATUS[0]}
 last=$(tail -n 1 "$log")
 if ! [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then

@@ -1,7 +1,8 @@
 /* Driver for the minimal Criterion stand-in (tests/qemu/criterion/
  * criterion.h): runs every registered test in a forked process, in
  * registration order, and ends with the line "N passed, N failed".
- *   deepsweep-kernel-tests [--filter GLOB]   GLOB over "suite/name"
+ *   deepsweep-kernel-tests [--filter GLOB]... [--exclude GLOB]... [--jobs N]
+ * (globs over "suite/name"; see main).
  * A test fails on a failed cr_assert/cr_expect, on a crash (a signal other
  * than its .signal), on exceeding its .timeout (seconds, its suite's when
  * unset, times CRM_TIMEOUT_SCALE), or — with .signal set — when it does
@@ -111,16 +112,69 @@ static _Noreturn void run_child(const struct crm_test *t, const struct crm_suite
     _exit(failures ? 1 : 0);
 }
 
+/* the verdict of a finished test process; counts it */
+struct running {
+    pid_t pid;
+    int idx, want_sig;
+};
+static int passed, failed, skipped;
+
+static void verdict_of(const struct running *r, int st)
+{
+    const struct crm_test *t = tests[r->idx];
+    const char *verdict;
+    if (WIFSIGNALED(st)) {
+        int sig = WTERMSIG(st);
+        verdict = sig == r->want_sig ? "PASS" : sig == SIGALRM ? "TIMEOUT" : "CRASH";
+        if (sig != r->want_sig)
+            fprintf(stderr, "[----] %s/%s: %s (signal %d)\n", t->suite, t->name,
+                    sig == SIGALRM ? "timed out" : "crashed", sig);
+    } else if (r->want_sig) {
+        verdict = "FAIL";
+        fprintf(stderr, "[----] %s/%s: expected signal %d, exited with %d\n", t->suite,
+                t->name, r->want_sig, WEXITSTATUS(st));
+    } else if (WEXITSTATUS(st) == EXIT_SKIP) {
+        verdict = "SKIP";
+    } else {
+        verdict = WEXITSTATUS(st) == 0 ? "PASS" : "FAIL";
+    }
+    if (strcmp(verdict, "PASS") == 0)
+        passed++;
+    else if (strcmp(verdict, "SKIP") == 0)
+        skipped++;
+    else
+        failed++;
+    fprintf(stderr, "[%s] %s/%s\n", verdict, t->suite, t->name);
+}
+
+enum { MAX_GLOBS = 32, MAX_JOBS = 16 };
+
+static int matches_any(const char *const *globs, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (fnmatch(globs[i], name, 0) == 0)
+            return 1;
+    return 0;
+}
+
+/*   --filter GLOB    run only tests whose "suite/name" matches (repeatable: any)
+ *   --exclude GLOB   skip those that match (repeatable)
+ *   --jobs N         N test processes at a time (1..16; default 1) */
 int main(int argc, char **argv)
 {
-    const char *filter = NULL;
+    const char *filters[MAX_GLOBS], *excludes[MAX_GLOBS];
+    int nf = 0, ne = 0, jobs = 1;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
-            filter = argv[++i];
-        else if (strncmp(argv[i], "--filter=", 9) == 0)
-            filter = argv[i] + 9;
+        if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc && nf < MAX_GLOBS)
+            filters[nf++] = argv[++i];
+        else if (strcmp(argv[i], "--exclude") == 0 && i + 1 < argc && ne < MAX_GLOBS)
+            excludes[ne++] = argv[++i];
+        else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc &&
+                 (jobs = atoi(argv[i + 1])) >= 1 && jobs <= MAX_JOBS)
+            i++;
         else {
-            fprintf(stderr, "usage: %s [--filter GLOB]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--filter GLOB]... [--exclude GLOB]... [--jobs 1..%d]\n",
+                    argv[0], MAX_JOBS);
             return 2;
         }
     }
@@ -128,20 +182,37 @@ int main(int argc, char **argv)
      * runner scales them under emulation (they exist to catch hangs) */
     const char *ts = getenv("CRM_TIMEOUT_SCALE");
     double tscale = ts && atof(ts) > 0 ? atof(ts) : 1.0;
-    int passed = 0, failed = 0, skipped = 0;
-    for (int i = 0; i < ntests; i++) {
+    struct running run[MAX_JOBS];
+    int nrun = 0;
+    for (int i = 0; i <= ntests; i++) {
+        /* reap until a slot is free (all of them after the last test) */
+        while (nrun > 0 && (nrun == jobs || i == ntests)) {
+            int st;
+            pid_t pid = wait(&st);
+            if (pid < 0) {
+                perror("crm: wait");
+                return 1;
+            }
+            for (int r = 0; r < nrun; r++)
+                if (run[r].pid == pid) {
+                    verdict_of(&run[r], st);
+                    run[r] = run[--nrun];
+                    break;
+                }
+        }
+        if (i == ntests)
+            break;
         const struct crm_test *t = tests[i];
         const struct crm_suite *s = suite_of(t);
         char full[256];
         snprintf(full, sizeof full, "%s/%s", t->suite, t->name);
-        if (filter && fnmatch(filter, full, 0) != 0)
+        if ((nf && !matches_any(filters, nf, full)) || matches_any(excludes, ne, full))
             continue;
         if (t->disabled || (s && s->disabled)) {
             skipped++;
             continue;
         }
         double timeout = (t->timeout > 0 ? t->timeout : s ? s->timeout : 0) * tscale;
-        int want_sig = t->signal ? t->signal : s ? s->signal : 0;
         fprintf(stderr, "[RUN ] %s\n", full);
         fflush(NULL);
         pid_t pid = fork();
@@ -151,34 +222,10 @@ int main(int argc, char **argv)
         }
         if (pid == 0)
             run_child(t, s, timeout);
-        int st;
-        if (waitpid(pid, &st, 0) < 0) {
-            perror("crm: waitpid");
-            return 1;
-        }
-        const char *verdict;
-        if (WIFSIGNALED(st)) {
-            int sig = WTERMSIG(st);
-            verdict = sig == want_sig ? "PASS" : sig == SIGALRM ? "TIMEOUT" : "CRASH";
-            if (sig != want_sig)
-                fprintf(stderr, "[----] %s: %s (signal %d)\n", full,
-                        sig == SIGALRM ? "timed out" : "crashed", sig);
-        } else if (want_sig) {
-            verdict = "FAIL";
-            fprintf(stderr, "[----] %s: expected signal %d, exited with %d\n", full,
-                    want_sig, WEXITSTATUS(st));
-        } else if (WEXITSTATUS(st) == EXIT_SKIP) {
-            verdict = "SKIP";
-        } else {
-            verdict = WEXITSTATUS(st) == 0 ? "PASS" : "FAIL";
-        }
-        if (strcmp(verdict, "PASS") == 0)
-            passed++;
-        else if (strcmp(verdict, "SKIP") == 0)
-            skipped++;
-        else
-            failed++;
-        fprintf(stderr, "[%s] %s\n", verdict, full);
+        run[nrun].pid = pid;
+        run[nrun].idx = i;
+        run[nrun].want_sig = t->signal ? t->signal : s ? s->signal : 0;
+        nrun++;
     }
     printf("Synthesis: Tested: %d | Passing: %d | Failing: %d | Skipped: %d\n",
            passed + failed, passed, failed, skipped);

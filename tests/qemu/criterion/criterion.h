@@ -3,10 +3,10 @@
  * as the native build, compiled against this header (-Itests/qemu) and
  * linked with tests/qemu/crm_main.c, the driver.
  *
- * Why not the real Criterion there: Debian's libcriterion-dev:arm64 installs
- * and links through multiarch, but under qemu-user 7.2 a Criterion binary
- * spins forever before running its first test (in its nanomsg/BoxFort
- * start-up; no system call, 100% CPU) — see the report of issue 6.
+ * Why not the real Criterion there: Debian's libcriterion-dev:arm64 cannot
+ * be installed beside the native libcriterion-dev (its dependency
+ * libnanomsg-dev is not Multi-Arch: same, so apt removes the amd64
+ * Criterion the native `make test` needs), and there is no cross package.
  *
  * Covers exactly what the kernel tests use: Test/TestSuite with .init,
  * .fini, .timeout, .signal, .disabled; cr_assert/cr_expect (+ _eq,
