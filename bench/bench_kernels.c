@@ -227,8 +227,10 @@ static void ob_fail(ob_child *o, const char *why)
 static void ob_start(const char *coretype, ob_child *o)
 {
     memset(o, 0, sizeof *o);
+    /* close-on-exec: a later child must not inherit this child's stdin
+     * write end, or this child would never see end of input at ob_stop */
     int in[2], out[2];
-    if (pipe(in) || pipe(out)) {
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
         snprintf(o->note, sizeof o->note, "pipe failed");
         return;
     }
