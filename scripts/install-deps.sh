@@ -12,8 +12,9 @@ declare -A GROUP=(
   [data]="dataset-fashion-mnist ca-certificates"
   [bench]="libopenblas-dev"
   # aarch64 cross build (make cross-aarch64 / test-neon): the deepsweep binary
-  # links hwloc, yaml and zlib for arm64 through Debian multiarch
-  [cross]="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libhwloc-dev:arm64 libyaml-dev:arm64 zlib1g-dev:arm64"
+  # links hwloc, yaml and zlib for arm64 through Debian multiarch (pkgconf:arm64:
+  # the aarch64-linux-gnu-pkg-config the Makefile asks for their flags)
+  [cross]="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libhwloc-dev:arm64 libyaml-dev:arm64 zlib1g-dev:arm64 pkgconf:arm64"
   [slurm]="slurm-wlm munge"
   [torch]="python3-torch"
 )
