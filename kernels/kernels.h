@@ -125,7 +125,8 @@ double ds_mse(int m, int n, const float *z, int ldz, const float *t, int ldt,
               float *dz, int lddz, float scale);
 
 /* Inverted dropout, in place: x[i] = keep_i ? x[i] / (1 − p) : 0, where
- * keep_i = Philox4x32-10(key = seed, counter = {i, layer, step}) >= p·2³².
+ * keep_i = (a word of Philox4x32-10(key = seed, counter = {block, layer, step}))
+ * >= floor(p·2³²); the exact element -> (block, word) layout is in philox.h.
  * The mask depends only on (seed, layer, step, i): it is the same for every
  * ISA and thread count. Calling it again with the same key on the upstream
  * gradient applies the same mask (the backward pass). Returns the number of
