@@ -29,11 +29,16 @@
 #define UKR_NAME sgemm_ukr_avx512_14x32
 #include "gemm_simd.h"
 
-/* B~ micro-panel KC x 32 floats = 24 KiB in the 32 KiB L1d; A~ block
- * MC x KC = 336 x 192 floats = 252 KiB in a 1 MiB (Skylake-SP) L2. */
+/* Not measured (no AVX-512 here). KC = 1024 as in avx2 and neon: K is then
+ * split at the same places on every vector ISA, and since each element is
+ * one FMA per p in the same order with the same write-back, ds_sgemm gives
+ * the same bits on AVX-512, AVX2 and NEON. The B~ micro-panel (1024 x 32
+ * floats, 128 KiB) streams from L2 as avx2's does on Zen (measured there:
+ * KC 1024 beat 256); A~ (MC x KC = 112 x 1024 floats, 448 KiB) fits a
+ * Skylake-SP 1 MiB L2; the B~ block is at most 8 MiB. */
 const struct ds_gemm_cfg ds_gemm_cfg_avx512 = {
     .isa = DS_ISA_AVX512,
     .mr = 14, .nr = 32,
-    .mc = 336, .kc = 192, .nc = 3072,
+    .mc = 112, .kc = 1024, .nc = 2048,
     .ukr = sgemm_ukr_avx512_14x32,
 };
