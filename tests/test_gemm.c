@@ -370,3 +370,43 @@ Test(gemm, denormals_flushed_in_workers)
     free(c);
 }
 #endif
+
+/* The vector ISAs share KC and do one FMA per p in the same order with the
+ * same write-back, so they must agree to the bit (what lets a run on an
+ * AVX-512 or Arm machine reproduce one made on AVX2). Skipped unless two of
+ * them run here. */
+Test(gemm, vector_isas_agree_bitwise)
+{
+    const ds_isa vec[] = {DS_ISA_AVX2, DS_ISA_AVX512, DS_ISA_NEON};
+    const struct ds_gemm_cfg *first = NULL;
+    int n = 0;
+    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++)
+        if (ds_isa_available(vec[i]) && ds_gemm_cfg_for(vec[i]))
+            n++;
+    if (n < 2)
+        cr_skip_test("fewer than two vector ISAs run here: nothing to compare");
+    problem p;
+    rng_state = 99u;
+    problem_new(&p, DS_NOTRANS, DS_NOTRANS, 100, 45, 1100, 3); /* k spans two KC blocks */
+    const size_t nc = (size_t)p.m * p.ldc;
+    float *c0 = alloc_floats(nc), *c = alloc_floats(nc);
+    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+        const struct ds_gemm_cfg *cfg = ds_gemm_cfg_for(vec[i]);
+        if (!ds_isa_available(vec[i]) || !cfg)
+            continue;
+        memcpy(first ? c : c0, p.c0, nc * sizeof(float));
+        ds_sgemm_cfg(cfg, p.ta, p.tb, p.m, p.n, p.k, 0.75f, p.a, p.lda, p.b, p.ldb, 0.5f,
+                     first ? c : c0, p.ldc);
+        if (!first) {
+            first = cfg;
+            continue;
+        }
+        cr_assert_eq(cfg->kc, first->kc, "%s and %s split K differently", ds_isa_to_name(cfg->isa),
+                     ds_isa_to_name(first->isa));
+        cr_assert(memcmp(c, c0, nc * sizeof(float)) == 0, "%s and %s differ",
+                  ds_isa_to_name(cfg->isa), ds_isa_to_name(first->isa));
+    }
+    free(c0);
+    free(c);
+    problem_free(&p);
+}
