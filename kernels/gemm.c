@@ -255,9 +255,7 @@ static void split(int count, int t, int nt, int *lo, int *hi)
     *hi = (int)((long)count * (t + 1) / nt);
 }
 
-/* Below this many multiply-adds a second thread costs more (fork/join, a few
- * microseconds) than it saves. */
-#define GEMM_MT_MIN_FMAS (64L * 64 * 64)
+/* DS_GEMM_MT_MIN_FMAS: see gemm_ukr.h. */
 /* Packing one element costs about as much as this many multiply-adds
  * (plain-C packing against the micro-kernel's FMA rate): used to weigh
  * partitions that pack less. */
@@ -331,7 +329,7 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
 
     const int mtiles = (g.m + MR - 1) / MR, ntiles = (g.n + NR - 1) / NR;
     int nth = 1;
-    if (!omp_in_parallel() && (long)m * n * k >= GEMM_MT_MIN_FMAS) {
+    if (!omp_in_parallel() && (long)m * n * k >= DS_GEMM_MT_MIN_FMAS) {
         nth = omp_get_max_threads();
         if ((long)nth > (long)mtiles * ntiles)
             nth = mtiles * ntiles;

@@ -55,6 +55,13 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
                   int n, int k, float alpha, const float *a, int lda, const float *b,
                   int ldb, float beta, float *c, int ldc);
 
+/* Below this many (m·n·k) multiply-adds (~50 us on one AVX2 core) GEMM stays on the
+ * calling thread. Waking a team costs a few microseconds on an idle machine
+ * but milliseconds on a loaded one: on this shared 2-vCPU box at load 10-20,
+ * [100x512]x[512x10] (0.5 M FMAs) fell from 21 GFLOP/s at 1 thread to
+ * under 0.1 at 2, where OpenBLAS kept 3-5. */
+#define DS_GEMM_MT_MIN_FMAS (1L << 21)
+
 /* Tuning only (bench-kernels): 0 = gemm.c's own choices; bits force
  * 1 pack A, 2 read A in place, 4 pack B, 8 read full B panels in place
  * (when op(B) = B), 16 never / 32 always compute a skinny C as Cᵀ. Any

@@ -223,13 +223,14 @@ static void invariance(ds_isa isa)
         ds_trans ta, tb;
         int m, n, k;
     } shapes[] = {
-        /* each above GEMM_MT_MIN_FMAS (gemm.c) so 2 and 3 threads do split */
-        {DS_NOTRANS, DS_NOTRANS, 64, 100, 300},
-        {DS_NOTRANS, DS_TRANS, 50, 200, 40},    /* dX = dY·Wᵀ             */
-        {DS_TRANS, DS_NOTRANS, 200, 60, 50},    /* dW = Xᵀ·dY             */
-        {DS_TRANS, DS_NOTRANS, 300, 10, 100},   /* skinny dW: Cᵀ path     */
-        {DS_NOTRANS, DS_NOTRANS, 100, 10, 300}, /* skinny forward         */
-        {DS_TRANS, DS_TRANS, 65, 129, 33},
+        /* each above DS_GEMM_MT_MIN_FMAS so 2 and 3 threads do split
+         * (asserted below) */
+        {DS_NOTRANS, DS_NOTRANS, 128, 100, 300},
+        {DS_NOTRANS, DS_TRANS, 100, 300, 80},   /* dX = dY·Wᵀ             */
+        {DS_TRANS, DS_NOTRANS, 300, 100, 80},   /* dW = Xᵀ·dY             */
+        {DS_TRANS, DS_NOTRANS, 2200, 10, 100},  /* skinny dW: Cᵀ path     */
+        {DS_NOTRANS, DS_NOTRANS, 100, 10, 2200}, /* skinny forward        */
+        {DS_TRANS, DS_TRANS, 129, 129, 129},
     };
     /* every path at 1 thread, then 2 and 3 threads on two of them */
     static const struct {
@@ -239,6 +240,8 @@ static void invariance(ds_isa isa)
     for (size_t s = 0; s < 2 * sizeof shapes / sizeof shapes[0]; s++) {
         /* each shape with the production blocks, then with tiny ones */
         const struct ds_gemm_cfg *cfg = s % 2 ? &small : prod;
+        cr_assert_geq((long)shapes[s / 2].m * shapes[s / 2].n * shapes[s / 2].k, DS_GEMM_MT_MIN_FMAS,
+                      "shape %zu would run on one thread whatever the setting", s / 2);
         problem p;
         rng_state = 88172645u + (uint32_t)s;
         problem_new(&p, shapes[s / 2].ta, shapes[s / 2].tb, shapes[s / 2].m, shapes[s / 2].n,
@@ -339,13 +342,16 @@ Test(gemm, degenerate_scales_c)
     }
 }
 
-#if defined(__x86_64__) || defined(__aarch64__)
+#if defined(__x86_64__)
+#include <xmmintrin.h>
 /* Denormal inputs are flushed (DAZ) in every thread the GEMM runs on, even
- * when the caller never called ds_init: 1e-39 · 1 must come out as 0, and the
- * worker threads keep FTZ+DAZ afterwards. (Arm's FZ flushes inputs too.) */
+ * when the caller never called ds_init: the team is first started with
+ * FTZ/DAZ cleared in each thread; then 1e-39 · 1 must come out as 0, and the
+ * worker threads have FTZ+DAZ afterwards. */
 Test(gemm, denormals_flushed_in_workers)
 {
-    enum { M = 96, N = 96, K = 96 };
+    enum { M = 128, N = 128, K = 128 }; /* above DS_GEMM_MT_MIN_FMAS: 2 threads */
+    cr_assert_geq((long)M * N * K, DS_GEMM_MT_MIN_FMAS);
     float *a = alloc_floats(M * K), *b = alloc_floats(K * N), *c = alloc_floats(M * N);
     for (int i = 0; i < M * K; i++)
         a[i] = 1e-39f; /* subnormal */
@@ -355,6 +361,13 @@ Test(gemm, denormals_flushed_in_workers)
         const struct ds_gemm_cfg *cfg = ds_gemm_cfg_for((ds_isa)isa);
         if (!cfg || !ds_isa_available((ds_isa)isa))
             continue;
+        int cleared = 1;
+#pragma omp parallel num_threads(2) reduction(&& : cleared)
+        {
+            _mm_setcsr(_mm_getcsr() & ~0x8040u); /* FTZ (bit 15), DAZ (bit 6) off */
+            cleared = !ds_denormals_flushed();
+        }
+        cr_assert(cleared);
         omp_set_num_threads(2);
         ds_sgemm_cfg(cfg, DS_NOTRANS, DS_NOTRANS, M, N, K, 1.0f, a, K, b, N, 0.0f, c, N);
         for (int i = 0; i < M * N; i++)
