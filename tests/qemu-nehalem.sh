@@ -45,7 +45,7 @@ for filter in 'dispatch/best_isa_as_expected' 'gemm/*'; do
     "${qemu[@]}" "$tests" --jobs 1 --filter "$filter" >"$log" 2>&1
   st=$?
   if [ $st -ne 0 ] || ! grep -q 'Synthesis: Tested: [1-9]' "$log"; then
-    sed 's/^/  | /' "$log"
+    if [ -s "$log" ]; then sed 's/^/  | /' "$log"; else echo "  | (no output)"; fi
     check "tests '$filter' under qemu Nehalem (exit $st)" 1
   else
     check "tests '$filter' under qemu Nehalem: $(grep -o 'Tested: .*' "$log")" 0
