@@ -329,7 +329,7 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
 
     const int mtiles = (g.m + MR - 1) / MR, ntiles = (g.n + NR - 1) / NR;
     int nth = 1;
-    if (!omp_in_parallel() && (long)m * n * k >= DS_GEMM_MT_MIN_FMAS) {
+    if (!omp_in_parallel() && ((long)m * n * k >= DS_GEMM_MT_MIN_FMAS || (ov & 64))) {
         nth = omp_get_max_threads();
         if ((long)nth > (long)mtiles * ntiles)
             nth = mtiles * ntiles;

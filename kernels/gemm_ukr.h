@@ -55,17 +55,21 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
                   int n, int k, float alpha, const float *a, int lda, const float *b,
                   int ldb, float beta, float *c, int ldc);
 
-/* Below this many (m·n·k) multiply-adds (~50 us on one AVX2 core) GEMM stays on the
- * calling thread. Waking a team costs a few microseconds on an idle machine
- * but milliseconds on a loaded one: on this shared 2-vCPU box at load 10-20,
- * [100x512]x[512x10] (0.5 M FMAs) fell from 21 GFLOP/s at 1 thread to
- * under 0.1 at 2, where OpenBLAS kept 3-5. */
-#define DS_GEMM_MT_MIN_FMAS (1L << 21)
+/* Below this many multiply-adds (m·n·k; ~1.7 ms on one AVX2 core) GEMM
+ * stays on the calling thread. A parallel region costs a few microseconds
+ * on idle cores but milliseconds when a core is shared: on the development
+ * box (2 vCPUs that give no more FMA throughput together than one: 40.0 vs
+ * 39.9 GFLOP/s) 2 threads took [100x256]x[256x256] from 37 GFLOP/s to 1.6
+ * (5.8-15 at load 2.4; 20 with OMP_WAIT_POLICY=passive), while square 2048
+ * kept 35. Set high so that only calls long enough to amortise a
+ * millisecond are split. */
+#define DS_GEMM_MT_MIN_FMAS (1L << 25)
 
 /* Tuning only (bench-kernels): 0 = gemm.c's own choices; bits force
  * 1 pack A, 2 read A in place, 4 pack B, 8 read full B panels in place
- * (when op(B) = B), 16 never / 32 always compute a skinny C as Cᵀ. Any
- * setting gives the same bits of C: it changes memory traffic, not sums. */
+ * (when op(B) = B), 16 never / 32 always compute a skinny C as Cᵀ, 64 split
+ * among threads whatever the size (tests: small shapes that still split).
+ * Any setting gives the same bits of C: it changes traffic, not sums. */
 extern int ds_gemm_policy_override;
 
 /* FMA-chain loops behind ds_fma_peak_run (kernels/peak.c), one per ISA

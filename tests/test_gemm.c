@@ -32,9 +32,10 @@ enum { NSIZES = sizeof sizes / sizeof sizes[0] };
 static const float alphas[] = {0.0f, 1.0f, -0.5f};
 static const float betas[] = {0.0f, 1.0f, 0.5f};
 /* Every code path gemm.c can take (packed or in-place A and B, Cᵀ for a
- * skinny C): the shapes cycle through them so each is checked for accuracy,
- * and test thread_and_path_invariance checks they give the same bits. */
-static const int policies[] = {0, 1, 2, 8, 2 | 8, 32, 2 | 8 | 32, 16};
+ * skinny C; 64: split among threads even when small): the shapes cycle
+ * through them so each is checked for accuracy, and the invariance tests
+ * check they give the same bits. */
+static const int policies[] = {0, 1 | 64, 2, 8 | 64, 2 | 8, 32 | 64, 2 | 8 | 32, 16 | 64};
 enum { NPOL = sizeof policies / sizeof policies[0] };
 
 static uint32_t rng_state = 2463534242u;
@@ -223,25 +224,23 @@ static void invariance(ds_isa isa)
         ds_trans ta, tb;
         int m, n, k;
     } shapes[] = {
-        /* each above DS_GEMM_MT_MIN_FMAS so 2 and 3 threads do split
-         * (asserted below) */
-        {DS_NOTRANS, DS_NOTRANS, 128, 100, 300},
-        {DS_NOTRANS, DS_TRANS, 100, 300, 80},   /* dX = dY·Wᵀ             */
-        {DS_TRANS, DS_NOTRANS, 300, 100, 80},   /* dW = Xᵀ·dY             */
-        {DS_TRANS, DS_NOTRANS, 2200, 10, 100},  /* skinny dW: Cᵀ path     */
-        {DS_NOTRANS, DS_NOTRANS, 100, 10, 2200}, /* skinny forward        */
-        {DS_TRANS, DS_TRANS, 129, 129, 129},
+        /* small: policy bit 64 makes them split among threads anyway */
+        {DS_NOTRANS, DS_NOTRANS, 64, 100, 300},
+        {DS_NOTRANS, DS_TRANS, 50, 200, 40},    /* dX = dY·Wᵀ             */
+        {DS_TRANS, DS_NOTRANS, 200, 60, 50},    /* dW = Xᵀ·dY             */
+        {DS_TRANS, DS_NOTRANS, 300, 10, 100},   /* skinny dW: Cᵀ path     */
+        {DS_NOTRANS, DS_NOTRANS, 100, 10, 300}, /* skinny forward         */
+        {DS_TRANS, DS_TRANS, 65, 129, 33},
     };
-    /* every path at 1 thread, then 2 and 3 threads on two of them */
+    /* every path at 1 thread, then 2 and 3 threads on two of them (64: split
+     * even below DS_GEMM_MT_MIN_FMAS) */
     static const struct {
         int policy, threads;
     } runs[] = {{0, 1}, {1, 1}, {2, 1}, {8, 1}, {2 | 8, 1}, {32, 1}, {2 | 8 | 32, 1}, {16, 1},
-                {0, 2}, {0, 3}, {2 | 8 | 32, 2}, {2 | 8 | 32, 3}};
+                {64, 2}, {64, 3}, {2 | 8 | 32 | 64, 2}, {2 | 8 | 32 | 64, 3}};
     for (size_t s = 0; s < 2 * sizeof shapes / sizeof shapes[0]; s++) {
         /* each shape with the production blocks, then with tiny ones */
         const struct ds_gemm_cfg *cfg = s % 2 ? &small : prod;
-        cr_assert_geq((long)shapes[s / 2].m * shapes[s / 2].n * shapes[s / 2].k, DS_GEMM_MT_MIN_FMAS,
-                      "shape %zu would run on one thread whatever the setting", s / 2);
         problem p;
         rng_state = 88172645u + (uint32_t)s;
         problem_new(&p, shapes[s / 2].ta, shapes[s / 2].tb, shapes[s / 2].m, shapes[s / 2].n,
@@ -350,8 +349,8 @@ Test(gemm, degenerate_scales_c)
  * worker threads have FTZ+DAZ afterwards. */
 Test(gemm, denormals_flushed_in_workers)
 {
-    enum { M = 128, N = 128, K = 128 }; /* above DS_GEMM_MT_MIN_FMAS: 2 threads */
-    cr_assert_geq((long)M * N * K, DS_GEMM_MT_MIN_FMAS);
+    enum { M = 128, N = 128, K = 128 };
+    ds_gemm_policy_override = 64; /* split among the 2 threads at this size */
     float *a = alloc_floats(M * K), *b = alloc_floats(K * N), *c = alloc_floats(M * N);
     for (int i = 0; i < M * K; i++)
         a[i] = 1e-39f; /* subnormal */
@@ -378,6 +377,7 @@ Test(gemm, denormals_flushed_in_workers)
         flushed = ds_denormals_flushed();
         cr_assert(flushed, "a worker thread lacks FTZ/DAZ after ds_sgemm");
     }
+    ds_gemm_policy_override = 0;
     free(a);
     free(b);
     free(c);
