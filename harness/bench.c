@@ -1641,6 +1641,106 @@ static void csv_to_stdout(const bench_state *st, FILE *f) { write_kernels_csv(st
 
 /* ---- the run --------------------------------------------------------------- */
 
+/* Baselines: FMA peak per ISA measured (and the best ISA always, the
+ * machine's peak OpenBLAS is compared with), copy and triad. Returns 0, or
+ * 1 when out of memory. */
+static int run_baselines(bench_state *st, unsigned isas, const int *threads, int nt)
+{
+    int rc = 0;
+    for (int i = 0; i < DS_ISA_COUNT && rc == 0; i++) {
+        ds_isa isa = (ds_isa)i;
+        if (!ds_isa_available(isa) || (!(isas & (1u << i)) && isa != ds_isa_best()))
+            continue;
+        for (int ti = 0; ti < nt; ti++) {
+            peak_ctx pc = {isa, threads[ti], 0};
+            row_ext *x = new_row(st);
+            if (!x) {
+                rc = 1;
+                break;
+            }
+            x->family = FAM_BASE;
+            snprintf(x->r.kernel, sizeof x->r.kernel, "fma_peak");
+            snprintf(x->r.isa, sizeof x->r.isa, "%s", ds_isa_to_name(isa));
+            x->r.threads = threads[ti];
+            float s1 = 0;
+            x->r.flops = ds_fma_peak_run(isa, PEAK_CHUNK, &s1) * threads[ti];
+            x->r.items = x->r.flops;
+            int m = measure(st, x, peak_fn, &pc, 0);
+            if (m < 0)
+                rc = 1;
+            else if (m == 0)
+                x->r.checksum = pc.sink;
+        }
+    }
+    for (int sz = 0; sz < SZ_COUNT && rc == 0; sz++)
+        for (int triad = 0; triad < 2 && rc == 0; triad++)
+            for (int ti = 0; ti < nt && rc == 0; ti++) {
+                stream_ctx sc;
+                if (stream_init(&sc, st->sizes[sz], threads[ti], triad) != 0) {
+                    stream_free(&sc);
+                    rc = 1;
+                    break;
+                }
+                row_ext *x = new_row(st);
+                if (!x) {
+                    rc = 1;
+                    break;
+                }
+                x->family = FAM_BASE;
+                x->size_class = sz;
+                snprintf(x->r.kernel, sizeof x->r.kernel, "%s", triad ? "triad" : "copy");
+                snprintf(x->r.isa, sizeof x->r.isa, "%s", "baseline");
+                snprintf(x->r.note, sizeof x->r.note, "%s", size_names[sz]);
+                x->r.threads = threads[ti];
+                x->r.elems = (long)st->sizes[sz];
+                x->r.bytes = (triad ? 12.0 : 8.0) * (double)st->sizes[sz];
+                x->r.flops = triad ? 2.0 * (double)st->sizes[sz] : 0;
+                x->r.items = (double)st->sizes[sz];
+                int m = measure(st, x, stream_fn, &sc, 0);
+                if (m < 0)
+                    rc = 1;
+                else if (m == 0)
+                    x->r.checksum = ds_sumsq(sc.a, sc.n);
+                stream_free(&sc);
+            }
+
+    return rc;
+}
+
+/* A second pass of the baselines after the kernels: a peak is an upper
+ * bound, so each baseline keeps the faster of its two measurements (the
+ * machine may have been busier at the start than later). */
+static int rerun_baselines(bench_state *st, unsigned isas, const int *threads, int nt)
+{
+    int first = st->n_rows, improved = 0;
+    int rc = run_baselines(st, isas, threads, nt);
+    for (int j = first; j < st->n_rows; j++) {
+        row_ext *y = &st->rows[j];
+        for (int i = 0; i < first; i++) {
+            row_ext *x = &st->rows[i];
+            if (x->family != FAM_BASE || strcmp(x->r.kernel, y->r.kernel) ||
+                strcmp(x->r.isa, y->r.isa) || x->r.threads != y->r.threads ||
+                x->size_class != y->size_class)
+                continue;
+            if (y->r.min_s < x->r.min_s) {
+                row_ext t = *x;
+                *x = *y;
+                *y = t; /* the slower one is freed below */
+                improved++;
+            }
+            break;
+        }
+        free(y->r.raw_wall);
+    }
+    st->n_rows = first;
+    if (improved)
+        notef(st, "%d baseline(s) were faster when measured again after the kernels: the later "
+                  "measurement is kept", improved);
+    return rc;
+}
+
+
+
 static void log_placement(bench_state *st, const int *threads, int nt)
 {
     int omp_bind = omp_get_proc_bind() != omp_proc_bind_false;
@@ -1717,64 +1817,8 @@ int ds_bench_run(const ds_bench_opts *o)
     ds_isa saved_isa = ds_isa_current();
     int rc = 0;
 
-    /* 1. Baselines: FMA peak per ISA measured (and the best ISA always, the
-     * machine's peak OpenBLAS is compared with), copy and triad. */
-    for (int i = 0; i < DS_ISA_COUNT && rc == 0; i++) {
-        ds_isa isa = (ds_isa)i;
-        if (!ds_isa_available(isa) || (!(isas & (1u << i)) && isa != ds_isa_best()))
-            continue;
-        for (int ti = 0; ti < nt; ti++) {
-            peak_ctx pc = {isa, threads[ti], 0};
-            row_ext *x = new_row(st);
-            if (!x) {
-                rc = 1;
-                break;
-            }
-            x->family = FAM_BASE;
-            snprintf(x->r.kernel, sizeof x->r.kernel, "fma_peak");
-            snprintf(x->r.isa, sizeof x->r.isa, "%s", ds_isa_to_name(isa));
-            x->r.threads = threads[ti];
-            float s1 = 0;
-            x->r.flops = ds_fma_peak_run(isa, PEAK_CHUNK, &s1) * threads[ti];
-            x->r.items = x->r.flops;
-            int m = measure(st, x, peak_fn, &pc, 0);
-            if (m < 0)
-                rc = 1;
-            else if (m == 0)
-                x->r.checksum = pc.sink;
-        }
-    }
-    for (int sz = 0; sz < SZ_COUNT && rc == 0; sz++)
-        for (int triad = 0; triad < 2 && rc == 0; triad++)
-            for (int ti = 0; ti < nt && rc == 0; ti++) {
-                stream_ctx sc;
-                if (stream_init(&sc, st->sizes[sz], threads[ti], triad) != 0) {
-                    stream_free(&sc);
-                    rc = 1;
-                    break;
-                }
-                row_ext *x = new_row(st);
-                if (!x) {
-                    rc = 1;
-                    break;
-                }
-                x->family = FAM_BASE;
-                x->size_class = sz;
-                snprintf(x->r.kernel, sizeof x->r.kernel, "%s", triad ? "triad" : "copy");
-                snprintf(x->r.isa, sizeof x->r.isa, "%s", "baseline");
-                snprintf(x->r.note, sizeof x->r.note, "%s", size_names[sz]);
-                x->r.threads = threads[ti];
-                x->r.elems = (long)st->sizes[sz];
-                x->r.bytes = (triad ? 12.0 : 8.0) * (double)st->sizes[sz];
-                x->r.flops = triad ? 2.0 * (double)st->sizes[sz] : 0;
-                x->r.items = (double)st->sizes[sz];
-                int m = measure(st, x, stream_fn, &sc, 0);
-                if (m < 0)
-                    rc = 1;
-                else if (m == 0)
-                    x->r.checksum = ds_sumsq(sc.a, sc.n);
-                stream_free(&sc);
-            }
+    /* 1. Baselines (measured again at the end, see rerun_baselines). */
+    rc = run_baselines(st, isas, threads, nt);
 
     /* 2. OpenBLAS in child processes (one per core type probed). */
     if (rc == 0 && (isas & DS_BENCH_OPENBLAS_BIT) && (o->kernels & DS_BK_GEMM))
@@ -1984,6 +2028,8 @@ int ds_bench_run(const ds_bench_opts *o)
             }
     }
     ds_isa_set(saved_isa);
+    if (rc == 0)
+        rc = rerun_baselines(st, isas, threads, nt);
     if (rc != 0) {
         fprintf(stderr, "deepsweep: bench: out of memory\n");
         goto done;
