@@ -80,5 +80,8 @@ double ds_fma_peak_scalar(long iters, float *sink);
 double ds_fma_peak_avx2(long iters, float *sink);
 double ds_fma_peak_avx512(long iters, float *sink);
 #endif
+#if defined(__aarch64__)
+double ds_fma_peak_neon(long iters, float *sink);
+#endif
 
 #endif

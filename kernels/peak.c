@@ -13,6 +13,9 @@ double ds_fma_peak_run(ds_isa isa, long iters, float *sink)
     case DS_ISA_AVX2: return ds_fma_peak_avx2(iters, sink);
     case DS_ISA_AVX512: return ds_fma_peak_avx512(iters, sink);
 #endif
+#if defined(__aarch64__)
+    case DS_ISA_NEON: return ds_fma_peak_neon(iters, sink);
+#endif
     default: return 0.0;
     }
 }

@@ -210,6 +210,7 @@ static void sweep(ds_isa isa)
 Test(gemm, sweep_scalar) { sweep(DS_ISA_SCALAR); }
 Test(gemm, sweep_avx2) { sweep(DS_ISA_AVX2); }
 Test(gemm, sweep_avx512) { sweep(DS_ISA_AVX512); }
+Test(gemm, sweep_neon) { sweep(DS_ISA_NEON); }
 
 /* Bits of C at 1, 2 and 3 threads, and along every packing path, must match
  * exactly: threads split output blocks only, never K. Shapes large enough to
@@ -277,6 +278,7 @@ static void invariance(ds_isa isa)
 Test(gemm, invariance_scalar) { invariance(DS_ISA_SCALAR); }
 Test(gemm, invariance_avx2) { invariance(DS_ISA_AVX2); }
 Test(gemm, invariance_avx512) { invariance(DS_ISA_AVX512); }
+Test(gemm, invariance_neon) { invariance(DS_ISA_NEON); }
 
 /* The public entry point runs the ISA chosen by ds_isa_set: same bits as
  * that ISA's table driven directly. */

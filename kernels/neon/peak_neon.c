@@ -1,13 +1,10 @@
 /* neon FMA peak: 16 independent 4-lane FMLA chains. FMLA latency is 4 cycles
  * on Neoverse N1 and V1; 2 (N1) or 4 (V1) FMA pipes need 8 or 16 chains in
  * flight, so 16 (of the 32 V registers) cover both.
- * Reached through ds_fma_peak_run once kernels/peak.c routes DS_ISA_NEON
- * here (declaration below until gemm_ukr.h carries it). */
+ * Reached through ds_fma_peak_run (kernels/peak.c). */
 #include "gemm_ukr.h"
 
 #include <arm_neon.h>
-
-double ds_fma_peak_neon(long iters, float *sink);
 
 enum { CHAINS = 16 };
 
