@@ -97,6 +97,13 @@ $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(ISAFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
+# --version and info print the git revision: rebuild the two objects that
+# embed it whenever HEAD moves (a stamp file named after the revision).
+REV_STAMP := $(BUILD)/rev-$(GIT_REV).stamp
+$(REV_STAMP):
+	@mkdir -p $(@D) && rm -f $(BUILD)/rev-*.stamp && touch $@
+$(BUILD)/harness/main.o $(BUILD)/harness/info.o: $(REV_STAMP)
+
 $(KERNEL_LIB): $(KERNEL_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^
@@ -217,8 +224,8 @@ reproduce: deps $(DEEPSWEEP) data | deps-plots
 	$(DEEPSWEEP) info
 	$(DEEPSWEEP) run configs/lab-mnist.yaml
 	$(DEEPSWEEP) run configs/xor.yaml
-	@if $(DEEPSWEEP) plot --help > /dev/null 2>&1; then \
-	  $(DEEPSWEEP) plot results/lab-mnist && $(DEEPSWEEP) plot results/xor; fi
+	$(DEEPSWEEP) plot results/lab-mnist
+	$(DEEPSWEEP) plot results/xor
 	@$(DEEPSWEEP) run configs/lab-mnist.yaml -q
 	@$(DEEPSWEEP) run configs/xor.yaml -q
 
