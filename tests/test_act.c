@@ -22,32 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define TEST_FILE_NAME "test_act"
+#include "kernel_test_util.h"
 #include "kernels.h"
 
-static uint64_t rng_state;
-static uint64_t rng_next(void) /* splitmix64 */
-{
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-static double rng_unit(void) { return (double)(rng_next() >> 11) * 0x1p-53; }
 
-static const ds_isa all_isas[] = {DS_ISA_SCALAR, DS_ISA_AVX2, DS_ISA_AVX512, DS_ISA_NEON};
-#define N_ISAS (sizeof all_isas / sizeof all_isas[0])
 
-/* selects isa for the kernels, or prints why it is skipped */
-static int use_isa(ds_isa isa)
-{
-    if (!ds_isa_available(isa)) {
-        fprintf(stderr, "test_act: %s not available on this CPU/OS/build: skipped\n",
-                ds_isa_to_name(isa));
-        return 0;
-    }
-    cr_assert_eq(ds_isa_set(isa), 0);
-    return 1;
-}
 
 static void setup(void)
 {

@@ -14,19 +14,11 @@
 #include <xmmintrin.h>
 #endif
 
+#define TEST_FILE_NAME "test_denormals"
+#include "kernel_test_util.h"
 #include "kernels.h"
 
-static const ds_isa all_isas[] = {DS_ISA_SCALAR, DS_ISA_AVX2, DS_ISA_AVX512, DS_ISA_NEON};
-#define N_ISAS (sizeof all_isas / sizeof all_isas[0])
 
-static uint64_t rng_state = 4242;
-static uint64_t rng_next(void) /* splitmix64 */
-{
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 /* turn FTZ/DAZ off in the calling thread (to see that kernels turn it on) */
 static void denormals_unflush(void)
@@ -57,7 +49,9 @@ static int nonzero_bits(float f)
     return (u & 0x7fffffffu) != 0;
 }
 
-TestSuite(vec_denormals);
+static void seed(void) { rng_state = 4242; }
+
+TestSuite(vec_denormals, .init = seed);
 
 Test(vec_denormals, flushed_in_every_thread_after_init)
 {

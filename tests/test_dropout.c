@@ -10,21 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define TEST_FILE_NAME "test_dropout"
+#include "kernel_test_util.h"
 #include "kernels.h"
 
-static const ds_isa all_isas[] = {DS_ISA_SCALAR, DS_ISA_AVX2, DS_ISA_AVX512, DS_ISA_NEON};
-#define N_ISAS (sizeof all_isas / sizeof all_isas[0])
 
-static int use_isa(ds_isa isa)
-{
-    if (!ds_isa_available(isa)) {
-        fprintf(stderr, "test_dropout: %s not available on this CPU/OS/build: skipped\n",
-                ds_isa_to_name(isa));
-        return 0;
-    }
-    cr_assert_eq(ds_isa_set(isa), 0);
-    return 1;
-}
 
 TestSuite(vec_dropout, .init = ds_denormals_flush);
 
