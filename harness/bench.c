@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <omp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -690,8 +691,26 @@ static int worker_parse_row(char *line, ds_bench_row *r)
     return 0;
 }
 
+/* The worker is a re-exec of deepsweep, whose OpenMP runtime binds the main
+ * thread to one PU when OMP_PROC_BIND is set (--bind core). OpenBLAS sizes its
+ * thread pool from the affinity mask it sees at load time and its threads
+ * inherit it, so without this it ran every "2-thread" case on one core
+ * (square 1024: 36 GFLOP/s bound vs 70 unbound). Give it the whole machine. */
+static void openblas_unbind(void)
+{
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    for (long i = 0; i < n && i < CPU_SETSIZE; i++)
+        CPU_SET((int)i, &all);
+    if (sched_setaffinity(0, sizeof all, &all) != 0)
+        fprintf(stderr, "deepsweep: bench: note: OpenBLAS worker could not be unbound: %s\n",
+                strerror(errno));
+}
+
 int ds_bench_openblas_worker(const char *cases, const ds_bench_opts *o)
 {
+    openblas_unbind();
     /* DEEPSWEEP_OPENBLAS names another library file (tests use a missing one). */
     const char *lib = getenv("DEEPSWEEP_OPENBLAS");
     void *h = dlopen(lib && *lib ? lib : "libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
