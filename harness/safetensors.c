@@ -123,6 +123,34 @@ static int expect(jp *p, char c)
     return 0;
 }
 
+/* One JSON object, member by member: obj_open consumes '{' and says whether
+ * a member follows ('{}' and errors: no); obj_more, after a member, consumes
+ * ',' (another follows) or the closing '}' (done, as after any error). */
+static int obj_open(jp *p)
+{
+    if (!expect(p, '{'))
+        return 0;
+    ws(p);
+    if (p->s < p->end && *p->s == '}') {
+        p->s++;
+        return 0;
+    }
+    return 1;
+}
+
+static int obj_more(jp *p)
+{
+    if (p->bad)
+        return 0;
+    ws(p);
+    if (p->s < p->end && *p->s == ',') {
+        p->s++;
+        return 1;
+    }
+    expect(p, '}');
+    return 0;
+}
+
 /* Reads a string into out (truncated to outlen-1; escapes kept simple). */
 static int jstring(jp *p, char *out, size_t outlen)
 {
@@ -253,14 +281,9 @@ typedef struct {
 
 static void parse_tensor(jp *p, tensor_info *t)
 {
-    if (!expect(p, '{'))
+    if (!obj_open(p))
         return;
-    ws(p);
-    if (p->s < p->end && *p->s == '}') {
-        p->s++;
-        return;
-    }
-    for (;;) {
+    do {
         char k[32];
         if (!jstring(p, k, sizeof k) || !expect(p, ':'))
             return;
@@ -274,28 +297,14 @@ static void parse_tensor(jp *p, tensor_info *t)
                 jfail(p, "data_offsets needs 2 integers");
         } else
             jskip(p);
-        if (p->bad)
-            return;
-        ws(p);
-        if (p->s < p->end && *p->s == ',') {
-            p->s++;
-            continue;
-        }
-        expect(p, '}');
-        return;
-    }
+    } while (obj_more(p));
 }
 
 static void parse_meta(jp *p, header *h)
 {
-    if (!expect(p, '{'))
+    if (!obj_open(p))
         return;
-    ws(p);
-    if (p->s < p->end && *p->s == '}') {
-        p->s++;
-        return;
-    }
-    for (;;) {
+    do {
         char k[32], v[sizeof h->dims];
         if (!jstring(p, k, sizeof k) || !expect(p, ':') || !jstring(p, v, sizeof v))
             return;
@@ -309,26 +318,14 @@ static void parse_meta(jp *p, header *h)
             snprintf(h->loss, sizeof h->loss, "%s", v);
         else if (!strcmp(k, "format"))
             snprintf(h->format, sizeof h->format, "%s", v);
-        ws(p);
-        if (p->s < p->end && *p->s == ',') {
-            p->s++;
-            continue;
-        }
-        expect(p, '}');
-        return;
-    }
+    } while (obj_more(p));
 }
 
 static void parse_header(jp *p, header *h)
 {
-    if (!expect(p, '{'))
+    if (!obj_open(p))
         return;
-    ws(p);
-    if (p->s < p->end && *p->s == '}') {
-        p->s++;
-        return;
-    }
-    for (;;) {
+    do {
         char k[64];
         if (!jstring(p, k, sizeof k) || !expect(p, ':'))
             return;
@@ -342,16 +339,7 @@ static void parse_header(jp *p, header *h)
             jfail(p, "more tensors than a deepsweep MLP has");
             return;
         }
-        if (p->bad)
-            return;
-        ws(p);
-        if (p->s < p->end && *p->s == ',') {
-            p->s++;
-            continue;
-        }
-        expect(p, '}');
-        return;
-    }
+    } while (obj_more(p));
 }
 
 static const tensor_info *find(const header *h, const char *name)
