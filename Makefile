@@ -43,7 +43,7 @@ GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 CFLAGS ?=
 CFLAGS += -std=c17 $(OPT) $(BASE_ARCH) -Wall -Wextra -Werror -fopenmp \
           -D_GNU_SOURCE -DDS_VERSION='"$(VERSION)"' -DDS_GIT_REV='"$(GIT_REV)"' \
-          -Ikernels -Iharness -MMD -MP
+          -Ikernels -Iharness $(HARNESS_INC) -MMD -MP
 LDLIBS := $(PKG_LIBS) -lm
 LDFLAGS += -fopenmp $(LDSAN)
 
@@ -54,7 +54,11 @@ $(BUILD)/kernels/neon/%.o: ISAFLAGS :=
 
 KERNEL_SRC := $(wildcard kernels/*.c kernels/ref/*.c) \
               $(foreach d,$(ISA_DIRS),$(wildcard kernels/$(d)/*.c))
-HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
+# harness/ is split into one folder per part (cli/, config/, engine/, ...);
+# every folder is on the include path, so a header is named by its file name.
+HARNESS_SRC := $(filter-out %/main.c,$(wildcard harness/*.c harness/*/*.c))
+HARNESS_MAIN := $(firstword $(wildcard harness/main.c harness/*/main.c))
+HARNESS_INC := $(patsubst %/,-I%,$(sort $(dir $(wildcard harness/*/*.h))))
 TEST_SRC := $(wildcard tests/*.c)
 
 KERNEL_OBJ := $(KERNEL_SRC:%.c=$(BUILD)/%.o)
@@ -102,13 +106,13 @@ $(BUILD)/%.o: %.c | deps
 REV_STAMP := $(BUILD)/rev-$(GIT_REV).stamp
 $(REV_STAMP):
 	@mkdir -p $(@D) && rm -f $(BUILD)/rev-*.stamp && touch $@
-$(BUILD)/harness/main.o $(BUILD)/harness/info.o: $(REV_STAMP)
+$(patsubst %.c,$(BUILD)/%.o,$(shell grep -rl DS_GIT_REV harness --include=*.c)): $(REV_STAMP)
 
 $(KERNEL_LIB): $(KERNEL_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(DEEPSWEEP): $(BUILD)/harness/main.o $(HARNESS_OBJ) $(KERNEL_LIB)
+$(DEEPSWEEP): $(HARNESS_MAIN:%.c=$(BUILD)/%.o) $(HARNESS_OBJ) $(KERNEL_LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%.o: tests/%.c | deps-test
