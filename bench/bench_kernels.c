@@ -141,10 +141,13 @@ static double time_gemm(gemm_fn fn, const shape *s)
     return rate[MIN_REPS / 2];
 }
 
+static ds_gemm_opts gemm_opts; /* DS_GEMM_POLICY */
+
 static void run_ds(const shape *s, const float *a, const float *b, float *c)
 {
     int lda = s->ta == DS_NOTRANS ? s->k : s->m, ldb = s->tb == DS_NOTRANS ? s->n : s->k;
-    ds_sgemm(s->ta, s->tb, s->m, s->n, s->k, 1.0f, a, lda, b, ldb, 0.0f, c, s->n);
+    ds_sgemm_ex(s->ta, s->tb, s->m, s->n, s->k, 1.0f, a, lda, b, ldb, 0.0f, c, s->n,
+                &gemm_opts);
 }
 
 /* ---- OpenBLAS, through dlopen ------------------------------------------- */
@@ -383,7 +386,7 @@ int main(int argc, char **argv)
                             "  --cpu-time: process CPU time instead of wall clock (1 thread only;\n"
                             "  for a loaded machine)\n"
                             "  DEEPSWEEP_ISA picks the ISA; DS_GEMM_POLICY=<bits> forces\n"
-                            "  gemm.c's packing choices (see gemm_ukr.h), for tuning\n");
+                            "  gemm.c's packing choices (DS_GEMM_* in kernels.h), for tuning\n");
             return 2;
         }
     }
@@ -393,7 +396,7 @@ int main(int argc, char **argv)
     }
     const char *pol = getenv("DS_GEMM_POLICY");
     if (pol)
-        ds_gemm_policy_override = atoi(pol);
+        gemm_opts.force = (unsigned)atoi(pol);
     char err[256];
     if (ds_init(err, sizeof err) != 0) {
         fprintf(stderr, "deepsweep: %s\n", err);

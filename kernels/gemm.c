@@ -166,8 +166,6 @@ typedef struct {
     int inplace_b; /* 1: full B panels are read in place (tb == N only)     */
 } gemm_plan;
 
-int ds_gemm_policy_override;
-
 /* Rows [i0, i1) x columns [j0, j1) of C, on the calling thread, with its own
  * packing buffers. The summation order of an element depends only on k and
  * KC, never on the block bounds: any partition gives the same bits. */
@@ -263,7 +261,7 @@ static void split(int count, int t, int nt, int *lo, int *hi)
 
 void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m,
                   int n, int k, float alpha, const float *a, int lda, const float *b,
-                  int ldb, float beta, float *c, int ldc)
+                  int ldb, float beta, float *c, int ldc, const ds_gemm_opts *opts)
 {
     assert(cfg && m >= 0 && n >= 0 && k >= 0);
     assert(ldc >= (n > 0 ? n : 1) && (c || m == 0 || n == 0));
@@ -277,7 +275,7 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
     }
     assert(a && b);
     const int MR = cfg->mr, NR = cfg->nr;
-    const int ov = ds_gemm_policy_override;
+    const unsigned ov = opts ? opts->force : 0;
 
     gemm_plan g = {cfg, ta, tb, m, n, k, alpha, beta, a, b, lda, ldb, c, ldc, 1, 1, 0};
     /* Computing Cᵀ = op(B)ᵀ·op(A)ᵀ instead swaps which operand the
@@ -293,8 +291,8 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
      *   k = 10 it lost (20.8 -> 14.7), hence k >= 64. */
     int transpose = (n < NR && m > n && ta == DS_TRANS) ||
                     (ta == DS_NOTRANS && tb == DS_TRANS && m < n && k >= 64);
-    if (ov & 16) transpose = 0;
-    if (ov & 32) transpose = 1;
+    if (ov & DS_GEMM_NO_CT) transpose = 0;
+    if (ov & DS_GEMM_CT) transpose = 1;
     if (transpose) {
         g.ta = tb == DS_NOTRANS ? DS_TRANS : DS_NOTRANS;
         g.tb = ta == DS_NOTRANS ? DS_TRANS : DS_NOTRANS;
@@ -319,17 +317,18 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
     const int nearby_a = g.lda < 1024 && (size_t)g.m * g.k <= ((size_t)1 << 20);
     const int nearby_b = g.ldb < 1024 && (size_t)g.k * g.n <= ((size_t)1 << 20);
     g.pack_a = g.n > 4 * NR && !nearby_a;
-    if (ov & 1) g.pack_a = 1;
-    if (ov & 2) g.pack_a = 0;
+    if (ov & DS_GEMM_PACK_A) g.pack_a = 1;
+    if (ov & DS_GEMM_INPLACE_A) g.pack_a = 0;
     g.inplace_b = (g.m + MR - 1) / MR <= 4 || nearby_b;
-    if (ov & 4) g.inplace_b = 0;
-    if (ov & 8) g.inplace_b = 1;
+    if (ov & DS_GEMM_PACK_B) g.inplace_b = 0;
+    if (ov & DS_GEMM_INPLACE_B) g.inplace_b = 1;
     if (g.tb != DS_NOTRANS)
         g.inplace_b = 0;
 
     const int mtiles = (g.m + MR - 1) / MR, ntiles = (g.n + NR - 1) / NR;
     int nth = 1;
-    if (!omp_in_parallel() && ((long)m * n * k >= DS_GEMM_MT_MIN_FMAS || (ov & 64))) {
+    if (!omp_in_parallel() &&
+        ((long)m * n * k >= DS_GEMM_MT_MIN_FMAS || (ov & DS_GEMM_SPLIT_ALWAYS))) {
         nth = omp_get_max_threads();
         if ((long)nth > (long)mtiles * ntiles)
             nth = mtiles * ntiles;
@@ -381,5 +380,13 @@ void ds_sgemm(ds_trans ta, ds_trans tb, int m, int n, int k, float alpha,
               float *c, int ldc)
 {
     ds_sgemm_cfg(ds_active_gemm(), ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                 ldc);
+                 ldc, NULL);
+}
+
+void ds_sgemm_ex(ds_trans ta, ds_trans tb, int m, int n, int k, float alpha,
+                 const float *a, int lda, const float *b, int ldb, float beta,
+                 float *c, int ldc, const ds_gemm_opts *opts)
+{
+    ds_sgemm_cfg(ds_active_gemm(), ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                 ldc, opts);
 }

@@ -49,11 +49,11 @@ struct ds_gemm_cfg {
     ds_sgemm_ukr_fn ukr;
 };
 
-/* ds_sgemm on an explicit configuration (tests, bench): the same driver
- * ds_sgemm runs on the active ISA's table. */
+/* ds_sgemm_ex on an explicit configuration (tests, bench): the same driver
+ * ds_sgemm runs on the active ISA's table. opts may be NULL. */
 void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m,
                   int n, int k, float alpha, const float *a, int lda, const float *b,
-                  int ldb, float beta, float *c, int ldc);
+                  int ldb, float beta, float *c, int ldc, const ds_gemm_opts *opts);
 
 /* Below this many multiply-adds (m·n·k; ~50 us on one AVX2 core) GEMM
  * stays on the calling thread. A parallel region costs a few microseconds on
@@ -65,13 +65,6 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
  * seen at load 20): run with OMP_NUM_THREADS=1 or OMP_WAIT_POLICY=passive
  * there. */
 #define DS_GEMM_MT_MIN_FMAS (1L << 21)
-
-/* Tuning only (bench-kernels): 0 = gemm.c's own choices; bits force
- * 1 pack A, 2 read A in place, 4 pack B, 8 read full B panels in place
- * (when op(B) = B), 16 never / 32 always compute a skinny C as Cᵀ, 64 split
- * among threads whatever the size (tests: small shapes that still split).
- * Any setting gives the same bits of C: it changes traffic, not sums. */
-extern int ds_gemm_policy_override;
 
 /* FMA-chain loops behind ds_fma_peak_run (kernels/peak.c), one per ISA
  * directory: `iters` steps of independent multiply-add chains, enough of them

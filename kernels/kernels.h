@@ -71,6 +71,28 @@ void ds_sgemm(ds_trans ta, ds_trans tb, int m, int n, int k, float alpha,
               const float *a, int lda, const float *b, int ldb,
               float beta, float *c, int ldc);
 
+/* How one GEMM may run, for tests and tuning (bench-kernels' DS_GEMM_POLICY
+ * takes the same bits). ds_sgemm makes its own choices; none of these
+ * settings changes a bit of C: they change memory traffic and the split
+ * among threads, never the summation order. */
+enum {
+    DS_GEMM_PACK_A = 1,        /* copy op(A) into A~ panels               */
+    DS_GEMM_INPLACE_A = 2,     /* read op(A) where it lies                */
+    DS_GEMM_PACK_B = 4,        /* copy every B panel into B~              */
+    DS_GEMM_INPLACE_B = 8,     /* read full B panels in place (op(B) = B) */
+    DS_GEMM_NO_CT = 16,        /* never compute C as Cᵀ = op(B)ᵀ·op(A)ᵀ   */
+    DS_GEMM_CT = 32,           /* always compute C as Cᵀ                  */
+    DS_GEMM_SPLIT_ALWAYS = 64, /* split among threads whatever the size   */
+};
+typedef struct {
+    unsigned force; /* DS_GEMM_* bits; 0: ds_sgemm's own choices */
+} ds_gemm_opts;
+
+/* ds_sgemm with explicit options (NULL: the same as ds_sgemm). */
+void ds_sgemm_ex(ds_trans ta, ds_trans tb, int m, int n, int k, float alpha,
+                 const float *a, int lda, const float *b, int ldb,
+                 float beta, float *c, int ldc, const ds_gemm_opts *opts);
+
 /* ---- element-wise and row kernels ------------------------------------- */
 
 typedef enum {

@@ -32,10 +32,16 @@ enum { NSIZES = sizeof sizes / sizeof sizes[0] };
 static const float alphas[] = {0.0f, 1.0f, -0.5f};
 static const float betas[] = {0.0f, 1.0f, 0.5f};
 /* Every code path gemm.c can take (packed or in-place A and B, Cᵀ for a
- * skinny C; 64: split among threads even when small): the shapes cycle
- * through them so each is checked for accuracy, and the invariance tests
- * check they give the same bits. */
-static const int policies[] = {0, 1 | 64, 2, 8 | 64, 2 | 8, 32 | 64, 2 | 8 | 32, 16 | 64};
+ * skinny C; split among threads even when small): the shapes cycle through
+ * them so each is checked for accuracy, and the invariance tests check they
+ * give the same bits. */
+enum {
+    PACK_A = DS_GEMM_PACK_A, INPLACE_A = DS_GEMM_INPLACE_A, INPLACE_B = DS_GEMM_INPLACE_B,
+    NO_CT = DS_GEMM_NO_CT, CT = DS_GEMM_CT, SPLIT = DS_GEMM_SPLIT_ALWAYS
+};
+static const unsigned policies[] = {0,         PACK_A | SPLIT,  INPLACE_A,
+                                    INPLACE_B | SPLIT,          INPLACE_A | INPLACE_B,
+                                    CT | SPLIT, INPLACE_A | INPLACE_B | CT, NO_CT | SPLIT};
 enum { NPOL = sizeof policies / sizeof policies[0] };
 
 static uint32_t rng_state = 2463534242u;
@@ -112,7 +118,8 @@ static void problem_free(problem *p)
 
 /* Runs one GEMM on cfg and checks every element against the bound, NaN/Inf,
  * and that the padding columns of C were not touched. Returns 0 or asserts. */
-static void check(const struct ds_gemm_cfg *cfg, const problem *p, float alpha, float beta)
+static void check(const struct ds_gemm_cfg *cfg, const ds_gemm_opts *opts, const problem *p,
+                  float alpha, float beta)
 {
     const size_t nc = (size_t)p->m * p->ldc;
     float *c = alloc_floats(nc);
@@ -122,7 +129,7 @@ static void check(const struct ds_gemm_cfg *cfg, const problem *p, float alpha, 
         for (int j = p->n; j < p->ldc; j++)
             c[(size_t)i * p->ldc + j] = 12345.0f;
     ds_sgemm_cfg(cfg, p->ta, p->tb, p->m, p->n, p->k, alpha, p->a, p->lda, p->b, p->ldb, beta,
-                 c, p->ldc);
+                 c, p->ldc, opts);
     const double cbound = 0.5 * (p->k + 2) * 1.001; /* c of the header, in units of eps */
     for (int i = 0; i < p->m; i++) {
         for (int j = 0; j < p->n; j++) {
@@ -132,10 +139,10 @@ static void check(const struct ds_gemm_cfg *cfg, const problem *p, float alpha, 
             const double scale = fabs(alpha) * p->absref[(size_t)i * p->n + j] + fabs(beta) * fabs(c0);
             const double err = fabs((double)c[at] - want);
             if (!isfinite(c[at]) || err > cbound * FLT_EPSILON * scale)
-                cr_assert_fail("%s %c%c m=%d n=%d k=%d lda=%d ldb=%d ldc=%d alpha=%g beta=%g policy=%d: "
+                cr_assert_fail("%s %c%c m=%d n=%d k=%d lda=%d ldb=%d ldc=%d alpha=%g beta=%g policy=%u: "
                                "C[%d][%d] = %.9g, want %.9g, |err| %.3g > %.3g (c = %.1f eps)",
                                ds_isa_to_name(cfg->isa), p->ta ? 'T' : 'N', p->tb ? 'T' : 'N', p->m,
-                               p->n, p->k, p->lda, p->ldb, p->ldc, alpha, beta, ds_gemm_policy_override,
+                               p->n, p->k, p->lda, p->ldb, p->ldc, alpha, beta, opts->force,
                                i, j, c[at], want, err, cbound * FLT_EPSILON * scale, cbound);
         }
         for (int j = p->n; j < p->ldc; j++)
@@ -198,13 +205,12 @@ static void sweep(ds_isa isa)
             next_shape(s, &m, &n, &k);
             problem p;
             problem_new(&p, (ds_trans)(t & 1), (ds_trans)(t >> 1), m, n, k, pads[s % 4]);
-            ds_gemm_policy_override = policies[s % NPOL];
+            const ds_gemm_opts opts = {policies[s % NPOL]};
             /* every (alpha, beta) pair, cycling over the shapes */
-            check(s % 2 ? &small : cfg, &p, alphas[s % 3], betas[(s / 3) % 3]);
+            check(s % 2 ? &small : cfg, &opts, &p, alphas[s % 3], betas[(s / 3) % 3]);
             problem_free(&p);
         }
     }
-    ds_gemm_policy_override = 0;
 }
 
 Test(gemm, sweep_scalar) { sweep(DS_ISA_SCALAR); }
@@ -233,12 +239,15 @@ static void invariance(ds_isa isa)
         {DS_NOTRANS, DS_NOTRANS, 100, 10, 300}, /* skinny forward         */
         {DS_TRANS, DS_TRANS, 65, 129, 33},
     };
-    /* every path at 1 thread, then 2 and 3 threads on two of them (64: split
+    /* every path at 1 thread, then 2 and 3 threads on two of them (SPLIT:
      * even below DS_GEMM_MT_MIN_FMAS) */
     static const struct {
-        int policy, threads;
-    } runs[] = {{0, 1}, {1, 1}, {2, 1}, {8, 1}, {2 | 8, 1}, {32, 1}, {2 | 8 | 32, 1}, {16, 1},
-                {64, 2}, {64, 3}, {2 | 8 | 32 | 64, 2}, {2 | 8 | 32 | 64, 3}};
+        unsigned policy;
+        int threads;
+    } runs[] = {{0, 1},      {PACK_A, 1},  {INPLACE_A, 1}, {INPLACE_B, 1},
+                {INPLACE_A | INPLACE_B, 1},  {CT, 1},      {INPLACE_A | INPLACE_B | CT, 1},
+                {NO_CT, 1},  {SPLIT, 2},   {SPLIT, 3},     {INPLACE_A | INPLACE_B | CT | SPLIT, 2},
+                {INPLACE_A | INPLACE_B | CT | SPLIT, 3}};
     for (size_t s = 0; s < 2 * sizeof shapes / sizeof shapes[0]; s++) {
         /* each shape with the production blocks, then with tiny ones */
         const struct ds_gemm_cfg *cfg = s % 2 ? &small : prod;
@@ -251,11 +260,11 @@ static void invariance(ds_isa isa)
         int have_first = 0;
         for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
             const int th = runs[r].threads;
-            ds_gemm_policy_override = runs[r].policy;
+            const ds_gemm_opts opts = {runs[r].policy};
             omp_set_num_threads(th);
             memcpy(c, p.c0, nc * sizeof(float));
             ds_sgemm_cfg(cfg, p.ta, p.tb, p.m, p.n, p.k, -0.5f, p.a, p.lda, p.b, p.ldb, 0.5f, c,
-                         p.ldc);
+                         p.ldc, &opts);
             if (!have_first) {
                 memcpy(first, c, nc * sizeof(float));
                 have_first = 1;
@@ -263,12 +272,11 @@ static void invariance(ds_isa isa)
             }
             for (size_t i = 0; i < nc; i++)
                 if (memcmp(&c[i], &first[i], sizeof(float)) != 0)
-                    cr_assert_fail("%s %c%c %dx%dx%d (kc %d): C[%zu] = %a at %d threads, policy %d, but "
+                    cr_assert_fail("%s %c%c %dx%dx%d (kc %d): C[%zu] = %a at %d threads, policy %u, but "
                                    "%a at 1 thread, policy 0",
                                    ds_isa_to_name(isa), p.ta ? 'T' : 'N', p.tb ? 'T' : 'N', p.m, p.n,
                                    p.k, cfg->kc, i, c[i], th, runs[r].policy, first[i]);
         }
-        ds_gemm_policy_override = 0;
         free(first);
         free(c);
         problem_free(&p);
@@ -280,8 +288,8 @@ Test(gemm, invariance_avx2) { invariance(DS_ISA_AVX2); }
 Test(gemm, invariance_avx512) { invariance(DS_ISA_AVX512); }
 Test(gemm, invariance_neon) { invariance(DS_ISA_NEON); }
 
-/* The public entry point runs the ISA chosen by ds_isa_set: same bits as
- * that ISA's table driven directly. */
+/* The public entry points run the ISA chosen by ds_isa_set: same bits as
+ * that ISA's table driven directly, whatever the options. */
 Test(gemm, entry_point_uses_active_isa)
 {
     problem p;
@@ -297,9 +305,19 @@ Test(gemm, entry_point_uses_active_isa)
         memcpy(c2, p.c0, nc * sizeof(float));
         ds_sgemm(p.ta, p.tb, p.m, p.n, p.k, 1.0f, p.a, p.lda, p.b, p.ldb, 1.0f, c1, p.ldc);
         ds_sgemm_cfg(ds_gemm_cfg_for((ds_isa)isa), p.ta, p.tb, p.m, p.n, p.k, 1.0f, p.a, p.lda,
-                     p.b, p.ldb, 1.0f, c2, p.ldc);
+                     p.b, p.ldb, 1.0f, c2, p.ldc, NULL);
         cr_assert(memcmp(c1, c2, nc * sizeof(float)) == 0, "ds_sgemm on %s differs from its table",
                   ds_isa_to_name((ds_isa)isa));
+        /* ds_sgemm_ex: NULL options are ds_sgemm's; forced paths, same bits */
+        static const ds_gemm_opts forced[] = {{0}, {CT | INPLACE_A | SPLIT}, {NO_CT | PACK_A}};
+        for (int f = -1; f < (int)(sizeof forced / sizeof forced[0]); f++) {
+            memcpy(c2, p.c0, nc * sizeof(float));
+            ds_sgemm_ex(p.ta, p.tb, p.m, p.n, p.k, 1.0f, p.a, p.lda, p.b, p.ldb, 1.0f, c2, p.ldc,
+                        f < 0 ? NULL : &forced[f]);
+            cr_assert(memcmp(c1, c2, nc * sizeof(float)) == 0,
+                      "ds_sgemm_ex on %s, policy %u, differs from ds_sgemm",
+                      ds_isa_to_name((ds_isa)isa), f < 0 ? 0u : forced[f].force);
+        }
     }
     free(c1);
     free(c2);
@@ -323,7 +341,7 @@ Test(gemm, degenerate_scales_c)
         for (int kk = 0; kk <= 3; kk += 3) {
             for (int i = 0; i < M * LDC; i++)
                 c[i] = NAN;
-            ds_sgemm_cfg(cfg, DS_NOTRANS, DS_NOTRANS, M, N, kk, kk ? 0.0f : 1.0f, a, 3, b, N, 0.0f, c, LDC);
+            ds_sgemm_cfg(cfg, DS_NOTRANS, DS_NOTRANS, M, N, kk, kk ? 0.0f : 1.0f, a, 3, b, N, 0.0f, c, LDC, NULL);
             for (int i = 0; i < M; i++)
                 for (int j = 0; j < LDC; j++) {
                     const float v = c[i * LDC + j];
@@ -335,7 +353,7 @@ Test(gemm, degenerate_scales_c)
                 }
             for (int i = 0; i < M * LDC; i++)
                 c[i] = (float)i;
-            ds_sgemm_cfg(cfg, DS_NOTRANS, DS_NOTRANS, M, N, kk, kk ? 0.0f : 1.0f, a, 3, b, N, 0.5f, c, LDC);
+            ds_sgemm_cfg(cfg, DS_NOTRANS, DS_NOTRANS, M, N, kk, kk ? 0.0f : 1.0f, a, 3, b, N, 0.5f, c, LDC, NULL);
             for (int i = 0; i < M; i++)
                 for (int j = 0; j < N; j++)
                     cr_assert(c[i * LDC + j] == 0.5f * (float)(i * LDC + j));
@@ -352,7 +370,7 @@ Test(gemm, degenerate_scales_c)
 Test(gemm, denormals_flushed_in_workers)
 {
     enum { M = 128, N = 128, K = 128 };
-    ds_gemm_policy_override = 64; /* split among the 2 threads at this size */
+    const ds_gemm_opts split = {SPLIT}; /* among the 2 threads at this size */
     float *a = alloc_floats(M * K), *b = alloc_floats(K * N), *c = alloc_floats(M * N);
     for (int i = 0; i < M * K; i++)
         a[i] = 1e-39f; /* subnormal */
@@ -370,7 +388,7 @@ Test(gemm, denormals_flushed_in_workers)
         }
         cr_assert(cleared);
         omp_set_num_threads(2);
-        ds_sgemm_cfg(cfg, DS_NOTRANS, DS_NOTRANS, M, N, K, 1.0f, a, K, b, N, 0.0f, c, N);
+        ds_sgemm_cfg(cfg, DS_NOTRANS, DS_NOTRANS, M, N, K, 1.0f, a, K, b, N, 0.0f, c, N, &split);
         for (int i = 0; i < M * N; i++)
             cr_assert(c[i] == 0.0f, "%s: C[%d] = %g: denormal input not flushed",
                       ds_isa_to_name((ds_isa)isa), i, c[i]);
@@ -379,7 +397,6 @@ Test(gemm, denormals_flushed_in_workers)
         flushed = ds_denormals_flushed();
         cr_assert(flushed, "a worker thread lacks FTZ/DAZ after ds_sgemm");
     }
-    ds_gemm_policy_override = 0;
     free(a);
     free(b);
     free(c);
@@ -411,7 +428,7 @@ Test(gemm, vector_isas_agree_bitwise)
             continue;
         memcpy(first ? c : c0, p.c0, nc * sizeof(float));
         ds_sgemm_cfg(cfg, p.ta, p.tb, p.m, p.n, p.k, 0.75f, p.a, p.lda, p.b, p.ldb, 0.5f,
-                     first ? c : c0, p.ldc);
+                     first ? c : c0, p.ldc, NULL);
         if (!first) {
             first = cfg;
             continue;
