@@ -170,21 +170,15 @@ static int eval_saved(const char *path, const ds_run_config *rc, int quiet)
         ds_dataset_free(&test);
         return 2;
     }
-    long correct = 0;
-    double loss = 0;
-    for (int i = 0; i < test.n; i += m.max_batch) {
-        int rows = test.n - i < m.max_batch ? test.n - i : m.max_batch, c = 0;
-        ds_mlp_forward(&m, test.x + (size_t)i * (size_t)test.features, rows, 0, 0, 0);
-        loss += ds_mlp_loss(&m, rows, test.y + i, 0, &c);
-        correct += c;
-    }
+    double loss, acc;
+    ds_evaluate(&m, &test, &loss, &acc);
     char arch[512];
     arch_string(&m, arch, sizeof arch);
     if (!quiet)
         printf("model: %s %s (%s), %ld weights + %ld biases, from %s\ntest cost = %.9f\n", arch,
                ds_act_to_name(m.act), ds_loss_name(m.loss), ds_mlp_weight_count(&m),
-               ds_mlp_bias_count(&m), path, loss / test.n);
-    printf("Accuracy: %.4f\n", (double)correct / test.n);
+               ds_mlp_bias_count(&m), path, loss);
+    printf("Accuracy: %.4f\n", acc);
     ds_mlp_free(&m);
     ds_dataset_free(&test);
     return 0;

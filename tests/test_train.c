@@ -255,6 +255,70 @@ Test(train_engine, subset_and_full_batch)
     ds_dataset_free(&te);
 }
 
+/* The step API is the run: a trainer driven step by step (as the profiler's
+ * step benchmark drives it) gives bit-identical metrics to ds_train, and
+ * ds_evaluate gives its test accuracy. */
+Test(train_engine, trainer_steps_are_the_run)
+{
+    ds_dataset tr, te;
+    teacher_set(&tr, 610, 20, 4, 13);
+    teacher_set(&te, 200, 20, 4, 14);
+    ds_run_config rc = small_cfg();
+    rc.epochs = 2;
+    static log_t g;
+    ds_run_result r;
+    run(&rc, &tr, &te, &g, &r);
+
+    ds_trainer t;
+    char err[256];
+    cr_assert_eq(ds_trainer_create(&t, &rc, &tr, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(t.n_batches, 13); /* 12 full batches of 50 and one of 10 */
+    for (int epoch = 1; epoch <= 2; epoch++) {
+        ds_trainer_begin_epoch(&t, epoch);
+        double loss = 0;
+        long correct = 0, rows = 0;
+        for (int b = 0; b < t.n_batches; b++) {
+            ds_step_result s;
+            cr_assert_eq(ds_train_step(&t, b, &s), 0);
+            loss += s.loss_sum, correct += s.correct, rows += s.rows;
+        }
+        cr_assert_eq(rows, 610);
+        cr_assert_eq(loss / 610, g.e[epoch - 1].train_loss, "epoch %d", epoch);
+        cr_assert_eq((double)correct / 610, g.e[epoch - 1].train_acc);
+        ds_layer_metrics lm[3];
+        ds_trainer_layer_metrics(&t, lm);
+        cr_assert_eq(memcmp(lm, g.l[epoch - 1], sizeof lm), 0, "epoch %d layers", epoch);
+        double acc, mean_loss;
+        ds_evaluate(&t.model, &te, &mean_loss, &acc);
+        cr_assert_eq(acc, g.e[epoch - 1].test_acc);
+        cr_assert(isfinite(mean_loss) && mean_loss > 0);
+    }
+    ds_trainer_free(&t);
+    ds_dataset_free(&tr);
+    ds_dataset_free(&te);
+}
+
+/* A diverging step updates nothing and says so. */
+Test(train_engine, diverged_step_reports_and_skips_the_update)
+{
+    ds_dataset tr;
+    teacher_set(&tr, 100, 10, 3, 15);
+    ds_run_config rc = small_cfg();
+    rc.loss = DS_LOSS_MSE, rc.optimizer = DS_OPT_SGD, rc.lr = 1e30f, rc.init = DS_INIT_NORMAL;
+    ds_trainer t;
+    char err[256];
+    cr_assert_eq(ds_trainer_create(&t, &rc, &tr, err, sizeof err), 0, "%s", err);
+    ds_trainer_begin_epoch(&t, 1);
+    ds_step_result s;
+    int b = 0, diverged = 0;
+    for (int tries = 0; tries < 50 && !diverged; tries++, b = (b + 1) % t.n_batches)
+        diverged = ds_train_step(&t, b, &s);
+    cr_assert_eq(diverged, 1);
+    cr_assert(!isfinite(s.loss_sum));
+    ds_trainer_free(&t);
+    ds_dataset_free(&tr);
+}
+
 /* A real-MNIST slice (2000 images, 2 epochs) is bit-identical at 1 and 2
  * threads too; skipped before `make data`. */
 Test(train_engine, real_mnist_slice_thread_invariant)
