@@ -1899,7 +1899,7 @@ int ds_bench_run(const ds_bench_opts *o)
                 for (int sz = 0; sz < SZ_COUNT && rc == 0; sz++)
                     for (int bwd = 0; bwd < 2 && rc == 0; bwd++) {
                         size_t n = st->sizes[sz];
-                        act_ctx ac = {(ds_act)a, a == DS_ACT_LEAKY_RELU ? 0.01f : 1.0f, bwd,
+                        act_ctx ac = {(ds_act)a, ds_act_row_of((ds_act)a)->param_default, bwd,
                                       falloc(n), falloc(n), falloc(n), falloc(n), n};
                         if (!ac.x || !ac.y || !ac.dy || !ac.dx)
                             rc = 1;

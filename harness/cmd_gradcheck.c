@@ -59,7 +59,7 @@ int cmd_gradcheck(int argc, char **argv)
     for (int a = 0; a < DS_ACT_COUNT; a++)
         for (int l = 0; l < DS_LOSS_COUNT; l++) {
             ds_gradcheck_result r;
-            float param = a == DS_ACT_ELU ? 1.0f : 0.01f;
+            float param = ds_act_row_of((ds_act)a)->param_default;
             if (ds_gradcheck_run((ds_act)a, param, (ds_loss)l, dims, 4, rows, seed, &r) != 0) {
                 fprintf(stderr, "deepsweep: gradcheck: out of memory\n");
                 return 1;

@@ -16,6 +16,7 @@
 #include <assert.h>
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Below this many elements one thread does it: an OpenMP region costs a few
@@ -62,9 +63,14 @@ int ds_act_parse(const char *name, ds_act *out)
     return -1;
 }
 
+/* Generated from act_table, the one list of names (filled once per thread). */
 const char *ds_act_valid_names(void)
 {
-    return "identity, relu, leaky_relu, sigmoid, tanh, elu, gelu, softplus";
+    static _Thread_local char buf[128];
+    if (!buf[0])
+        for (size_t i = 0, o = 0; i < N_ACT && o < sizeof buf; i++)
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", i ? ", " : "", act_table[i].name);
+    return buf;
 }
 
 /* ---- helpers -------------------------------------------------------------- */

@@ -371,7 +371,7 @@ Test(train_config, range_checks_name_the_field)
     cr_assert_str_eq(ds_run_config_check(&rc, buf, sizeof buf), "batch: 0 is out of range (batch >= 1)");
     ds_run_config_defaults(&rc);
     rc.n_hidden = 2, rc.hidden[0] = 5, rc.hidden[1] = 0;
-    cr_assert_str_eq(ds_run_config_check(&rc, buf, sizeof buf), "width: 0 is out of range (width >= 1)");
+    cr_assert_str_eq(ds_run_config_check(&rc, buf, sizeof buf), "width: 0 is out of range (1 <= width <= 1048576)");
     ds_run_config_defaults(&rc);
     rc.epochs = 0;
     cr_assert_str_eq(ds_run_config_check(&rc, buf, sizeof buf), "epochs: 0 is out of range (epochs >= 1)");

@@ -29,7 +29,7 @@ static void usage(FILE *f)
             "  --train-subset N     train on the first N training images (default: all)\n"
             "  --hidden W1,W2,...   hidden layer widths; 'none' = softmax regression (default none)\n"
             "  --activation NAME    of every hidden layer (default relu; valid: %s)\n"
-            "  --act-param X        leaky_relu slope / elu alpha (default 0.01)\n"
+            "  --act-param X        leaky_relu slope / elu alpha (default 0.01 / 1)\n"
             "  --loss NAME          softmax_ce | sigmoid_bce | mse (default softmax_ce; xor: sigmoid_bce)\n"
             "  --init NAME          weight init (default normal; valid: %s)\n"
             "  --init-scale X       multiplies the init's draws (default 1)\n"
@@ -97,10 +97,10 @@ static int parse_hidden(const char *s, ds_run_config *rc)
         long v = strtol(p, &e, 10);
         if (e == p || errno || (*e && *e != ','))
             return bad("--hidden: '%s' is not a comma-separated list of widths (e.g. 256,256; 'none' for no hidden layer)%s", s, "");
-        if (v <= 0 || v > 1 << 20) {
+        if (v <= 0 || v > DS_MAX_WIDTH) {
             char num[32];
             snprintf(num, sizeof num, "%ld", v);
-            return bad("--hidden: width %s is out of range (1 <= width <= 1048576)%s", num, "");
+            return bad("--hidden: width %s is out of range (1 <= width <= %s)", num, DS_STR(DS_MAX_WIDTH));
         }
         if (rc->n_hidden == DS_MAX_HIDDEN) {
             char num[16];
@@ -189,7 +189,7 @@ int cmd_train(int argc, char **argv)
     ds_run_config rc;
     ds_run_config_defaults(&rc);
     const char *save = NULL, *load = NULL;
-    int quiet = 0, loss_given = 0;
+    int quiet = 0, loss_given = 0, act_param_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
@@ -225,8 +225,10 @@ int cmd_train(int argc, char **argv)
         else if (!strcmp(o, "--activation")) {
             if (ds_act_parse(v, &rc.activation))
                 return bad("--activation: unknown name '%s' (valid: %s)", v, ds_act_valid_names());
-        } else if (!strcmp(o, "--act-param"))
+        } else if (!strcmp(o, "--act-param")) {
             r = parse_float(o, v, &rc.act_param);
+            act_param_given = 1;
+        }
         else if (!strcmp(o, "--loss")) {
             if (ds_loss_parse(v, &rc.loss))
                 return bad("--loss: unknown name '%s' (valid: %s)", v, ds_loss_valid_names());
@@ -274,10 +276,11 @@ int cmd_train(int argc, char **argv)
         if (r)
             return r;
     }
-    if (!strcmp(rc.dataset, "xor") && !loss_given)
-        rc.loss = DS_LOSS_SIGMOID_BCE;
+    ds_run_config_resolve(&rc, act_param_given, loss_given);
     char buf[256];
     const char *msg = ds_run_config_check(&rc, buf, sizeof buf);
+    if (!msg && !load)
+        msg = ds_run_mem_check(&rc, buf, sizeof buf);
     if (msg) {
         fprintf(stderr, "deepsweep: train: %s\n", msg);
         return 2;

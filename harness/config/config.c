@@ -44,9 +44,9 @@ static const struct {
     [K_DATASET] = {"dataset", 'e', NULL},
     [K_DATA_DIR] = {"data_dir", 's', "a folder; empty = data/<dataset>"},
     [K_TRAIN_SUBSET] = {"train_subset", 'i', "0 = all, else the first N training images"},
-    [K_HIDDEN] = {"hidden", 'h', "a list of widths >= 1, e.g. [256, 256]; [] = none"},
+    [K_HIDDEN] = {"hidden", 'h', "a list of widths 1 <= width <= " DS_STR(DS_MAX_WIDTH) ", e.g. [256, 256]; [] = none"},
     [K_DEPTH] = {"depth", 'i', "0 <= depth <= 64"},
-    [K_WIDTH] = {"width", 'i', "width >= 1"},
+    [K_WIDTH] = {"width", 'i', "1 <= width <= " DS_STR(DS_MAX_WIDTH)},
     [K_ACTIVATION] = {"activation", 'e', NULL},
     [K_ACT_PARAM] = {"act_param", 'f', "leaky_relu slope / elu alpha"},
     [K_LOSS] = {"loss", 'e', NULL},
@@ -65,7 +65,7 @@ static const struct {
     [K_BATCH] = {"batch", 'i', "batch >= 1"},
     [K_EPOCHS] = {"epochs", 'i', "epochs >= 1"},
     [K_LOG_EVERY] = {"log_every", 'i', "log_every >= 1"},
-    [K_THREADS] = {"threads", 'i', "0 = OpenMP default, else >= 1"},
+    [K_THREADS] = {"threads", 'i', "0 = OpenMP default, else 1 <= threads <= 4 x the processors"},
     [K_LABEL] = {"label", 's', "1 to 63 printable characters"},
     [K_REFERENCE] = {"reference", 'f', "a number shown beside the group, e.g. 97.83"},
 };
@@ -401,7 +401,7 @@ static int parse_bool(const char *s, int *out)
 typedef struct {
     ds_run_config rc;
     int width;          /* the width `depth` uses when it adds layers      */
-    int act_param_set;
+    int act_param_set, loss_set; /* else the activation's / dataset's default */
     double reference;
     int has_reference;
     pos prov[K_COUNT];  /* where each key was last set ({file, 0, 0}: default) */
@@ -461,7 +461,7 @@ static int apply(loader *L, build *b, int k, const val *v)
             long w;
             while (*t == ' ')
                 t++;
-            if (parse_long(t, &w) || w < 1 || w > 1 << 24)
+            if (parse_long(t, &w) || w < 1 || w > DS_MAX_WIDTH)
                 return fail(L, v->p, "hidden: '%s' is not a width (%s)", t, keys[k].allowed);
             if (n == DS_MAX_HIDDEN)
                 return fail(L, v->p, "hidden: more than %d layers (depth <= %d)", DS_MAX_HIDDEN, DS_MAX_HIDDEN);
@@ -481,8 +481,8 @@ static int apply(loader *L, build *b, int k, const val *v)
         rc->n_hidden = (int)iv;
         break;
     case K_WIDTH:
-        if (iv < 1 || iv > 1 << 24)
-            return fail(L, v->p, "width: %ld is out of range (width >= 1)", iv);
+        if (iv < 1 || iv > DS_MAX_WIDTH)
+            return fail(L, v->p, "width: %ld is out of range (1 <= width <= %d)", iv, DS_MAX_WIDTH);
         b->width = (int)iv;
         for (int i = 0; i < rc->n_hidden; i++)
             rc->hidden[i] = (int)iv;
@@ -495,6 +495,7 @@ static int apply(loader *L, build *b, int k, const val *v)
     case K_LOSS:
         if (ds_loss_parse(s, &rc->loss))
             return fail(L, v->p, "loss: unknown name '%s' (valid: %s)", s, ds_loss_valid_names());
+        b->loss_set = 1;
         break;
     case K_INIT:
         if (ds_init_parse(s, &rc->init))
@@ -547,39 +548,11 @@ static int apply_layer(loader *L, build *b, const layer *ly)
     return 0;
 }
 
-long ds_dataset_train_size(const ds_run_config *rc)
-{
-    long n = !strcmp(rc->dataset, "xor") ? 4 : (!strcmp(rc->dataset, "mnist") || !strcmp(rc->dataset, "fashion-mnist")) ? 60000 : 0;
-    if (n && rc->train_subset > 0 && rc->train_subset < n)
-        n = rc->train_subset;
-    return n;
-}
-
-double ds_run_mem_estimate(const ds_run_config *rc)
-{
-    int xor = !strcmp(rc->dataset, "xor");
-    double features = xor ? 2 : 784, classes = xor ? 1 : 10;
-    double n_train = xor ? 4 : 60000, n_test = xor ? 4 : 10000;
-    double data = (n_train + n_test) * (features * 4 + 4);
-    double params = 0, units = features + classes, in = features;
-    for (int i = 0; i < rc->n_hidden; i++) {
-        params += in * rc->hidden[i] + rc->hidden[i];
-        units += rc->hidden[i];
-        in = rc->hidden[i];
-    }
-    params += in * classes + classes;
-    double state = rc->optimizer == DS_OPT_ADAM ? 4 : rc->optimizer == DS_OPT_MOMENTUM ? 3 : 2;
-    double rows = rc->batch > n_test ? rc->batch : n_test;
-    /* pre-activation, activation and gradient of every layer, float32 */
-    return data + params * 4 * state + rows * units * 4 * 3 + n_train * 4;
-}
-
 /* Final checks of a built run; errors point at the text that set the key. */
 static int finish(loader *L, build *b)
 {
     ds_run_config *rc = &b->rc;
-    if (rc->activation == DS_ACT_ELU && !b->act_param_set)
-        rc->act_param = 1.0f; /* elu's alpha; the 0.01 default is leaky_relu's slope */
+    ds_run_config_resolve(rc, b->act_param_set, b->loss_set);
     char msg[512];
     const char *bad = ds_run_config_check(rc, msg, sizeof msg);
     if (bad) {
@@ -589,15 +562,6 @@ static int finish(loader *L, build *b)
         pos p = k >= 0 ? b->prov[k] : (pos){L->path, 0, 0};
         return fail(L, p, "%s", bad);
     }
-    long n = ds_dataset_train_size(rc);
-    if (rc->train_subset > 0 && !strcmp(rc->dataset, "xor"))
-        return fail(L, b->prov[K_TRAIN_SUBSET], "train_subset: xor has only 4 points (use 0 = all)");
-    if (rc->train_subset > 60000)
-        return fail(L, b->prov[K_TRAIN_SUBSET], "train_subset: %d is out of range (0 = all, else 1 <= train_subset <= 60000)",
-                    rc->train_subset);
-    if (n && rc->batch > n)
-        return fail(L, b->prov[K_BATCH], "batch: %d is out of range (1 <= batch <= %ld, the training set of %s)",
-                    rc->batch, n, rc->dataset);
     return 0;
 }
 

@@ -68,13 +68,6 @@ uint64_t ds_fnv1a64(const void *data, size_t n, uint64_t h);
 uint64_t ds_run_hash(const char *canon);
 #define DS_FNV_OFFSET 0xcbf29ce484222325ull
 
-/* Training-set size of a dataset, after train_subset (0 if unknown). */
-long ds_dataset_train_size(const ds_run_config *rc);
-
-/* Rough peak bytes one run needs (dataset + parameters, gradients, optimizer
- * state, activations of a batch and of the evaluation). */
-double ds_run_mem_estimate(const ds_run_config *rc);
-
 /* Levenshtein distance (for "did you mean" suggestions). */
 int ds_edit_distance(const char *a, const char *b);
 

@@ -1,11 +1,13 @@
-/* ds_run_config: the course's defaults, the range checks shared by the CLI and
- * the YAML loader, and the dataset name table. (The init / optimizer / loss
- * name tables live with their implementations: init.c, optim.c, model.c.) */
+/* ds_run_config: the course's defaults, the defaults that depend on other
+ * keys (from the tables of names.h), the range checks every command shares,
+ * and the dataset-size and memory helpers. */
 #include "runcfg.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void ds_run_config_defaults(ds_run_config *rc)
 {
@@ -14,7 +16,9 @@ void ds_run_config_defaults(ds_run_config *rc)
     snprintf(rc->dataset, sizeof rc->dataset, "mnist");
     rc->n_hidden = 0;
     rc->activation = DS_ACT_RELU;
-    rc->act_param = 0.01f; /* leaky_relu slope; elu callers set 1.0 */
+    /* relu's act_param is unused; 0.01 (leaky_relu's slope) is kept because
+     * it is part of every run's canonical text, hence of its id */
+    rc->act_param = ds_act_row_of(DS_ACT_LEAKY_RELU)->param_default;
     rc->loss = DS_LOSS_SOFTMAX_CE;
     rc->init = DS_INIT_NORMAL;
     rc->init_scale = 1.0f;
@@ -22,11 +26,11 @@ void ds_run_config_defaults(ds_run_config *rc)
     rc->dropout = 0.0f;
     rc->optimizer = DS_OPT_ADAM;
     rc->lr = 0.001f;
-    rc->momentum = 0.9f;
+    rc->momentum = ds_opt_row_of(DS_OPT_MOMENTUM)->momentum;
     rc->nesterov = 0;
-    rc->beta1 = 0.9f;
-    rc->beta2 = 0.999f;
-    rc->eps = 1e-8f;
+    rc->beta1 = ds_opt_row_of(DS_OPT_ADAM)->beta1;
+    rc->beta2 = ds_opt_row_of(DS_OPT_ADAM)->beta2;
+    rc->eps = ds_opt_row_of(DS_OPT_ADAM)->eps;
     rc->weight_decay = 0.0f;
     rc->batch = 100;
     rc->epochs = 15;
@@ -35,18 +39,20 @@ void ds_run_config_defaults(ds_run_config *rc)
     rc->threads = 0;
 }
 
-/* Datasets the loader knows; the order is the one error messages list. */
-static const char *const dataset_names[] = {"mnist", "fashion-mnist", "xor"};
-
-int ds_dataset_known(const char *name)
+void ds_run_config_resolve(ds_run_config *rc, int act_param_set, int loss_set)
 {
-    for (size_t i = 0; i < sizeof dataset_names / sizeof dataset_names[0]; i++)
-        if (!strcmp(name, dataset_names[i]))
-            return 1;
-    return 0;
+    long n = ds_dataset_train_size(rc);
+    if (n > 0 && rc->batch > n)
+        rc->batch = (int)n;
+    const ds_act_row *act = ds_act_row_of(rc->activation);
+    if (!act_param_set && act && act->param)
+        rc->act_param = act->param_default;
+    const ds_dataset_row *d = ds_dataset_row_of(rc->dataset);
+    if (!loss_set && d)
+        rc->loss = d->default_loss;
 }
 
-const char *ds_dataset_valid_names(void) { return "mnist, fashion-mnist, xor"; }
+int ds_thread_limit(void) { return 4 * omp_get_num_procs(); }
 
 #define BAD(...)                                                                \
     do {                                                                        \
@@ -54,34 +60,56 @@ const char *ds_dataset_valid_names(void) { return "mnist, fashion-mnist, xor"; }
         return buf;                                                             \
     } while (0)
 
-const char *ds_run_config_check(const ds_run_config *rc, char *buf, int buflen)
+/* The names: an enum out of its table can only come from code, not input. */
+static const char *check_names(const ds_run_config *rc, char *buf, int buflen)
 {
     if (!ds_dataset_known(rc->dataset))
         BAD("dataset: unknown name '%s' (valid: %s)", rc->dataset, ds_dataset_valid_names());
-    if (rc->train_subset < 0)
-        BAD("train_subset: %d is out of range (0 = all, else >= 1)", rc->train_subset);
+    if (!ds_act_row_of(rc->activation))
+        BAD("activation: %d is not an activation (valid: %s)", (int)rc->activation,
+            ds_act_valid_names());
+    if ((unsigned)rc->loss >= DS_LOSS_COUNT)
+        BAD("loss: %d is not a loss (valid: %s)", (int)rc->loss, ds_loss_valid_names());
+    if ((unsigned)rc->init >= DS_INIT_COUNT)
+        BAD("init: %d is not an init scheme (valid: %s)", (int)rc->init, ds_init_valid_names());
+    if ((unsigned)rc->bias_init >= DS_BIAS_COUNT)
+        BAD("bias_init: %d is not a bias init (valid: %s)", (int)rc->bias_init,
+            ds_bias_init_valid_names());
+    if ((unsigned)rc->optimizer >= DS_OPT_COUNT)
+        BAD("optimizer: %d is not an optimizer (valid: %s)", (int)rc->optimizer,
+            ds_opt_valid_names());
+    const ds_dataset_row *d = ds_dataset_row_of(rc->dataset);
+    if (!d->multi_class_only && rc->loss == DS_LOSS_SOFTMAX_CE)
+        BAD("loss: softmax_ce does not fit dataset %s (one output unit; valid for %s: "
+            "sigmoid_bce, mse)", rc->dataset, rc->dataset);
+    return NULL;
+}
+
+static const char *check_shape(const ds_run_config *rc, char *buf, int buflen)
+{
+    const ds_dataset_row *d = ds_dataset_row_of(rc->dataset);
+    if (rc->train_subset < 0 || rc->train_subset > d->n_train)
+        BAD("train_subset: %d is out of range (0 = all, else 1 <= train_subset <= %d, the "
+            "training set of %s)", rc->train_subset, d->n_train, rc->dataset);
     if (rc->n_hidden < 0 || rc->n_hidden > DS_MAX_HIDDEN)
         BAD("depth: %d is out of range (0 <= depth <= %d)", rc->n_hidden, DS_MAX_HIDDEN);
     for (int i = 0; i < rc->n_hidden; i++)
-        if (rc->hidden[i] <= 0)
-            BAD("width: %d is out of range (width >= 1)", rc->hidden[i]);
-    if ((int)rc->activation < 0 || rc->activation >= DS_ACT_COUNT)
-        BAD("activation: %d is not an activation (valid: %s)", (int)rc->activation,
-            ds_act_valid_names());
-    if ((int)rc->loss < 0 || rc->loss >= DS_LOSS_COUNT)
-        BAD("loss: %d is not a loss (valid: %s)", (int)rc->loss, ds_loss_valid_names());
-    if ((int)rc->init < 0 || rc->init >= DS_INIT_COUNT)
-        BAD("init: %d is not an init scheme (valid: %s)", (int)rc->init, ds_init_valid_names());
+        if (rc->hidden[i] < 1 || rc->hidden[i] > DS_MAX_WIDTH)
+            BAD("width: %d is out of range (1 <= width <= %d)", rc->hidden[i], DS_MAX_WIDTH);
+    const ds_act_row *act = ds_act_row_of(rc->activation);
+    if (act->param && !(rc->act_param >= act->param_min && rc->act_param <= act->param_max))
+        BAD("act_param: %g is out of range for %s's %s (%g <= act_param <= %g)",
+            (double)rc->act_param, ds_act_to_name(rc->activation), act->param,
+            (double)act->param_min, (double)act->param_max);
     if (!isfinite(rc->init_scale) || rc->init_scale < 0)
         BAD("init_scale: %g is out of range (init_scale >= 0)", (double)rc->init_scale);
-    if ((int)rc->bias_init < 0 || rc->bias_init >= DS_BIAS_COUNT)
-        BAD("bias_init: %d is not a bias init (valid: %s)", (int)rc->bias_init,
-            ds_bias_init_valid_names());
     if (!(rc->dropout >= 0 && rc->dropout < 1))
         BAD("dropout: %g is out of range (0 <= dropout < 1)", (double)rc->dropout);
-    if ((int)rc->optimizer < 0 || rc->optimizer >= DS_OPT_COUNT)
-        BAD("optimizer: %d is not an optimizer (valid: %s)", (int)rc->optimizer,
-            ds_opt_valid_names());
+    return NULL;
+}
+
+static const char *check_training(const ds_run_config *rc, char *buf, int buflen)
+{
     if (!(rc->lr > 0) || !isfinite(rc->lr))
         BAD("lr: %g is out of range (lr > 0)", (double)rc->lr);
     if (!(rc->momentum >= 0 && rc->momentum < 1))
@@ -94,15 +122,69 @@ const char *ds_run_config_check(const ds_run_config *rc, char *buf, int buflen)
         BAD("eps: %g is out of range (eps > 0)", (double)rc->eps);
     if (!(rc->weight_decay >= 0) || !isfinite(rc->weight_decay))
         BAD("weight_decay: %g is out of range (weight_decay >= 0)", (double)rc->weight_decay);
-    if (rc->batch <= 0)
+    if (rc->batch < 1)
         BAD("batch: %d is out of range (batch >= 1)", rc->batch);
     if (rc->epochs < 1)
         BAD("epochs: %d is out of range (epochs >= 1)", rc->epochs);
     if (rc->log_every < 1)
         BAD("log_every: %d is out of range (log_every >= 1)", rc->log_every);
-    if (rc->threads < 0)
-        BAD("threads: %d is out of range (0 = OpenMP default, else >= 1)", rc->threads);
-    if (!strcmp(rc->dataset, "xor") && rc->loss == DS_LOSS_SOFTMAX_CE)
-        BAD("loss: softmax_ce does not fit dataset xor (valid for xor: sigmoid_bce, mse)");
+    if (rc->threads < 0 || rc->threads > ds_thread_limit())
+        BAD("threads: %d is out of range (0 = OpenMP default, else 1 <= threads <= %d, 4 x "
+            "the %d processors)", rc->threads, ds_thread_limit(), omp_get_num_procs());
+    return NULL;
+}
+
+const char *ds_run_config_check(const ds_run_config *rc, char *buf, int buflen)
+{
+    const char *bad = check_names(rc, buf, buflen);
+    if (!bad)
+        bad = check_shape(rc, buf, buflen);
+    if (!bad)
+        bad = check_training(rc, buf, buflen);
+    return bad;
+}
+
+long ds_dataset_train_size(const ds_run_config *rc)
+{
+    const ds_dataset_row *d = ds_dataset_row_of(rc->dataset);
+    long n = d ? d->n_train : 0;
+    if (n && rc->train_subset > 0 && rc->train_subset < n)
+        n = rc->train_subset;
+    return n;
+}
+
+double ds_run_mem_estimate(const ds_run_config *rc)
+{
+    const ds_dataset_row *d = ds_dataset_row_of(rc->dataset);
+    if (!d)
+        return 0;
+    double features = d->features, classes = d->classes;
+    double n_train = d->n_train, n_test = d->n_test;
+    double data = (n_train + n_test) * (features * 4 + 4);
+    double params = 0, units = features + classes, in = features;
+    for (int i = 0; i < rc->n_hidden; i++) {
+        params += in * rc->hidden[i] + rc->hidden[i];
+        units += rc->hidden[i];
+        in = rc->hidden[i];
+    }
+    params += in * classes + classes;
+    double state = rc->optimizer == DS_OPT_ADAM ? 4 : rc->optimizer == DS_OPT_MOMENTUM ? 3 : 2;
+    double rows = rc->batch > n_test ? rc->batch : n_test;
+    /* pre-activation, activation and gradient of every layer, float32 */
+    return data + params * 4 * state + rows * units * 4 * 3 + n_train * 4;
+}
+
+double ds_phys_ram(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && psz > 0 ? (double)pages * (double)psz : 0;
+}
+
+const char *ds_run_mem_check(const ds_run_config *rc, char *buf, int buflen)
+{
+    double need = ds_run_mem_estimate(rc), ram = ds_phys_ram();
+    if (ram > 0 && need > ram)
+        BAD("the run needs about %.1f GiB, more than this machine's %.1f GiB of RAM (make the "
+            "net smaller or the batch)", need / (1 << 30), ram / (1 << 30));
     return NULL;
 }

@@ -2,8 +2,8 @@
  *
  * The contract between the config/sweep layer (config.c, sweep.c: YAML ->
  * list of ds_run_config) and the training engine (data.c, model.c, init.c,
- * optim.c, train.c). Name <-> enum tables live with their implementation
- * (init.c, optim.c, model.c) and are declared here so both sides share them.
+ * optim.c, train.c). The names, enums, defaults and ranges of its fields
+ * are the tables of names.h.
  */
 #ifndef DS_RUNCFG_H
 #define DS_RUNCFG_H
@@ -11,31 +11,9 @@
 #include <stdint.h>
 
 #include "kernels.h"
+#include "names.h"
 
 #define DS_MAX_HIDDEN 64
-
-typedef enum {
-    DS_INIT_NORMAL = 0,     /* N(0,1)·scale: TensorFlow's random_normal, the course's default */
-    DS_INIT_UNIFORM,        /* U(-1,1)·scale                                    */
-    DS_INIT_XAVIER_UNIFORM, /* U(±√(6/(in+out)))·scale (Glorot)                 */
-    DS_INIT_XAVIER_NORMAL,  /* N(0, 2/(in+out))·scale                           */
-    DS_INIT_HE_NORMAL,      /* N(0, 2/in)·scale                                 */
-    DS_INIT_HE_UNIFORM,     /* U(±√(6/in))·scale                                */
-    DS_INIT_LECUN_NORMAL,   /* N(0, 1/in)·scale                                 */
-    DS_INIT_ZEROS,
-    DS_INIT_COUNT
-} ds_init_kind;
-
-typedef enum { DS_BIAS_ZEROS = 0, DS_BIAS_NORMAL, DS_BIAS_COUNT } ds_bias_init;
-
-typedef enum { DS_OPT_SGD = 0, DS_OPT_MOMENTUM, DS_OPT_ADAM, DS_OPT_COUNT } ds_opt_kind;
-
-typedef enum {
-    DS_LOSS_SOFTMAX_CE = 0, /* softmax + cross-entropy (multi-class)  */
-    DS_LOSS_SIGMOID_BCE,    /* sigmoid + binary cross-entropy (XOR)   */
-    DS_LOSS_MSE,            /* identity + mean squared error          */
-    DS_LOSS_COUNT
-} ds_loss;
 
 typedef struct {
     char label[64];          /* human-readable group label, e.g. "xavier"        */
@@ -45,7 +23,7 @@ typedef struct {
     int n_hidden;            /* hidden layers, 0 = softmax/logistic regression   */
     int hidden[DS_MAX_HIDDEN];
     ds_act activation;       /* of every hidden layer                            */
-    float act_param;         /* leaky_relu slope / elu alpha                     */
+    float act_param;         /* leaky_relu slope / elu alpha (see names.h)       */
     ds_loss loss;
     ds_init_kind init;
     float init_scale;        /* multiplies the scheme's draw (1 = as defined)    */
@@ -68,27 +46,36 @@ typedef struct {
  * normal init, zero bias, no dropout, softmax-CE, seed 1, log_every 1. */
 void ds_run_config_defaults(ds_run_config *rc);
 
-/* name <-> enum; parse returns 0, or -1 if unknown. valid_names lists them
- * ("normal, uniform, ...") for error messages. */
-const char *ds_init_name(ds_init_kind k);
-int ds_init_parse(const char *s, ds_init_kind *out);
-const char *ds_init_valid_names(void);
-const char *ds_bias_init_name(ds_bias_init k);
-int ds_bias_init_parse(const char *s, ds_bias_init *out);
-const char *ds_bias_init_valid_names(void);
-const char *ds_opt_name(ds_opt_kind k);
-int ds_opt_parse(const char *s, ds_opt_kind *out);
-const char *ds_opt_valid_names(void);
-const char *ds_loss_name(ds_loss k);
-int ds_loss_parse(const char *s, ds_loss *out);
-const char *ds_loss_valid_names(void);
-/* datasets: "mnist, fashion-mnist, xor" */
-int ds_dataset_known(const char *name);
-const char *ds_dataset_valid_names(void);
+/* What depends on other keys, once every key is applied (both `train` and
+ * the config loader call it): a batch larger than the training set is the
+ * full batch, and is stored as the training set's size, so one run has one
+ * id; for the keys the run did not set, act_param comes from the
+ * activation's row (elu: alpha 1.0; leaky_relu: slope 0.01) and loss from the
+ * dataset's row (xor: sigmoid_bce). */
+void ds_run_config_resolve(ds_run_config *rc, int act_param_set, int loss_set);
+
+/* The limits every command shares: a hidden layer's width, and threads
+ * (0 = OpenMP's default, else 1 <= threads <= 4 x the processors this process
+ * may run on: more only oversubscribes the cores). */
+#define DS_MAX_WIDTH 1048576 /* 2^20: one 784 x 2^20 layer is already 3 GiB */
+#define DS_STR_(x) #x
+#define DS_STR(x) DS_STR_(x) /* a macro's value as text, for messages */
+int ds_thread_limit(void);
 
 /* Range checks shared by the CLI and the config loader: returns NULL if rc is
  * valid, else a static message "dropout: 1.5 is out of range (0 <= dropout < 1)"
  * naming the first bad field (its key in the YAML grammar). */
 const char *ds_run_config_check(const ds_run_config *rc, char *buf, int buflen);
+
+/* Training-set size of a dataset, after train_subset (0 if unknown). */
+long ds_dataset_train_size(const ds_run_config *rc);
+
+/* Rough peak bytes one run needs (dataset + parameters, gradients, optimizer
+ * state, activations of a batch and of the evaluation), the machine's RAM
+ * (0 if unknown), and the check both commands make before allocating: NULL,
+ * or a message "the run needs about 33.0 GiB, more than ...". */
+double ds_run_mem_estimate(const ds_run_config *rc);
+double ds_phys_ram(void);
+const char *ds_run_mem_check(const ds_run_config *rc, char *buf, int buflen);
 
 #endif

@@ -8,6 +8,7 @@
  * actually present, so a truncated or padded file is refused rather than read
  * short. */
 #include "data.h"
+#include "names.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -241,20 +242,19 @@ static void idx_path(char *out, size_t outlen, const char *dir, const char *base
         snprintf(out, outlen, "%s", gz);
 }
 
-static int load_split(const char *dir, const char *prefix, ds_dataset *d, char *err,
-                      size_t errlen)
+/* One split: the images and labels files named by the dataset's row. */
+static int load_split(const char *dir, const char *images, const char *labels, int classes,
+                      ds_dataset *d, char *err, size_t errlen)
 {
-    char ip[1024], lp[1024], base[64];
-    snprintf(base, sizeof base, "%s-images-idx3-ubyte", prefix);
-    idx_path(ip, sizeof ip, dir, base);
-    snprintf(base, sizeof base, "%s-labels-idx1-ubyte", prefix);
-    idx_path(lp, sizeof lp, dir, base);
+    char ip[1024], lp[1024];
+    idx_path(ip, sizeof ip, dir, images);
+    idx_path(lp, sizeof lp, dir, labels);
     memset(d, 0, sizeof *d);
     int n_img, n_lab, rc;
     rc = ds_idx_read_images(ip, &n_img, &d->features, &d->x, err, errlen);
     if (rc)
         return rc;
-    rc = ds_idx_read_labels(lp, 10, &n_lab, &d->y, err, errlen);
+    rc = ds_idx_read_labels(lp, classes, &n_lab, &d->y, err, errlen);
     if (rc) {
         ds_dataset_free(d);
         return rc;
@@ -266,7 +266,7 @@ static int load_split(const char *dir, const char *prefix, ds_dataset *d, char *
         return rc;
     }
     d->n = n_img;
-    d->classes = 10;
+    d->classes = classes;
     return 0;
 }
 
@@ -292,31 +292,32 @@ static int make_xor(ds_dataset *d, char *err, size_t errlen)
 int ds_dataset_load(const char *name, const char *dir, ds_dataset *train, ds_dataset *test,
                     char *err, size_t errlen)
 {
-    if (!strcmp(name, "xor")) {
+    const ds_dataset_row *row = ds_dataset_row_of(name);
+    if (!row)
+        return fail(err, errlen, 2, "dataset: unknown name '%s' (valid: %s)", name,
+                    ds_dataset_valid_names());
+    if (!row->files[0]) { /* built in: xor is the only one */
         int rc = make_xor(train, err, errlen);
         if (!rc && (rc = make_xor(test, err, errlen)) != 0)
             ds_dataset_free(train);
         return rc;
     }
-    if (strcmp(name, "mnist") && strcmp(name, "fashion-mnist"))
-        return fail(err, errlen, 2, "dataset: unknown name '%s' (valid: mnist, fashion-mnist, xor)",
-                    name);
     char defdir[300];
     if (!dir || !*dir) {
         snprintf(defdir, sizeof defdir, "data/%s", name);
         dir = defdir;
     }
-    int rc = load_split(dir, "train", train, err, errlen);
+    int rc = load_split(dir, row->files[0], row->files[1], row->classes, train, err, errlen);
     if (rc)
         return rc;
-    rc = load_split(dir, "t10k", test, err, errlen);
+    rc = load_split(dir, row->files[2], row->files[3], row->classes, test, err, errlen);
     if (rc) {
         ds_dataset_free(train);
         return rc;
     }
     if (train->features != test->features) {
-        rc = fail(err, errlen, 2, "%s/t10k-images-idx3-ubyte: %d features per image but the training images have %d",
-                  dir, test->features, train->features);
+        rc = fail(err, errlen, 2, "%s/%s: %d features per image but the training images have %d",
+                  dir, row->files[2], test->features, train->features);
         ds_dataset_free(train);
         ds_dataset_free(test);
         return rc;

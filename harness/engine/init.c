@@ -1,5 +1,6 @@
-/* Weight-init schemes as one static table {enum, name, standard deviation or
- * uniform limit}: adding a scheme is one row. All draws come from Philox4x32
+/* Weight-init schemes as one static table {distribution, standard deviation
+ * or uniform limit} indexed by the enum of names.h, where the names live:
+ * adding a scheme is one row here and one there. All draws come from Philox4x32
  * keyed by the run's seed, with Box-Muller done in double, so weights do not
  * depend on threads, ISA or libm's float rounding. Init runs once per run, so
  * its per-element loops are not a hot path. */
@@ -13,8 +14,6 @@
 typedef enum { DIST_NORMAL, DIST_UNIFORM, DIST_ZERO } dist_kind;
 
 typedef struct {
-    ds_init_kind kind;
-    const char *name;
     dist_kind dist;
     /* the normal's standard deviation or the uniform's limit, from fan-in/out */
     double (*spread)(int in, int out);
@@ -28,55 +27,15 @@ static double he_u(int in, int out) { (void)out; return sqrt(6.0 / in); }
 static double lecun_n(int in, int out) { (void)out; return sqrt(1.0 / in); }
 
 static const init_row inits[DS_INIT_COUNT] = {
-    {DS_INIT_NORMAL, "normal", DIST_NORMAL, one},
-    {DS_INIT_UNIFORM, "uniform", DIST_UNIFORM, one},
-    {DS_INIT_XAVIER_UNIFORM, "xavier_uniform", DIST_UNIFORM, glorot_u},
-    {DS_INIT_XAVIER_NORMAL, "xavier_normal", DIST_NORMAL, glorot_n},
-    {DS_INIT_HE_NORMAL, "he_normal", DIST_NORMAL, he_n},
-    {DS_INIT_HE_UNIFORM, "he_uniform", DIST_UNIFORM, he_u},
-    {DS_INIT_LECUN_NORMAL, "lecun_normal", DIST_NORMAL, lecun_n},
-    {DS_INIT_ZEROS, "zeros", DIST_ZERO, one},
+    [DS_INIT_NORMAL] = {DIST_NORMAL, one},
+    [DS_INIT_UNIFORM] = {DIST_UNIFORM, one},
+    [DS_INIT_XAVIER_UNIFORM] = {DIST_UNIFORM, glorot_u},
+    [DS_INIT_XAVIER_NORMAL] = {DIST_NORMAL, glorot_n},
+    [DS_INIT_HE_NORMAL] = {DIST_NORMAL, he_n},
+    [DS_INIT_HE_UNIFORM] = {DIST_UNIFORM, he_u},
+    [DS_INIT_LECUN_NORMAL] = {DIST_NORMAL, lecun_n},
+    [DS_INIT_ZEROS] = {DIST_ZERO, one},
 };
-
-const char *ds_init_name(ds_init_kind k)
-{
-    return (unsigned)k < DS_INIT_COUNT ? inits[k].name : "?";
-}
-
-int ds_init_parse(const char *s, ds_init_kind *out)
-{
-    for (int i = 0; i < DS_INIT_COUNT; i++)
-        if (!strcmp(s, inits[i].name)) {
-            *out = inits[i].kind;
-            return 0;
-        }
-    return -1;
-}
-
-const char *ds_init_valid_names(void)
-{
-    return "normal, uniform, xavier_uniform, xavier_normal, he_normal, he_uniform, "
-           "lecun_normal, zeros";
-}
-
-static const char *const bias_names[DS_BIAS_COUNT] = {"zeros", "normal"};
-
-const char *ds_bias_init_name(ds_bias_init k)
-{
-    return (unsigned)k < DS_BIAS_COUNT ? bias_names[k] : "?";
-}
-
-int ds_bias_init_parse(const char *s, ds_bias_init *out)
-{
-    for (int i = 0; i < DS_BIAS_COUNT; i++)
-        if (!strcmp(s, bias_names[i])) {
-            *out = (ds_bias_init)i;
-            return 0;
-        }
-    return -1;
-}
-
-const char *ds_bias_init_valid_names(void) { return "zeros, normal"; }
 
 void ds_rand4(uint64_t seed, uint32_t a, uint32_t b, uint32_t stream, uint32_t out[4])
 {

@@ -7,22 +7,6 @@
 #include "init.h"
 #include "kernels.h"
 
-static const char *const loss_names[DS_LOSS_COUNT] = {"softmax_ce", "sigmoid_bce", "mse"};
-
-const char *ds_loss_name(ds_loss k) { return (unsigned)k < DS_LOSS_COUNT ? loss_names[k] : "?"; }
-
-int ds_loss_parse(const char *s, ds_loss *out)
-{
-    for (int i = 0; i < DS_LOSS_COUNT; i++)
-        if (!strcmp(s, loss_names[i])) {
-            *out = (ds_loss)i;
-            return 0;
-        }
-    return -1;
-}
-
-const char *ds_loss_valid_names(void) { return "softmax_ce, sigmoid_bce, mse"; }
-
 /* Rounds a float count up to a whole 64-byte line, so every buffer carved out
  * of one allocation stays 64-byte aligned. */
 static size_t pad16(size_t n) { return (n + 15) / 16 * 16; }

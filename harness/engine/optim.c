@@ -1,5 +1,6 @@
-/* Optimizers as one static table {enum, name, state buffers, step}: adding one
- * is one row. The arithmetic is in kernels/ (ds_sgd_step, ds_adam_step). */
+/* Optimizers as one static table {state buffers, step} indexed by the enum of
+ * names.h (where the names and defaults live): adding one is one row here
+ * and one there. The arithmetic is in kernels/ (ds_sgd_step, ds_adam_step). */
 #include "optim.h"
 
 #include <stdlib.h>
@@ -32,31 +33,15 @@ static void step_adam(ds_optim *o, float *w, const float *g, float *s1, float *s
 }
 
 typedef struct {
-    ds_opt_kind kind;
-    const char *name;
     int n_state; /* state buffers of the parameter block's size */
     step_fn step;
 } opt_row;
 
 static const opt_row opts[DS_OPT_COUNT] = {
-    {DS_OPT_SGD, "sgd", 0, step_sgd},
-    {DS_OPT_MOMENTUM, "momentum", 1, step_momentum},
-    {DS_OPT_ADAM, "adam", 2, step_adam},
+    [DS_OPT_SGD] = {0, step_sgd},
+    [DS_OPT_MOMENTUM] = {1, step_momentum},
+    [DS_OPT_ADAM] = {2, step_adam},
 };
-
-const char *ds_opt_name(ds_opt_kind k) { return (unsigned)k < DS_OPT_COUNT ? opts[k].name : "?"; }
-
-int ds_opt_parse(const char *s, ds_opt_kind *out)
-{
-    for (int i = 0; i < DS_OPT_COUNT; i++)
-        if (!strcmp(s, opts[i].name)) {
-            *out = opts[i].kind;
-            return 0;
-        }
-    return -1;
-}
-
-const char *ds_opt_valid_names(void) { return "sgd, momentum, adam"; }
 
 static float *zalloc64(size_t n)
 {

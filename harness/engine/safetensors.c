@@ -433,7 +433,7 @@ int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *err, s
         goto out;
     }
     if (ds_mlp_create(m, dims[0], nd - 2, dims + 1, dims[nd - 1], act,
-                      *h->act_param ? strtof(h->act_param, NULL) : 0.01f, loss, 0.0f,
+                      *h->act_param ? strtof(h->act_param, NULL) : ds_act_row_of(act)->param_default, loss, 0.0f,
                       max_batch) != 0) {
         rc = fail(err, errlen, 1, "%s: out of memory", path);
         goto out;
