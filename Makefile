@@ -160,7 +160,7 @@ test-slurm: $(DEEPSWEEP)
 # qemu-aarch64; never time anything there.
 CROSS_CC ?= aarch64-linux-gnu-gcc
 CROSS_BUILD := build/aarch64
-KTEST_SRC := $(wildcard tests/test_gemm.c tests/test_act.c tests/test_losses.c \
+KTEST_SRC := $(wildcard tests/test_gemm.c tests/test_act.c tests/test_losses.c tests/test_alloc.c \
                tests/test_dropout.c tests/test_denormals.c tests/test_optim_kernels.c) \
              tests/qemu/crm_main.c
 KTEST_OBJ := $(KTEST_SRC:tests/%.c=$(BUILD)/ktests/%.o)

@@ -41,7 +41,7 @@ static void bufs_free(void *p)
 {
     pack_buf *b = p;
     for (int i = 0; i < 2; i++) {
-        free(b[i].p);
+        ds_aligned_free(b[i].p);
         b[i] = (pack_buf){NULL, 0};
     }
 }
@@ -68,9 +68,9 @@ static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 static float *pack_buf_get(pack_buf *bf, size_t n)
 {
     if (n > bf->cap) {
-        free(bf->p);
+        ds_aligned_free(bf->p);
         size_t cap = round_up(n + n / 4, 16); /* grow with slack: fewer reallocs */
-        bf->p = aligned_alloc(64, cap * sizeof(float));
+        bf->p = ds_aligned_alloc(cap * sizeof(float));
         if (!bf->p)
             abort(); /* the kernel library has no error channel; OOM is fatal */
         bf->cap = cap;

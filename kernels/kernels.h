@@ -179,6 +179,17 @@ double ds_sumsq(const float *x, size_t n);
  * tracks units that fired at least once (dead-ReLU fraction). */
 void ds_cols_nonzero(int m, int n, const float *y, int ldy, uint8_t *alive);
 
+/* ---- memory ------------------------------------------------------------ */
+
+/* The one aligned allocator of deepsweep (kernels, harness and bench use it):
+ * memory aligned to DS_ALIGN bytes (a cache line, a full AVX-512 vector), the
+ * size rounded up to a multiple of DS_ALIGN (bytes == 0 still returns a
+ * usable block), contents uninitialised. Returns NULL when out of memory or
+ * when rounding would overflow size_t. Release with ds_aligned_free(). */
+#define DS_ALIGN 64
+void *ds_aligned_alloc(size_t bytes);
+void ds_aligned_free(void *p);         /* NULL is a no-op                     */
+
 /* ---- machine probes (for the profiler) --------------------------------- */
 
 /* Runs `iters` iterations of independent FMA chains on `isa` in the calling
