@@ -7,7 +7,14 @@
  * the seed: label, dataset, depth, width, activation, init, dropout,
  * optimizer, lr, batch, epochs (and hidden, loss, bias_init, weight_decay,
  * train_subset when the file has them). Means are over the group's `ok` runs; ± is the
- * sample standard deviation (n - 1 in the denominator; 0 for one run). */
+ * sample standard deviation (n - 1 in the denominator; 0 for one run).
+ *
+ * Files (harness/report/): load.c reads the CSVs (through csvread.h) into
+ * the run table and groups; groups.c aggregates and names the groups;
+ * course.c holds the course's figures; figures.c is the table of figure
+ * kinds, one fig_<kind>.c each, drawn through gnuplot.c with lines.c's
+ * line/colour helpers; markdown.c writes REPORT.md; report.c runs the
+ * writing half. report_data.h and figure.h are their internal headers. */
 #ifndef DS_REPORT_H
 #define DS_REPORT_H
 

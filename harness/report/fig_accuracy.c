@@ -1,0 +1,58 @@
+/* accuracy.png: final test accuracy per group, mean ± std over seeds, with
+ * the course's figure beside it where there is one. */
+#include "figure.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ds_fig_accuracy(ds_report_writer *w, const char *png, int *scratch)
+{
+    const ds_report *r = w->r;
+    (void)scratch;
+    int any = 0, course = 0;
+    for (int g = 0; g < r->ngroups; g++) {
+        any |= r->groups[g].ok > 0;
+        course |= isfinite(r->groups[g].course);
+    }
+    if (!any || r->is_xor)
+        return; /* XOR has its own figure: success fraction */
+    ds_figure *fig = ds_fig_new(w, png);
+    if (r->ngroups > 40) {
+        fig->drawn = 0;
+        snprintf(fig->what, sizeof fig->what,
+                 "Test accuracy per group: not drawn, %d groups are too many for one row "
+                 "of error bars (at most 40); the heatmaps and the table below show them.",
+                 r->ngroups);
+        return;
+    }
+    snprintf(fig->what, sizeof fig->what,
+             "Final test accuracy of each group: the dot is the mean over its seeds, the "
+             "bar ± one standard deviation%s. The closer together the bars, the less a "
+             "difference between groups can be told from seed noise.",
+             course ? "; the open diamond beside it is the accuracy the course reports "
+                      "for the same lab (one TensorFlow run)"
+                    : "");
+    char path[4096], vars[64];
+    FILE *f = ds_fig_data_open(w, "accuracy.dat", path, sizeof path);
+    if (f) {
+        fprintf(f, "# index test_acc_mean_pct test_acc_std_pct course_pct ok_runs name\n");
+        for (int g = 0; g < r->ngroups; g++) {
+            const ds_group *gr = &r->groups[g];
+            fprintf(f, "%d", g);
+            ds_dat_num(f, 100 * ds_stat_mean(&gr->test_acc));
+            ds_dat_num(f, 100 * ds_stat_std(&gr->test_acc));
+            ds_dat_num(f, gr->course);
+            fprintf(f, " %d \"%s\"\n", gr->ok, gr->name);
+        }
+    }
+    /* Slant the group names when, written level, they would run together. */
+    size_t longest = 0;
+    for (int g = 0; g < r->ngroups; g++)
+        if (strlen(r->groups[g].name) > longest)
+            longest = strlen(r->groups[g].name);
+    snprintf(vars, sizeof vars, "n=%d; course=%d; rot=%d", r->ngroups, course,
+             (size_t)r->ngroups * (longest + 2) > 120);
+    ds_fig_draw(w, fig, "accuracy", path, vars, f);
+}

@@ -1,0 +1,90 @@
+/* Inside harness/report/: the figures of a report and REPORT.md.
+ *
+ * figures.c holds the table of figure kinds. A kind is one function
+ * (fig_<kind>.c) that decides from the loaded groups whether it applies,
+ * registers its figure (ds_fig_new) with the sentence REPORT.md says about
+ * it, writes plot-data/<name>.dat and draws it with plots/<script>.gp
+ * (ds_fig_draw). lines.c turns groups into a figure's lines; markdown.c
+ * writes REPORT.md from the figures registered. */
+#ifndef DS_FIGURE_H
+#define DS_FIGURE_H
+
+#include "report_data.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define DS_MAX_FIGS 16
+
+typedef struct {
+    char png[96];   /* file name in outdir                       */
+    char what[640]; /* the sentence REPORT.md says about it      */
+    int drawn;      /* 1 drawn, 0 skipped (why in what), -1 failed */
+} ds_figure;
+
+/* One `deepsweep plot` output: where it goes, gnuplot, the figures so far. */
+typedef struct {
+    const ds_report *r;
+    const char *outdir, *plots_dir, *gnuplot;
+    char term[32]; /* the gnuplot terminal found by ds_gnuplot_probe */
+    int have_gnuplot;
+    int quiet;
+    ds_figure figs[DS_MAX_FIGS];
+    int nfigs;
+    int failures;
+} ds_report_writer;
+
+/* A figure kind: png is its file name (figures.c's table); scratch has room
+ * for one int per group. Adds nothing when the figure does not apply. */
+typedef void ds_fig_fn(ds_report_writer *w, const char *png, int *scratch);
+
+ds_fig_fn ds_fig_accuracy, ds_fig_xor, ds_fig_curves, ds_fig_gradnorm, ds_fig_dropout,
+    ds_fig_heatmap_depth_width, ds_fig_heatmap_init_activation;
+
+/* figures.c: every kind in the table's order, then removes the PNG of a kind
+ * that no longer applies. -1 when out of memory. */
+int ds_figures_draw(ds_report_writer *w);
+
+/* ---- gnuplot.c: data files and drawing ---- */
+
+/* Sets w->have_gnuplot and w->term (pngcairo, else libgd's png). */
+void ds_gnuplot_probe(ds_report_writer *w);
+/* Registers a figure (NULL when DS_MAX_FIGS are registered). */
+ds_figure *ds_fig_new(ds_report_writer *w, const char *png);
+/* Opens outdir/plot-data/<name> for writing (path gets its path), with a
+ * comment line naming the source; NULL on failure. */
+FILE *ds_fig_data_open(ds_report_writer *w, const char *name, char *path, size_t n);
+/* Closes datf and draws fig with plots/<script>.gp over the data file
+ * `data`; vars are extra gnuplot assignments ("n=3; xt='1 2'"). */
+void ds_fig_draw(ds_report_writer *w, ds_figure *fig, const char *script, const char *data,
+                 const char *vars, FILE *datf);
+/* " %.6g" or " NaN": a number column of a data file. */
+void ds_dat_num(FILE *f, double v);
+/* s as a gnuplot single-quoted string (quotes doubled). */
+void ds_gp_quote(char *out, size_t n, const char *s);
+
+/* ---- lines.c: groups as lines of a figure ---- */
+
+/* Partitions groups (those with ok runs, or all if !need_ok) into lines:
+ * groups whose names, leaving out the `exclude` columns, are equal. Returns
+ * the number of lines (-1 past max); line_of[g] = -1 for groups left out. */
+int ds_lines_make(const ds_report *r, unsigned exclude, int need_ok, int *line_of,
+                  char (*titles)[256], int max);
+/* Indices of the groups on line l, sorted numerically by key k. */
+int ds_line_members(const ds_report *r, const int *line_of, int l, int k, int *out);
+/* Distinct values of key k among groups with ok runs: numbers in numeric
+ * order, names in the order of first appearance. */
+int ds_distinct_values(const ds_report *r, int k, const char **vals);
+/* Index of s in vals[0..n), or -1. */
+int ds_str_index(const char **vals, int n, const char *s);
+/* gnuplot word lists lcs='..'; dts='..' (colour, dash per line); rep[i] is
+ * a group on line i, exclude the columns the x axis spans. */
+void ds_line_styles(const ds_report *r, const int *rep, int n, unsigned exclude, char *out,
+                    size_t cap);
+
+/* ---- markdown.c ---- */
+
+/* Writes outdir/REPORT.md whole or not at all: 0, or 1 with err. */
+int ds_report_md_write(const ds_report_writer *w, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,159 @@
+/* Drawing a figure: the data file under plot-data/, then gnuplot on
+ * plots/<script>.gp into a temporary PNG renamed into place, so a PNG
+ * appears whole or not at all. gnuplot runs as a child process with its
+ * variables passed by -e. */
+#include "figure.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void ds_dat_num(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, " %.6g", v);
+    else
+        fprintf(f, " NaN");
+}
+
+/* Runs argv with stdin from /dev/null (and stdout/stderr too if silent);
+ * returns the exit status, 127 if the program could not be started. */
+static int run_prog(char *const argv[], int silent)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return 127;
+    if (pid == 0) {
+        int dn = open("/dev/null", O_RDWR);
+        if (dn >= 0) {
+            dup2(dn, 0);
+            if (silent) {
+                dup2(dn, 1);
+                dup2(dn, 2);
+            } else {
+                dup2(2, 1); /* gnuplot's chatter is diagnostics, not results */
+            }
+        }
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return 127;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* gnuplot single-quoted string: a quote is written twice. */
+void ds_gp_quote(char *out, size_t n, const char *s)
+{
+    size_t k = 0;
+    if (k < n)
+        out[k++] = '\'';
+    for (; *s && k + 3 < n; s++) {
+        if (*s == '\'')
+            out[k++] = '\'';
+        out[k++] = *s;
+    }
+    out[k++] = '\'';
+    out[k] = 0;
+}
+
+void ds_gnuplot_probe(ds_report_writer *w)
+{
+    w->have_gnuplot = 0;
+    if (!w->gnuplot)
+        return;
+    /* pngcairo draws antialiased text; Debian's gnuplot-nox has it, but a
+     * build without cairo still has libgd's png. */
+    static const char *const terms[] = {"pngcairo", "png truecolor"};
+    for (int i = 0; i < 2; i++) {
+        char cmd[64];
+        snprintf(cmd, sizeof cmd, "set terminal %s", terms[i]);
+        char *argv[] = {(char *)w->gnuplot, "-e", cmd, NULL};
+        int st = run_prog(argv, 1);
+        if (st == 127)
+            return;
+        if (st == 0) {
+            snprintf(w->term, sizeof w->term, "%s", terms[i]);
+            w->have_gnuplot = 1;
+            return;
+        }
+    }
+}
+
+ds_figure *ds_fig_new(ds_report_writer *w, const char *png)
+{
+    if (w->nfigs == DS_MAX_FIGS)
+        return NULL;
+    ds_figure *f = &w->figs[w->nfigs++];
+    memset(f, 0, sizeof *f);
+    snprintf(f->png, sizeof f->png, "%s", png);
+    return f;
+}
+
+FILE *ds_fig_data_open(ds_report_writer *w, const char *name, char *path, size_t n)
+{
+    snprintf(path, n, "%s/plot-data/%s", w->outdir, name);
+    FILE *f = fopen(path, "w");
+    if (f)
+        fprintf(f, "# written by deepsweep plot from %s\n", w->r->dir);
+    return f;
+}
+
+/* Draws fig with plots/<script>.gp over data file `data`; vars are extra
+ * gnuplot assignments ("n=3; xt='1 2'"). The PNG appears whole or not at all. */
+void ds_fig_draw(ds_report_writer *w, ds_figure *fig, const char *script, const char *data,
+                 const char *vars, FILE *datf)
+{
+    if (!datf || fclose(datf) != 0) {
+        fig->drawn = -1;
+        snprintf(fig->what + strlen(fig->what), sizeof fig->what - strlen(fig->what),
+                 " (not drawn: its data file could not be written)");
+        w->failures++;
+        return;
+    }
+    if (!w->have_gnuplot) {
+        fig->drawn = -1;
+        w->failures++;
+        return;
+    }
+    char gp[4096], tmp[4096], fin[4096], qd[4200], qt[4200], title[300], qtitle[700], e[13500];
+    char sty[4096], qst[8200];
+    snprintf(gp, sizeof gp, "%s/%s.gp", w->plots_dir, script);
+    snprintf(sty, sizeof sty, "%s/style.gp", w->plots_dir);
+    ds_gp_quote(qst, sizeof qst, sty);
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", w->outdir, fig->png);
+    snprintf(fin, sizeof fin, "%s/%s", w->outdir, fig->png);
+    snprintf(title, sizeof title, "%s", ds_report_basename(w->r));
+    ds_gp_quote(qd, sizeof qd, data);
+    ds_gp_quote(qt, sizeof qt, tmp);
+    ds_gp_quote(qtitle, sizeof qtitle, title);
+    if (snprintf(e, sizeof e, "term='%s'; data=%s; out=%s; sweep=%s; style=%s; %s", w->term,
+                 qd, qt, qtitle, qst, vars) >= (int)sizeof e) {
+        fig->drawn = -1;
+        w->failures++;
+        fprintf(stderr, "deepsweep: plot: %s: path too long; %s not drawn\n", w->outdir,
+                fig->png);
+        return;
+    }
+    char *argv[] = {(char *)w->gnuplot, "-e", e, gp, NULL};
+    int st = run_prog(argv, 0);
+    struct stat sb;
+    if (st == 0 && stat(tmp, &sb) == 0 && sb.st_size > 0 && rename(tmp, fin) == 0) {
+        fig->drawn = 1;
+        if (!w->quiet)
+            fprintf(stderr, "deepsweep: plot: wrote %s\n", fin);
+        return;
+    }
+    unlink(tmp);
+    fig->drawn = -1;
+    w->failures++;
+    fprintf(stderr, "deepsweep: plot: gnuplot failed on %s (exit %d); %s not drawn\n", gp, st,
+            fig->png);
+}

@@ -1,0 +1,148 @@
+/* Groups of runs (see report.h): their statistics over seeds, what tells
+ * them apart, and the names the figures and REPORT.md call them by. */
+#include "report_data.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const ds_group_key_cols[DS_K_COUNT] = {
+    "label", "dataset", "depth", "width", "activation", "init",
+    "dropout", "optimizer", "lr", "batch", "epochs",
+    "hidden", "loss", "bias_init", "weight_decay", "train_subset",
+};
+
+void ds_stat_add(ds_stat *s, double x)
+{
+    s->n += 1;
+    double d = x - s->mean;
+    s->mean += d / s->n;
+    s->m2 += d * (x - s->mean);
+}
+
+double ds_stat_mean(const ds_stat *s) { return s->n > 0 ? s->mean : NAN; }
+
+double ds_stat_std(const ds_stat *s)
+{
+    if (s->n < 1)
+        return NAN;
+    if (s->n < 2)
+        return 0;
+    return sqrt(s->m2 / (s->n - 1));
+}
+
+void ds_groups_aggregate(ds_report *r)
+{
+    for (int i = 0; i < r->nruns; i++) {
+        ds_run_rec *run = &r->runs[i];
+        ds_group *g = &r->groups[run->group];
+        g->runs++;
+        if (run->status == DS_RUN_DIVERGED)
+            g->diverged++;
+        if (run->status == DS_RUN_FAILED)
+            g->failed++;
+        if (run->status != DS_RUN_OK)
+            continue;
+        g->ok++;
+        ds_stat_add(&g->test_acc, run->test);
+        ds_stat_add(&g->train_acc, run->train);
+        ds_stat_add(&g->train_loss, run->loss);
+        ds_stat_add(&g->best_test_acc, run->best);
+        ds_stat_add(&g->seconds, run->secs);
+        ds_stat_add(&g->samples_per_s, run->sps);
+        ds_stat_add(&g->gap, run->train - run->test);
+        /* XOR's test set is its four points: solved means all of them. */
+        if (run->test >= 1.0 - 1e-9)
+            g->solved++;
+    }
+}
+
+/* Which keys tell groups apart: a required column when any two groups
+ * differ in it; an extra column (hidden, loss, ...) only where the required
+ * ones leave two groups looking the same. */
+static void find_varying_keys(ds_report *r)
+{
+    for (int k = 0; k < DS_K_REQUIRED; k++)
+        for (int g = 1; g < r->ngroups && !r->varies[k]; g++)
+            r->varies[k] = strcmp(r->groups[g].key[k], r->groups[0].key[k]) != 0;
+    for (int g = 0; g < r->ngroups; g++)
+        for (int h = 0; h < g; h++) {
+            int k = 0;
+            while (k < DS_K_REQUIRED && !strcmp(r->groups[g].key[k], r->groups[h].key[k]))
+                k++;
+            if (k < DS_K_REQUIRED)
+                continue;
+            for (k = DS_K_REQUIRED; k < DS_K_COUNT; k++)
+                r->varies[k] |= strcmp(r->groups[g].key[k], r->groups[h].key[k]) != 0;
+        }
+}
+
+/* Display names: only what tells groups apart. With exclude == 0 (a group's
+ * own name) the label alone when it is unique per group ("xavier", "deep");
+ * otherwise the varying columns. With columns excluded (a line of a figure
+ * drawn against them) the label is left out while other columns vary, so
+ * runs labelled per sweep point still join into lines. */
+void ds_group_name(const ds_report *r, const ds_group *g, unsigned exclude, char *out,
+                   size_t n)
+{
+    static const char *const fmt[DS_K_COUNT] = {
+        "%s", "%s", "depth %s", "width %s", "%s", "%s",
+        "dropout %s", "%s", "lr %s", "batch %s", "%s epochs",
+        "hidden %s", "%s", "bias %s", "weight decay %s", "subset %s",
+    };
+    unsigned show = 0;
+    for (int i = 1; i < DS_K_COUNT; i++)
+        if (r->varies[i] && !(exclude & (1u << i)))
+            show |= 1u << i;
+    if (!exclude && r->varies[DS_K_LABEL] && r->label_unique)
+        show = 1u << DS_K_LABEL;
+    else if (!exclude && r->varies[DS_K_LABEL])
+        show |= 1u << DS_K_LABEL;
+    else if (!show && (r->varies[DS_K_LABEL] || r->ngroups == 1))
+        show = 1u << DS_K_LABEL;
+    size_t k = 0;
+    out[0] = 0;
+    for (int i = 0; i < DS_K_COUNT && k < n; i++) {
+        if (!(show & (1u << i)) || !g->key[i][0])
+            continue;
+        int w = snprintf(out + k, n - k, "%s", k ? ", " : "");
+        if (w > 0)
+            k += (size_t)w;
+        if (k < n)
+            w = snprintf(out + k, n - k, fmt[i], g->key[i]);
+        if (w > 0)
+            k += (size_t)w;
+    }
+    if (k >= n)
+        k = n - 1;
+    out[k] = 0;
+    for (char *p = out; *p; p++)
+        if (*p == '"')
+            *p = '\''; /* names go between double quotes in gnuplot data */
+    if (!out[0])
+        snprintf(out, n, "all runs");
+}
+
+void ds_groups_describe(ds_report *r)
+{
+    find_varying_keys(r);
+    r->label_unique = 1;
+    for (int g = 0; g < r->ngroups && r->label_unique; g++)
+        for (int h = 0; h < g && r->label_unique; h++)
+            r->label_unique =
+                strcmp(r->groups[g].key[DS_K_LABEL], r->groups[h].key[DS_K_LABEL]) != 0;
+    for (int g = 0; g < r->ngroups; g++) {
+        ds_group *gr = &r->groups[g];
+        ds_group_name(r, gr, 0, gr->name, sizeof gr->name);
+        gr->course = ds_course_accuracy(gr->key[DS_K_DATASET], gr->key[DS_K_LABEL]);
+        if (!strcasecmp(gr->key[DS_K_DATASET], "xor"))
+            r->is_xor = 1;
+    }
+}
+
+const char *ds_report_basename(const ds_report *r)
+{
+    const char *base = strrchr(r->dir, '/');
+    return base && base[1] ? base + 1 : r->dir;
+}

@@ -1,0 +1,188 @@
+/* REPORT.md: what the sweep was, every figure with what it shows (or why it
+ * was not drawn), and a table of the groups. Written to a temporary file and
+ * renamed into place, so a reader never sees half a report. */
+#include "figure.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static void md_cell(FILE *f, const char *s)
+{
+    fputs("| ", f);
+    for (; *s; s++) {
+        if (*s == '|')
+            fputs("\\|", f);
+        else
+            fputc(*s, f);
+    }
+    fputc(' ', f);
+}
+
+static void md_pm(FILE *f, const ds_stat *s, double scale, const char *fmt)
+{
+    char a[64], b[64];
+    if (s->n < 1) {
+        fputs("| — ", f);
+        return;
+    }
+    snprintf(a, sizeof a, fmt, scale * ds_stat_mean(s));
+    snprintf(b, sizeof b, fmt, scale * ds_stat_std(s));
+    fprintf(f, "| %s ± %s ", a, b);
+}
+
+/* The title, the run counts, what every group shares and, with one run per
+ * group, the warning that no difference can be told from seed noise. */
+static void md_intro(FILE *f, const ds_report *r)
+{
+    int ok = 0, dv = 0, fl = 0, runs = 0;
+    for (int g = 0; g < r->ngroups; g++) {
+        ok += r->groups[g].ok;
+        dv += r->groups[g].diverged;
+        fl += r->groups[g].failed;
+        runs += r->groups[g].runs;
+    }
+    fprintf(f, "# deepsweep report: %s\n\n", ds_report_basename(r));
+    fprintf(f, "From `%s`: %d run%s (%d ok, %d diverged, %d failed) in %d group%s. A group "
+               "is every run with the same configuration but the seed; means are over its "
+               "ok runs, ± is the sample standard deviation over seeds (n − 1).\n\n",
+            r->dir, runs, runs == 1 ? "" : "s", ok, dv, fl, r->ngroups,
+            r->ngroups == 1 ? "" : "s");
+    /* What every group shares, so a reader knows e.g. a quick mode's
+     * epochs and subset before comparing with the course. */
+    int shared = 0;
+    for (int k = 0; k < DS_K_COUNT && r->ngroups; k++) {
+        const char *v = r->groups[0].key[k];
+        int same = *v != 0;
+        for (int g = 1; g < r->ngroups && same; g++)
+            same = !strcmp(r->groups[g].key[k], v);
+        if (!same)
+            continue;
+        fprintf(f, "%s%s `%s`", shared++ ? ", " : "Shared by every group: ",
+                ds_group_key_cols[k], v);
+    }
+    if (shared)
+        fprintf(f, ".\n\n");
+    int most = 0;
+    for (int g = 0; g < r->ngroups; g++)
+        if (r->groups[g].ok > most)
+            most = r->groups[g].ok;
+    if (most == 1)
+        fprintf(f, "**Every group has a single run**, so ± is 0 and no difference below "
+                   "can be told from seed noise: run more seeds (`seeds=3`) before "
+                   "drawing conclusions.\n\n");
+}
+
+/* Each figure in the order drawn: the image and its sentence, or why not. */
+static void md_figures(FILE *f, const ds_report_writer *w)
+{
+    fprintf(f, "## Figures\n\n");
+    if (!w->have_gnuplot)
+        fprintf(f, "**gnuplot was not found%s, so no figure was drawn** (install it with "
+                   "`make deps-plots`, then rerun `deepsweep plot`). The data files are in "
+                   "`plot-data/` and the tables below are complete.\n\n",
+                w->gnuplot ? "" : " (disabled)");
+    int listed = 0;
+    for (int i = 0; i < w->nfigs; i++) {
+        const ds_figure *fg = &w->figs[i];
+        if (fg->drawn == 1)
+            fprintf(f, "![%s](%s)\n\n**%s** — %s\n\n", fg->png, fg->png, fg->png, fg->what);
+        else if (fg->drawn == 0)
+            fprintf(f, "- %s\n\n", fg->what);
+        else
+            fprintf(f, "- **%s** (not drawn) — %s\n\n", fg->png, fg->what);
+        listed++;
+    }
+    if (!listed)
+        fprintf(f, "No figure applies: no group has an ok run.\n\n");
+}
+
+/* One row per group: a column per configuration column that differs
+ * between groups, then the runs and the metrics over seeds. */
+static void md_groups(FILE *f, const ds_report_writer *w)
+{
+    const ds_report *r = w->r;
+    fprintf(f, "## Groups\n\n");
+    int course = 0;
+    for (int g = 0; g < r->ngroups; g++)
+        course |= isfinite(r->groups[g].course);
+    int cols = 0;
+    for (int k = 0; k < DS_K_COUNT; k++)
+        if (r->varies[k]) {
+            fprintf(f, "| %s ", ds_group_key_cols[k]);
+            cols++;
+        }
+    if (!cols)
+        fputs("| group ", f);
+    fprintf(f, "| runs | ok | test acc (%%) | train acc (%%) | train loss | "
+               "best test acc (%%) |%s%s s per run | samples/s |\n",
+            course ? " course (%) |" : "", r->is_xor ? " solved |" : "");
+    for (int k = 0; k < (cols ? cols : 1); k++)
+        fputs("|---", f);
+    fprintf(f, "|---:|---:|---:|---:|---:|---:|%s%s---:|---:|\n", course ? "---:|" : "",
+            r->is_xor ? "---:|" : "");
+    for (int g = 0; g < r->ngroups; g++) {
+        const ds_group *gr = &r->groups[g];
+        for (int k = 0; k < DS_K_COUNT; k++)
+            if (r->varies[k])
+                md_cell(f, gr->key[k]);
+        if (!cols)
+            md_cell(f, gr->name);
+        fprintf(f, "| %d | %d ", gr->runs, gr->ok);
+        md_pm(f, &gr->test_acc, 100, "%.2f");
+        md_pm(f, &gr->train_acc, 100, "%.2f");
+        md_pm(f, &gr->train_loss, 1, "%.4f");
+        md_pm(f, &gr->best_test_acc, 100, "%.2f");
+        if (course) {
+            if (isfinite(gr->course))
+                fprintf(f, "| %.2f ", gr->course);
+            else
+                fputs("| — ", f);
+        }
+        if (r->is_xor)
+            fprintf(f, "| %d/%d = %.2f ", gr->solved, gr->runs,
+                    gr->runs ? (double)gr->solved / gr->runs : 0.0);
+        md_pm(f, &gr->seconds, 1, "%.3g");
+        md_pm(f, &gr->samples_per_s, 1, "%.0f");
+        fputs("|\n", f);
+    }
+    fprintf(f, "\nColumns: test/train accuracy and train loss are the last epoch's; best "
+               "test acc is each run's best epoch%s%s. The full configuration of every run "
+               "is in `%s/runs.csv`%s.\n",
+            course ? "; course is the test accuracy the course's lab reports" : "",
+            r->is_xor ? "; solved counts runs (of all, diverged included) that classify "
+                        "all four XOR points"
+                      : "",
+            r->dir, w->have_gnuplot ? "; the figures' numbers are in `plot-data/`" : "");
+}
+
+int ds_report_md_write(const ds_report_writer *w, char *err, size_t errlen)
+{
+    char tmp[4096], fin[4096];
+    snprintf(tmp, sizeof tmp, "%s/.REPORT.md.tmp", w->outdir);
+    snprintf(fin, sizeof fin, "%s/REPORT.md", w->outdir);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        ds_report_errf(err, errlen, "deepsweep: %s: %s", tmp, strerror(errno));
+        return 1;
+    }
+    md_intro(f, w->r);
+    md_figures(f, w);
+    md_groups(f, w);
+    if (fflush(f) || ferror(f) || fsync(fileno(f))) {
+        ds_report_errf(err, errlen, "deepsweep: %s: write failed: %s", tmp, strerror(errno));
+        fclose(f);
+        unlink(tmp);
+        return 1;
+    }
+    if (fclose(f) || rename(tmp, fin)) {
+        ds_report_errf(err, errlen, "deepsweep: %s: %s", fin, strerror(errno));
+        unlink(tmp);
+        return 1;
+    }
+    if (!w->quiet)
+        fprintf(stderr, "deepsweep: plot: wrote %s\n", fin);
+    return 0;
+}

@@ -1,0 +1,57 @@
+/* Inside harness/report/: the loaded results a report is made from (see
+ * report.h for what a group is). load.c fills the run table and each group's
+ * accumulators from the CSVs; groups.c works out what tells groups apart and
+ * names them; the figures and REPORT.md only read it. */
+#ifndef DS_REPORT_DATA_H
+#define DS_REPORT_DATA_H
+
+#include "report.h"
+
+#include <stddef.h>
+
+enum { DS_RUN_OK, DS_RUN_DIVERGED, DS_RUN_FAILED };
+
+/* One run of runs.csv (its last row when a run was written twice). */
+typedef struct {
+    char *id;
+    int group;
+    int status; /* DS_RUN_* */
+    double test, train, loss, best, secs, sps;
+    long lay_min, lay_max; /* first and last epoch seen in layers.csv */
+} ds_run_rec;
+
+struct ds_report {
+    char *dir;
+    ds_run_rec *runs;
+    int nruns, runs_cap;
+    int *slot; /* open-addressing hash of run ids -> index in runs */
+    size_t nslot;
+    ds_group *groups;
+    int ngroups, groups_cap;
+    int varies[DS_K_COUNT];
+    int have_epochs, have_layers, is_xor;
+    int label_unique;  /* no two groups share a label */
+    int layers_single; /* every run logged its layers at one epoch only */
+};
+
+/* The runs.csv column of each DS_K_* grouping key. */
+extern const char *const ds_group_key_cols[DS_K_COUNT];
+
+/* groups.c: the ok runs' metrics into their group's statistics, and the
+ * counts of ok/diverged/failed runs. */
+void ds_groups_aggregate(ds_report *r);
+/* groups.c: which keys vary, whether labels are unique, each group's display
+ * name and course figure, whether the sweep is XOR. */
+void ds_groups_describe(ds_report *r);
+/* Display name of g leaving out the `exclude` keys (a bit per DS_K_*): only
+ * what tells groups apart; "all runs" when nothing does. */
+void ds_group_name(const ds_report *r, const ds_group *g, unsigned exclude, char *out,
+                   size_t n);
+/* The last component of the results folder's path (the sweep's name). */
+const char *ds_report_basename(const ds_report *r);
+
+/* snprintf into a caller's error buffer. */
+void ds_report_errf(char *err, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif
