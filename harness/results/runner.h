@@ -1,0 +1,66 @@
+/* The runner: one sweep (a ds_plan) run into its results folder.
+ *
+ * It selects the runs of this shard, refuses a net this machine cannot hold,
+ * finds the runs already finished in the folder (resume), loads the data the
+ * remaining runs need, takes the folder's lock, trains each remaining run
+ * and commits its rows whole, and reports: the run table (dry run), the
+ * summary (mean +- std over seeds per group) and how the sweep ended.
+ * `deepsweep run` is option parsing around it. */
+#ifndef DS_RUNNER_H
+#define DS_RUNNER_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "sweep.h"
+
+typedef struct {
+    const char *out;   /* results folder; NULL: results/<name>, with a shard
+                          results/<name>/shard-I-of-N                        */
+    int shard_i, shard_n; /* this process runs the runs with index % N == I */
+    int sharded;       /* a shard was asked for (--shard or Slurm)            */
+    int threads;       /* OpenMP threads per run; 0: the run's own setting   */
+    int force;         /* redo finished runs; write into another sweep's folder */
+    int quiet;         /* no progress on stderr                              */
+} ds_runner_opts;
+
+typedef struct {
+    const ds_plan *plan;
+    ds_runner_opts opts;
+    char out_dir[1024];
+    int n_sel;                  /* this shard's runs                          */
+    const ds_run **sel;         /* ... in run-list order                      */
+    const ds_run_row **rows;    /* each one's finished row, or NULL           */
+    ds_run_row *fresh;          /* rows of the runs this process finished     */
+    const char **ids;
+    int n_done;
+    ds_results res;
+    int stopped_by;             /* the signal that stopped the sweep, or 0    */
+} ds_runner;
+
+/* Selects the shard's runs, checks their memory against this machine's RAM
+ * and scans the results folder (read-only). 0; 2 with a message in err for
+ * bad input (nothing written); 1 for a run-time failure. */
+int ds_runner_init(ds_runner *r, const ds_plan *plan, const ds_runner_opts *o, char *err,
+                   size_t errlen);
+void ds_runner_free(ds_runner *r);
+
+/* The numbered run table with each run's status (finished or todo): what
+ * --dry-run prints. */
+void ds_runner_print_plan(const ds_runner *r, FILE *f);
+
+/* Runs every unfinished run: data loaded before the folder is touched, the
+ * folder's lock held throughout, SIGINT/SIGTERM abandon the current run and
+ * stop (r->stopped_by). 0 when the loop ended (all done, or stopped by a signal);
+ * 2 / 1 with a message in err for bad input / a run-time failure. */
+int ds_runner_execute(ds_runner *r, char *err, size_t errlen);
+
+/* The summary table: one row per group, mean +- std over seeds. */
+void ds_runner_print_summary(const ds_runner *r, FILE *f);
+
+/* How the sweep ended, after the summary: says on `msg` which runs failed or
+ * that a signal stopped it. Returns the exit status: 0, 1 (a run failed),
+ * 128 + signal. */
+int ds_runner_exit_status(const ds_runner *r, FILE *msg);
+
+#endif

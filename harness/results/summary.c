@@ -1,0 +1,172 @@
+/* What the runner prints on stdout: the run table of a dry run and the
+ * summary table (see runner.h). */
+#include "runner.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+#include "stats.h"
+
+void ds_runner_print_plan(const ds_runner *r, FILE *f)
+{
+    const ds_plan *plan = r->plan;
+    fprintf(f, "%s: %d runs (mode %s, method %s, sweep_id %s)", plan->name, plan->n_runs,
+            plan->mode, plan->method, plan->sweep_id);
+    if (r->opts.shard_n > 1)
+        fprintf(f, ", shard %d/%d: %d of them", r->opts.shard_i, r->opts.shard_n, r->n_sel);
+    fprintf(f, "; results in %s\n", r->out_dir);
+    fprintf(f, "%6s  %-16s  %-8s  %-7s  %-14s  %-10s  %-14s  %-7s  %-8s  %-9s  %5s  %6s  %s\n", "#",
+            "id", "status", "dataset", "hidden", "activation", "init", "dropout", "optim", "lr",
+            "batch", "epochs", "seed  group");
+    for (int i = 0; i < r->n_sel; i++) {
+        const ds_run_config *rc = &r->sel[i]->rc;
+        char hid[64] = "", lr[32], dr[32];
+        for (int j = 0; j < rc->n_hidden && strlen(hid) < 50; j++)
+            snprintf(hid + strlen(hid), sizeof hid - strlen(hid), "%s%d", j ? "-" : "", rc->hidden[j]);
+        ds_fmt_float(lr, sizeof lr, rc->lr);
+        ds_fmt_float(dr, sizeof dr, rc->dropout);
+        fprintf(f, "%6d  %-16s  %-8s  %-7s  %-14s  %-10s  %-14s  %-7s  %-8s  %-9s  %5d  %6d  %-4llu  %s\n",
+                r->sel[i]->index + 1, r->sel[i]->id, r->rows[i] ? r->rows[i]->status : "todo",
+                rc->dataset, rc->n_hidden ? hid : "none", ds_act_to_name(rc->activation),
+                ds_init_name(rc->init), dr, ds_opt_name(rc->optimizer), lr, rc->batch, rc->epochs,
+                (unsigned long long)rc->seed, r->sel[i]->group);
+    }
+    fprintf(f, "%d runs: %d finished, %d to run\n", r->n_sel, r->n_done, r->n_sel - r->n_done);
+}
+
+/* One summary row per group: label + the swept values, seeds pooled. */
+typedef struct {
+    const char *group;
+    int n, ok, diverged, failed, solved, missing;
+    ds_moments test, train; /* accuracies of the runs that ended ok */
+    double reference;
+    int has_reference;
+    int rank;
+} group_stat;
+
+typedef struct {
+    group_stat *g;
+    int n_groups, is_xor, any_ref;
+    int done, ok, diverged, failed;
+} summary;
+
+static void add_run(summary *s, const ds_run *run, const ds_run_row *row)
+{
+    int k;
+    for (k = 0; k < s->n_groups; k++)
+        if (!strcmp(s->g[k].group, run->group))
+            break;
+    group_stat *g = &s->g[k];
+    if (k == s->n_groups) {
+        g->group = run->group;
+        g->reference = run->reference;
+        g->has_reference = run->has_reference;
+        s->any_ref |= run->has_reference;
+        s->n_groups++;
+    }
+    s->is_xor |= !strcmp(run->rc.dataset, "xor");
+    g->n++;
+    if (!row) {
+        g->missing++;
+        return;
+    }
+    s->done++;
+    int ok = !strcmp(row->status, "ok");
+    if (ok)
+        g->ok++, s->ok++;
+    else if (!strcmp(row->status, "diverged"))
+        g->diverged++, s->diverged++;
+    else
+        g->failed++, s->failed++;
+    /* XOR is solved when all four points are classified right */
+    g->solved += ok && row->train_acc == 1.0;
+    /* a diverged model (NaN weights) has no accuracy to average: it is
+     * counted in the notes column instead */
+    if (ok) {
+        ds_moments_add(&g->test, row->test_acc);
+        ds_moments_add(&g->train, row->train_acc);
+    }
+}
+
+/* rank by mean test accuracy (1 = best; ties by first appearance) */
+static void rank_groups(summary *s)
+{
+    for (int a = 0; a < s->n_groups; a++) {
+        double ma = s->g[a].test.n ? ds_moments_mean(&s->g[a].test) : -1;
+        s->g[a].rank = 1;
+        for (int b = 0; b < s->n_groups; b++) {
+            double mb = s->g[b].test.n ? ds_moments_mean(&s->g[b].test) : -1;
+            s->g[a].rank += mb > ma || (mb == ma && b < a);
+        }
+    }
+}
+
+/* "mean ± std" in %, "mean" alone for one seed, "-" for none. */
+static void pm(char *out, size_t n, const ds_moments *m)
+{
+    double mean = ds_moments_mean(m), std = ds_moments_std(m);
+    if (isnan(mean))
+        snprintf(out, n, "-");
+    else if (isnan(std))
+        snprintf(out, n, "%6.2f", 100 * mean);
+    else
+        snprintf(out, n, "%6.2f ± %5.2f", 100 * mean, 100 * std);
+}
+
+static void print_group(const summary *s, const group_stat *g, int gw, FILE *f)
+{
+    char te[40], tr[40];
+    pm(te, sizeof te, &g->test);
+    pm(tr, sizeof tr, &g->train);
+    fprintf(f, "%4d  %-*s  %5d  %-15s  %-15s", g->rank, gw, g->group, g->n, te, tr);
+    if (s->is_xor) {
+        char sv[40];
+        int fin = g->n - g->missing;
+        snprintf(sv, sizeof sv, "%d/%d = %.2f", g->solved, fin, fin ? (double)g->solved / fin : 0.0);
+        fprintf(f, "  %-14s", sv);
+    }
+    if (s->any_ref) {
+        if (g->has_reference)
+            fprintf(f, "  %9.2f", g->reference);
+        else
+            fprintf(f, "  %9s", "");
+    }
+    char notes[96] = "";
+    size_t nl = 0;
+    if (g->diverged)
+        nl += (size_t)snprintf(notes + nl, sizeof notes - nl, "%d diverged ", g->diverged);
+    if (g->failed && nl < sizeof notes)
+        nl += (size_t)snprintf(notes + nl, sizeof notes - nl, "%d failed ", g->failed);
+    if (g->missing && nl < sizeof notes)
+        snprintf(notes + nl, sizeof notes - nl, "%d not run ", g->missing);
+    fprintf(f, "  %s\n", notes);
+}
+
+void ds_runner_print_summary(const ds_runner *r, FILE *f)
+{
+    summary s = {.g = calloc((size_t)r->n_sel + 1, sizeof *s.g)};
+    if (!s.g)
+        return;
+    for (int i = 0; i < r->n_sel; i++)
+        add_run(&s, r->sel[i], r->rows[i]);
+    rank_groups(&s);
+    int gw = 5;
+    for (int k = 0; k < s.n_groups; k++)
+        if ((int)strlen(s.g[k].group) > gw)
+            gw = (int)strlen(s.g[k].group);
+    fprintf(f, "\n%s (mode %s): %d runs, %d finished (%d ok, %d diverged, %d failed); results in %s\n",
+            r->plan->name, r->plan->mode, r->n_sel, s.done, s.ok, s.diverged, s.failed, r->out_dir);
+    fprintf(f, "accuracies in %%: mean ± std over the seeds whose run ended ok (diverged runs are in notes)%s\n\n",
+            s.is_xor ? "; solved = seeds whose final train accuracy is 100% (all four points)" : "");
+    fprintf(f, "rank  %-*s  seeds  %-15s  %-15s", gw, "group", "test acc %", "train acc %");
+    if (s.is_xor)
+        fprintf(f, "  %-14s", "solved");
+    if (s.any_ref)
+        fprintf(f, "  %9s", "reference");
+    fprintf(f, "  notes\n");
+    for (int k = 0; k < s.n_groups; k++)
+        print_group(&s, &s.g[k], gw, f);
+    free(s.g);
+}
