@@ -8,6 +8,7 @@
  * error found while building run 57 still names the line that set it. */
 #include "config.h"
 #include "csv.h"
+#include "suggest.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -173,44 +174,11 @@ static pos node_pos(loader *L, const yaml_node_t *n)
     return (pos){L->path, (int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
 }
 
-int ds_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 99;
-    int d[64][64];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            int c = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            if (d[i - 1][j] + 1 < c)
-                c = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < c)
-                c = d[i][j - 1] + 1;
-            d[i][j] = c;
-        }
-    return d[la][lb];
-}
-
 /* "; did you mean 'lr'?" when a candidate is close enough to be a typo. */
 static void suggest(const char *word, const char *const *cands, int n, char *out, size_t len)
 {
-    int best = INT_MAX;
-    const char *bw = NULL;
-    for (int i = 0; i < n; i++) {
-        int d = ds_edit_distance(word, cands[i]);
-        if (d < best) {
-            best = d;
-            bw = cands[i];
-        }
-    }
-    int limit = (int)strlen(word) / 3 + 1;
-    if (limit < 2)
-        limit = 2;
-    if (bw && best <= limit)
+    const char *bw = ds_suggest(word, cands, n);
+    if (bw)
         snprintf(out, len, "did you mean '%s'? ", bw);
     else
         out[0] = 0;

@@ -68,7 +68,4 @@ uint64_t ds_fnv1a64(const void *data, size_t n, uint64_t h);
 uint64_t ds_run_hash(const char *canon);
 #define DS_FNV_OFFSET 0xcbf29ce484222325ull
 
-/* Levenshtein distance (for "did you mean" suggestions). */
-int ds_edit_distance(const char *a, const char *b);
-
 #endif

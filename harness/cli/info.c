@@ -1,11 +1,11 @@
 /* `deepsweep info`: version, ISA chosen and available, threads, topology. */
+#include "cli.h"
 #include "commands.h"
 #include "kernels.h"
 #include "topo.h"
 
 #include <omp.h>
 #include <stdio.h>
-#include <string.h>
 
 static void print_size(const char *name, size_t bytes, int count)
 {
@@ -19,18 +19,22 @@ static void print_size(const char *name, size_t bytes, int count)
         printf("%-14s %zu KiB x %d\n", name, bytes >> 10, count);
 }
 
+static void usage(FILE *f, const ds_opt *opts)
+{
+    fprintf(f, "usage: deepsweep info\n\n"
+               "Prints the version, the ISA in use and those available, the\n"
+               "OpenMP thread count and the machine's topology (hwloc).\n\n");
+    ds_cli_print_options(f, opts);
+    ds_cli_exit_status(f);
+}
+
 int cmd_info(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: deepsweep info\n"
-                   "Prints the version, the ISA in use and those available, the\n"
-                   "OpenMP thread count and the machine's topology (hwloc).\n");
-            return 0;
-        }
-        fprintf(stderr, "deepsweep: info: unknown argument '%s' (info takes none)\n", argv[i]);
-        return 2;
-    }
+    const ds_opt opts[] = {DS_OPT_END};
+    const ds_cli cli = {.command = "info", .opts = opts, .usage = usage};
+    int first, status;
+    if (ds_cli_parse(&cli, argc, argv, &first, &status))
+        return status;
     printf("deepsweep      %s (%s)\n", DS_VERSION, DS_GIT_REV);
     printf("isa            %s\n", ds_isa_name());
     printf("isa available ");

@@ -1,0 +1,226 @@
+/* The option parser every command uses (harness/cli/cli.h), on a table like
+ * a command's; then each converted command through the binary: --help ends
+ * with the standard exit-status text and exits 0, an unknown option exits 2
+ * with a suggestion. */
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "cli.h"
+
+typedef struct {
+    int epochs, quiet;
+    uint64_t seed;
+    float lr;
+    const char *out;
+    int hidden[8], n_hidden;
+} opts_t;
+
+static int set_hidden(const char *field, const char *value, void *target, char *err, size_t errlen)
+{
+    opts_t *o = target;
+    return ds_parse_widths(field, value, 1, 1 << 20, 8, o->hidden, &o->n_hidden, err, errlen);
+}
+
+static int helps;
+static void usage(FILE *f, const ds_opt *opts)
+{
+    helps++;
+    ds_cli_print_options(f, opts);
+    ds_cli_exit_status(f);
+}
+
+static char err[512];
+static opts_t o;
+
+/* Parses the words of line (at most 15) as `deepsweep test <line>`. */
+static int parse(const char *line, int max_args, int *first)
+{
+    static char buf[512];
+    static char *argv[16];
+    snprintf(buf, sizeof buf, "%s", line);
+    int argc = 0;
+    argv[argc++] = "test";
+    for (char *save = NULL, *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        argv[argc++] = t;
+    argv[argc] = NULL;
+    memset(&o, 0, sizeof o);
+    o.epochs = 15;
+    const ds_opt opts[] = {
+        DS_OPT_HEADING("training:"),
+        DS_OPT_INT("epochs", 'e', "N", &o.epochs, 1, 100000, "epochs (default 15)"),
+        DS_OPT_INT("rows", 0, "N", &o.epochs, 1, 1000, "rows"),
+        DS_OPT_FLOAT("lr", 0, "X", &o.lr, DS_ABOVE(0), "learning rate"),
+        DS_OPT_U64("seed", 0, "N", &o.seed, 0, UINT64_MAX, "seed"),
+        DS_OPT_FN("hidden", 0, "W1,W2", set_hidden, &o, "widths"),
+        DS_OPT_STR("out", 'o', "DIR", &o.out, "folder"),
+        DS_OPT_FLAG("quiet", 'q', &o.quiet, "quiet"),
+        DS_OPT_FLAG("eval", 0, NULL, "a switch without a target"),
+        DS_OPT_END,
+    };
+    const ds_cli cli = {.command = "test", .opts = opts, .usage = usage, .max_args = max_args,
+                        .args = "[FILE]"};
+    err[0] = 0;
+    int f = -1;
+    int r = ds_cli_getopt(&cli, argc, argv, &f, err, sizeof err);
+    if (first)
+        *first = f;
+    return r;
+}
+
+static void refused(const char *line, const char *msg)
+{
+    cr_assert_eq(parse(line, 1, NULL), 2, "'%s' accepted", line);
+    cr_assert_str_eq(err, msg, "'%s'", line);
+}
+
+Test(cli, value_forms)
+{
+    int first;
+    cr_assert_eq(parse("--epochs=1", 1, NULL), 0, "%s", err);
+    cr_assert_eq(o.epochs, 1);
+    cr_assert_eq(parse("--epochs 7 --lr=0.5 -q", 1, NULL), 0, "%s", err);
+    cr_assert(o.epochs == 7 && o.lr == 0.5f && o.quiet == 1);
+    cr_assert_eq(parse("-e 3 -oresults -q", 1, NULL), 0, "%s", err);
+    cr_assert(o.epochs == 3 && !strcmp(o.out, "results") && o.quiet);
+    cr_assert_eq(parse("--seed 18446744073709551615 --eval", 1, NULL), 0, "%s", err);
+    cr_assert_eq(o.seed, UINT64_MAX);
+    cr_assert_eq(parse("--hidden [256,128]", 1, NULL), 0, "%s", err);
+    cr_assert(o.n_hidden == 2 && o.hidden[0] == 256 && o.hidden[1] == 128);
+    cr_assert_eq(parse("--hidden=none", 1, NULL), 0, "%s", err);
+    cr_assert_eq(o.n_hidden, 0);
+    /* a value that looks like an option is still the value */
+    cr_assert_eq(parse("--lr -1", 1, NULL), 2);
+    cr_assert_str_eq(err, "--lr: -1 is out of range (lr > 0)");
+    /* unambiguous prefixes, as in every GNU tool */
+    cr_assert_eq(parse("--epo 9", 1, NULL), 0, "%s", err);
+    cr_assert_eq(o.epochs, 9);
+    /* positional arguments anywhere, gathered at the end; -- ends options */
+    cr_assert_eq(parse("file.yaml --epochs 2", 1, &first), 0, "%s", err);
+    cr_assert_eq(first, 3);
+    cr_assert_eq(o.epochs, 2);
+    cr_assert_eq(parse("--epochs 2 -- --quiet", 1, &first), 0, "%s", err);
+    cr_assert_eq(o.quiet, 0);
+    cr_assert_eq(first, 4);
+}
+
+Test(cli, bad_input)
+{
+    refused("--rows", "--rows needs a value");
+    refused("-e", "-e needs a value");
+    refused("--rows abc", "--rows: 'abc' is not an integer (1 <= rows <= 1000)");
+    refused("--epochs 0x10", "--epochs: '0x10' is not an integer (1 <= epochs <= 100000)");
+    refused("--epochs=4x", "--epochs: '4x' is not an integer (1 <= epochs <= 100000)");
+    refused("--epochs 0", "--epochs: 0 is out of range (1 <= epochs <= 100000)");
+    refused("--lr 1e999", "--lr: '1e999' is not a finite number (lr > 0)");
+    refused("--lr nan", "--lr: 'nan' is not a number (lr > 0)");
+    refused("--hidden 4--4",
+            "--hidden: '4--4': width 2 is empty (a list like 256,256, [256,256] or 256-256; none "
+            "for no hidden layer)");
+    refused("--epohs 3", "unknown option '--epohs' (did you mean --epochs?)");
+    refused("--epcohs=3", "unknown option '--epcohs' (did you mean --epochs?)");
+    refused("--hlep", "unknown option '--hlep' (did you mean --help?)");
+    refused("--zzzzzz", "unknown option '--zzzzzz' (see 'deepsweep test --help')");
+    refused("-x", "unknown option '-x' (see 'deepsweep test --help')");
+    refused("--e 3", "option '--e' is ambiguous (--epochs, --eval)");
+    refused("--quiet=1", "--quiet takes no value (it is a switch)");
+    refused("a b", "unexpected argument 'b' (usage: deepsweep test [options] [FILE])");
+    cr_assert_eq(parse("a", 0, NULL), 2);
+    cr_assert_str_eq(err, "unexpected argument 'a' (test takes none; see 'deepsweep test --help')");
+}
+
+Test(cli, help_and_repeated_calls)
+{
+    int before = helps;
+    cr_assert_eq(parse("--epochs 3 --help", 1, NULL), DS_CLI_HELP);
+    cr_assert_eq(parse("-h", 1, NULL), DS_CLI_HELP);
+    cr_assert_eq(helps, before, "ds_cli_getopt prints nothing");
+    /* getopt's state is reset: the same words parse the same way each time,
+     * also after an error in the middle of a short-option cluster */
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(parse("-qx", 1, NULL), 2);
+        cr_assert_eq(parse("-qe 5 file", 1, NULL), 0, "%s", err);
+        cr_assert(o.quiet && o.epochs == 5);
+    }
+}
+
+Test(cli, print_options_and_exit_status, .init = cr_redirect_stdout)
+{
+    const ds_opt opts[] = {
+        DS_OPT_HEADING("training:"),
+        DS_OPT_INT("epochs", 0, "N", &o.epochs, 1, 9, "epochs\nsecond line"),
+        DS_OPT_FLAG("quiet", 'q', &o.quiet, "quiet"),
+        DS_OPT_END,
+    };
+    ds_cli_print_options(stdout, opts);
+    ds_cli_exit_status(stdout);
+    fflush(stdout);
+    cr_assert_stdout_eq_str("training:\n"
+                            "      --epochs N        epochs\n"
+                            "                        second line\n"
+                            "  -q, --quiet           quiet\n"
+                            "  -h, --help            this text\n"
+                            "\n"
+                            "Exit status: 0 ok, 1 run-time failure, 2 bad input.\n");
+}
+
+/* ---- every converted command, through the binary ---------------------------- */
+
+/* Commands on the cli.h helper; add yours when you convert it. "" = main. */
+static const char *const converted[] = {"", "info", "gradcheck"};
+
+static const char *bin(void)
+{
+    const char *b = getenv("DEEPSWEEP_BIN");
+    return b ? b : "build/deepsweep";
+}
+
+/* Runs `deepsweep <args>`; returns the exit status, output in *out. */
+static int run(const char *args, char **out)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", bin(), args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t cap = 1 << 16, n = 0;
+    char *s = malloc(cap);
+    cr_assert_not_null(s);
+    for (size_t k; (k = fread(s + n, 1, cap - 1 - n, p)) > 0;)
+        n += k;
+    s[n] = 0;
+    int st = pclose(p);
+    cr_assert(WIFEXITED(st), "%s", cmd);
+    *out = s;
+    return WEXITSTATUS(st);
+}
+
+Test(cli_commands, help_ends_with_exit_statuses)
+{
+    for (size_t i = 0; i < sizeof converted / sizeof converted[0]; i++) {
+        char args[64], *out;
+        snprintf(args, sizeof args, "%s --help", converted[i]);
+        cr_assert_eq(run(args, &out), 0, "deepsweep %s: %s", args, out);
+        size_t n = strlen(out), k = strlen("\n" DS_CLI_EXIT_STATUS);
+        cr_assert(n >= k && !strcmp(out + n - k, "\n" DS_CLI_EXIT_STATUS), "deepsweep %s ends:\n%s",
+                  args, n > 200 ? out + n - 200 : out);
+        free(out);
+    }
+}
+
+Test(cli_commands, unknown_option_exits_2_with_a_suggestion)
+{
+    for (size_t i = 0; i < sizeof converted / sizeof converted[0]; i++) {
+        char args[64], want[128], *out;
+        snprintf(args, sizeof args, "%s --hepl", converted[i]);
+        snprintf(want, sizeof want, "deepsweep: %s%sunknown option '--hepl' (did you mean --help?)\n",
+                 converted[i], *converted[i] ? ": " : "");
+        cr_assert_eq(run(args, &out), 2, "deepsweep %s: %s", args, out);
+        cr_assert_str_eq(out, want);
+        free(out);
+    }
+}
