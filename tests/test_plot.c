@@ -290,30 +290,30 @@ Test(plot_aggregate, mean_std_over_seeds_by_hand)
     /* test_acc 0.90 0.92 0.97: mean 0.93; deviations -.03 -.01 .04, sum of
      * squares .0026, sample std sqrt(.0026/2) = .0360555127546399. Bound: a
      * few ulps of the inputs' rounding, 1e-12. */
-    cr_assert_float_eq(ds_stat_mean(&x->test_acc), 0.93, 1e-12);
-    cr_assert_float_eq(ds_stat_std(&x->test_acc), sqrt(0.0026 / 2), 1e-12);
+    cr_assert_float_eq(ds_moments_mean(&x->test_acc), 0.93, 1e-12);
+    cr_assert_float_eq(ds_report_std(&x->test_acc), sqrt(0.0026 / 2), 1e-12);
     /* train_acc - test_acc per run: .07 .03 .01 -> mean .11/3, std by hand */
     double m = 0.11 / 3, ss = pow(0.07 - m, 2) + pow(0.03 - m, 2) + pow(0.01 - m, 2);
-    cr_assert_float_eq(ds_stat_mean(&x->gap), m, 1e-12);
-    cr_assert_float_eq(ds_stat_std(&x->gap), sqrt(ss / 2), 1e-12);
-    cr_assert_float_eq(ds_stat_mean(&x->seconds), 37.0 / 3, 1e-12);
+    cr_assert_float_eq(ds_moments_mean(&x->gap), m, 1e-12);
+    cr_assert_float_eq(ds_report_std(&x->gap), sqrt(ss / 2), 1e-12);
+    cr_assert_float_eq(ds_moments_mean(&x->seconds), 37.0 / 3, 1e-12);
     /* one seed: std is 0, not NaN */
-    cr_assert(nn->ok == 1 && ds_stat_std(&nn->test_acc) == 0);
+    cr_assert(nn->ok == 1 && ds_report_std(&nn->test_acc) == 0);
     /* course figures by keyword: xavier 97.83, "NN" (any case) 94.55 */
     cr_assert_eq(x->course, 97.83);
     cr_assert_eq(nn->course, 94.55);
     /* per-epoch: a1 and a2 only (a4 diverged, zz unknown) */
     cr_assert_eq(x->n_epochs, 3);
     cr_assert_eq(x->ep_test_acc[0].n, 0);
-    cr_assert_float_eq(ds_stat_mean(&x->ep_test_acc[1]), 0.55, 1e-12);
-    cr_assert_float_eq(ds_stat_std(&x->ep_test_acc[1]), sqrt(0.005), 1e-12);
-    cr_assert_float_eq(ds_stat_mean(&x->ep_train_loss[2]), 0.3, 1e-12);
+    cr_assert_float_eq(ds_moments_mean(&x->ep_test_acc[1]), 0.55, 1e-12);
+    cr_assert_float_eq(ds_report_std(&x->ep_test_acc[1]), sqrt(0.005), 1e-12);
+    cr_assert_float_eq(ds_moments_mean(&x->ep_train_loss[2]), 0.3, 1e-12);
     /* layers: first logged epoch (1 for both) and last (a1: 2, a2: 3) */
     cr_assert_eq(x->n_layers, 2);
-    cr_assert_float_eq(ds_stat_mean(&x->grad_first[0]), 0.02, 1e-12);
-    cr_assert_float_eq(ds_stat_mean(&x->grad_first[1]), 0.20, 1e-12);
-    cr_assert_float_eq(ds_stat_mean(&x->grad_last[0]), 0.04, 1e-12);
-    cr_assert_float_eq(ds_stat_mean(&x->grad_last[1]), 0.30, 1e-12);
+    cr_assert_float_eq(ds_moments_mean(&x->grad_first[0]), 0.02, 1e-12);
+    cr_assert_float_eq(ds_moments_mean(&x->grad_first[1]), 0.20, 1e-12);
+    cr_assert_float_eq(ds_moments_mean(&x->grad_last[0]), 0.04, 1e-12);
+    cr_assert_float_eq(ds_moments_mean(&x->grad_last[1]), 0.30, 1e-12);
     cr_assert(ds_report_varies(r, DS_K_LABEL) && ds_report_varies(r, DS_K_INIT));
     cr_assert(!ds_report_varies(r, DS_K_DEPTH));
     ds_report_free(r);
@@ -352,7 +352,7 @@ Test(plot_aggregate, extra_columns_split_groups)
     cr_assert_eq(ds_report_ngroups(r), 2);
     cr_assert(ds_report_varies(r, DS_K_HIDDEN));
     cr_assert_str_eq(ds_report_group(r, 0)->name, "hidden 512-256");
-    cr_assert_float_eq(ds_stat_mean(&ds_report_group(r, 0)->test_acc), 0.85, 1e-12);
+    cr_assert_float_eq(ds_moments_mean(&ds_report_group(r, 0)->test_acc), 0.85, 1e-12);
     cr_assert_str_eq(ds_report_group(r, 1)->name, "hidden 512-128");
     ds_report_free(r);
     /* hidden differing only where depth does: not shown */

@@ -41,8 +41,8 @@ void ds_fig_accuracy(ds_report_writer *w, const char *png, int *scratch)
         for (int g = 0; g < r->ngroups; g++) {
             const ds_group *gr = &r->groups[g];
             fprintf(f, "%d", g);
-            ds_dat_num(f, 100 * ds_stat_mean(&gr->test_acc));
-            ds_dat_num(f, 100 * ds_stat_std(&gr->test_acc));
+            ds_dat_num(f, 100 * ds_moments_mean(&gr->test_acc));
+            ds_dat_num(f, 100 * ds_report_std(&gr->test_acc));
             ds_dat_num(f, gr->course);
             fprintf(f, " %d \"%s\"\n", gr->ok, gr->name);
         }

@@ -46,10 +46,10 @@ void ds_fig_curves(ds_report_writer *w, const char *png, int *scratch)
                 if (gr->ep_test_acc[e].n < 1)
                     continue;
                 fprintf(f, "%d", e);
-                ds_dat_num(f, 100 * ds_stat_mean(&gr->ep_test_acc[e]));
-                ds_dat_num(f, 100 * ds_stat_std(&gr->ep_test_acc[e]));
-                ds_dat_num(f, ds_stat_mean(&gr->ep_train_loss[e]));
-                ds_dat_num(f, ds_stat_std(&gr->ep_train_loss[e]));
+                ds_dat_num(f, 100 * ds_moments_mean(&gr->ep_test_acc[e]));
+                ds_dat_num(f, 100 * ds_report_std(&gr->ep_test_acc[e]));
+                ds_dat_num(f, ds_moments_mean(&gr->ep_train_loss[e]));
+                ds_dat_num(f, ds_report_std(&gr->ep_train_loss[e]));
                 fprintf(f, "\n");
             }
             fprintf(f, "\n\n");

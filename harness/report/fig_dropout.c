@@ -41,10 +41,10 @@ void ds_fig_dropout(ds_report_writer *w, const char *png, int *line_of)
             for (int i = 0; i < m; i++) {
                 const ds_group *gr = &r->groups[mem[i]];
                 fprintf(f, "%s", gr->key[DS_K_DROPOUT]);
-                ds_dat_num(f, 100 * ds_stat_mean(&gr->test_acc));
-                ds_dat_num(f, 100 * ds_stat_std(&gr->test_acc));
-                ds_dat_num(f, 100 * ds_stat_mean(&gr->gap));
-                ds_dat_num(f, 100 * ds_stat_std(&gr->gap));
+                ds_dat_num(f, 100 * ds_moments_mean(&gr->test_acc));
+                ds_dat_num(f, 100 * ds_report_std(&gr->test_acc));
+                ds_dat_num(f, 100 * ds_moments_mean(&gr->gap));
+                ds_dat_num(f, 100 * ds_report_std(&gr->gap));
                 fprintf(f, "\n");
             }
             fprintf(f, "\n\n");

@@ -73,10 +73,10 @@ static void gradnorm_one(ds_report_writer *w, const char *png_all, int facet, co
                 if (gr->grad_first[l].n < 1 && gr->grad_last[l].n < 1)
                     continue;
                 fprintf(f, "%d", l);
-                ds_dat_num(f, ds_stat_mean(&gr->grad_first[l]));
-                ds_dat_num(f, ds_stat_std(&gr->grad_first[l]));
-                ds_dat_num(f, ds_stat_mean(&gr->grad_last[l]));
-                ds_dat_num(f, ds_stat_std(&gr->grad_last[l]));
+                ds_dat_num(f, ds_moments_mean(&gr->grad_first[l]));
+                ds_dat_num(f, ds_report_std(&gr->grad_first[l]));
+                ds_dat_num(f, ds_moments_mean(&gr->grad_last[l]));
+                ds_dat_num(f, ds_report_std(&gr->grad_last[l]));
                 fprintf(f, "\n");
             }
             fprintf(f, "\n\n");

@@ -80,7 +80,7 @@ static void fig_heatmap(ds_report_writer *w, int *line_of, int kx, int ky, const
                 const ds_group *gr = &r->groups[g];
                 fprintf(f, "%d %d", ds_str_index(xs, nx, gr->key[kx]),
                         ds_str_index(ys, ny, gr->key[ky]));
-                ds_dat_num(f, 100 * ds_stat_mean(&gr->test_acc));
+                ds_dat_num(f, 100 * ds_moments_mean(&gr->test_acc));
                 fprintf(f, "\n");
             }
             fprintf(f, "\n\n");

@@ -2,7 +2,6 @@
  * them apart, and the names the figures and REPORT.md call them by. */
 #include "report_data.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -13,23 +12,9 @@ const char *const ds_group_key_cols[DS_K_COUNT] = {
     "hidden", "loss", "bias_init", "weight_decay", "train_subset",
 };
 
-void ds_stat_add(ds_stat *s, double x)
+double ds_report_std(const ds_moments *s)
 {
-    s->n += 1;
-    double d = x - s->mean;
-    s->mean += d / s->n;
-    s->m2 += d * (x - s->mean);
-}
-
-double ds_stat_mean(const ds_stat *s) { return s->n > 0 ? s->mean : NAN; }
-
-double ds_stat_std(const ds_stat *s)
-{
-    if (s->n < 1)
-        return NAN;
-    if (s->n < 2)
-        return 0;
-    return sqrt(s->m2 / (s->n - 1));
+    return s->n == 1 ? 0 : ds_moments_std(s);
 }
 
 void ds_groups_aggregate(ds_report *r)
@@ -45,13 +30,13 @@ void ds_groups_aggregate(ds_report *r)
         if (run->status != DS_RUN_OK)
             continue;
         g->ok++;
-        ds_stat_add(&g->test_acc, run->test);
-        ds_stat_add(&g->train_acc, run->train);
-        ds_stat_add(&g->train_loss, run->loss);
-        ds_stat_add(&g->best_test_acc, run->best);
-        ds_stat_add(&g->seconds, run->secs);
-        ds_stat_add(&g->samples_per_s, run->sps);
-        ds_stat_add(&g->gap, run->train - run->test);
+        ds_moments_add(&g->test_acc, run->test);
+        ds_moments_add(&g->train_acc, run->train);
+        ds_moments_add(&g->train_loss, run->loss);
+        ds_moments_add(&g->best_test_acc, run->best);
+        ds_moments_add(&g->seconds, run->secs);
+        ds_moments_add(&g->samples_per_s, run->sps);
+        ds_moments_add(&g->gap, run->train - run->test);
         /* XOR's test set is its four points: solved means all of them. */
         if (run->test >= 1.0 - 1e-9)
             g->solved++;

@@ -104,13 +104,13 @@ static int group_of(ds_report *r, const ds_csv *c, const int *kidx)
 }
 
 /* Makes a[0..need) valid (zeroed when new); *len becomes max(*len, need). */
-static int grow_stats(ds_stat **a, int *len, int *cap, long need)
+static int grow_stats(ds_moments **a, int *len, int *cap, long need)
 {
     if (need > *cap) {
         long c = *cap ? *cap : 16;
         while (c < need)
             c *= 2;
-        ds_stat *p = realloc(*a, (size_t)c * sizeof *p);
+        ds_moments *p = realloc(*a, (size_t)c * sizeof *p);
         if (!p)
             return -1;
         memset(p + *cap, 0, (size_t)(c - *cap) * sizeof *p);
@@ -269,8 +269,8 @@ static int load_epochs(ds_report *r, const char *path, char *err, size_t errlen)
             ds_csv_close(c);
             return 1;
         }
-        ds_stat_add(&g->ep_test_acc[e], acc);
-        ds_stat_add(&g->ep_train_loss[e], loss);
+        ds_moments_add(&g->ep_test_acc[e], acc);
+        ds_moments_add(&g->ep_train_loss[e], loss);
     }
     ds_csv_close(c);
     return st == 0 ? 0 : 2;
@@ -333,9 +333,9 @@ static int load_layers(ds_report *r, const char *path, char *err, size_t errlen)
                 return 1;
             }
             if (e == run->lay_min)
-                ds_stat_add(&g->grad_first[layer], gn);
+                ds_moments_add(&g->grad_first[layer], gn);
             if (e == run->lay_max)
-                ds_stat_add(&g->grad_last[layer], gn);
+                ds_moments_add(&g->grad_last[layer], gn);
         }
         ds_csv_close(c);
         if (st != 0)

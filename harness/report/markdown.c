@@ -21,15 +21,15 @@ static void md_cell(FILE *f, const char *s)
     fputc(' ', f);
 }
 
-static void md_pm(FILE *f, const ds_stat *s, double scale, const char *fmt)
+static void md_pm(FILE *f, const ds_moments *s, double scale, const char *fmt)
 {
     char a[64], b[64];
     if (s->n < 1) {
         fputs("| — ", f);
         return;
     }
-    snprintf(a, sizeof a, fmt, scale * ds_stat_mean(s));
-    snprintf(b, sizeof b, fmt, scale * ds_stat_std(s));
+    snprintf(a, sizeof a, fmt, scale * ds_moments_mean(s));
+    snprintf(b, sizeof b, fmt, scale * ds_report_std(s));
     fprintf(f, "| %s ± %s ", a, b);
 }
 

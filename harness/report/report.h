@@ -18,16 +18,14 @@
 #ifndef DS_REPORT_H
 #define DS_REPORT_H
 
+#include "stats.h"
+
 #include <stddef.h>
 
-/* Running mean and variance (Welford): stable for long epochs.csv files. */
-typedef struct {
-    double n, mean, m2;
-} ds_stat;
-
-void ds_stat_add(ds_stat *s, double x);
-double ds_stat_mean(const ds_stat *s); /* NaN when empty       */
-double ds_stat_std(const ds_stat *s);  /* sample std; 0 if n<2, NaN if empty */
+/* The ± of the figures and REPORT.md: the sample standard deviation
+ * (stats.h), but 0 for a single run where stats.h says NaN (issue 10 prints
+ * it blank instead); NaN when empty. */
+double ds_report_std(const ds_moments *s);
 
 /* Grouping columns: DESIGN.md's (required), then extras deepsweep run
  * writes after them (used when present: "hidden" tells 784-512-256 from
@@ -45,17 +43,17 @@ typedef struct {
     char name[256];        /* display name: the keys that vary between groups */
     int runs, ok, diverged, failed;
     int solved;            /* ok runs with test accuracy 1 (XOR: all four points) */
-    ds_stat test_acc, train_acc, train_loss, best_test_acc, seconds, samples_per_s;
-    ds_stat gap;           /* train_acc - test_acc, per run               */
+    ds_moments test_acc, train_acc, train_loss, best_test_acc, seconds, samples_per_s;
+    ds_moments gap;           /* train_acc - test_acc, per run               */
     double course;         /* the course's test accuracy in %, NaN if none */
     /* Per epoch number (index = epoch, n_epochs = last epoch + 1), over the
      * group's ok runs; entries with n = 0 were not logged. */
     int n_epochs;
-    ds_stat *ep_test_acc, *ep_train_loss;
+    ds_moments *ep_test_acc, *ep_train_loss;
     /* Per layer index (n_layers = last layer + 1): grad_norm at each run's
      * first and last logged epoch. */
     int n_layers;
-    ds_stat *grad_first, *grad_last;
+    ds_moments *grad_first, *grad_last;
     int epochs_cap, layers_cap; /* allocated lengths of the arrays above */
 } ds_group;
 
