@@ -189,12 +189,8 @@ static struct ds_gemm_cfg small_blocks(const struct ds_gemm_cfg *cfg)
     return s;
 }
 
-static void sweep(ds_isa isa)
+static void sweep_cfg(const struct ds_gemm_cfg *cfg)
 {
-    if (!ds_isa_available(isa))
-        cr_skip_test("ISA %s not available on this CPU/OS: skipped", ds_isa_to_name(isa));
-    const struct ds_gemm_cfg *cfg = ds_gemm_cfg_for(isa);
-    cr_assert_not_null(cfg);
     const struct ds_gemm_cfg small = small_blocks(cfg);
     omp_set_num_threads(2);
     static const int pads[] = {0, 1, 3, 16};
@@ -211,6 +207,14 @@ static void sweep(ds_isa isa)
             problem_free(&p);
         }
     }
+}
+
+static void sweep(ds_isa isa)
+{
+    if (!ds_isa_available(isa))
+        cr_skip_test("ISA %s not available on this CPU/OS: skipped", ds_isa_to_name(isa));
+    cr_assert_not_null(ds_gemm_cfg_for(isa));
+    sweep_cfg(ds_gemm_cfg_for(isa));
 }
 
 Test(gemm, sweep_scalar) { sweep(DS_ISA_SCALAR); }
@@ -441,4 +445,112 @@ Test(gemm, vector_isas_agree_bitwise)
     free(c0);
     free(c);
     problem_free(&p);
+}
+
+/* ---- the AVX-512 micro-kernel's logic at 16 lanes, runnable anywhere --------
+ *
+ * kernels/avx512/gemm_avx512.c is kernels/gemm_simd.h over a 16-lane mapping
+ * with a 14 x 2-vector tile; only the mapping is AVX-512 code. Here the same
+ * source is built over a portable C mapping of 16 lanes with that tile, so
+ * its 16-lane edges, masks and Cᵀ write-back are tested on machines without
+ * AVX-512 (as test_act does for vec_body.inc). The mapping rounds like the
+ * scalar reference (a multiply and an add for DSV_FMA, no fused op), and
+ * both sum one term per p in increasing p with the same KC: C must equal
+ * the scalar table's bit for bit. */
+#define W16 16
+typedef struct { float f[W16]; } w16_vec;
+typedef struct { unsigned char on[W16]; } w16_mask;
+static inline w16_vec w16_set1(float x) { w16_vec r; for (int i = 0; i < W16; i++) r.f[i] = x; return r; }
+static inline w16_vec w16_loadu(const float *p) { w16_vec r; memcpy(r.f, p, sizeof r.f); return r; }
+static inline void w16_storeu(float *p, w16_vec v) { memcpy(p, v.f, sizeof v.f); }
+static inline w16_vec w16_mul(w16_vec a, w16_vec b) { for (int i = 0; i < W16; i++) a.f[i] *= b.f[i]; return a; }
+static inline w16_vec w16_fma(w16_vec a, w16_vec b, w16_vec c) { for (int i = 0; i < W16; i++) c.f[i] += a.f[i] * b.f[i]; return c; }
+static inline w16_mask w16_first(int n)
+{
+    cr_assert(n > 0 && n <= W16, "DSV_MASK_FIRST(%d): outside 1..16", n);
+    w16_mask m;
+    for (int i = 0; i < W16; i++) m.on[i] = i < n;
+    return m;
+}
+/* masked lanes are never read nor written: the padding sentinels of check()
+ * and the bounds of C catch any slip */
+static inline w16_vec w16_maskload(const float *p, w16_mask m) { w16_vec r; for (int i = 0; i < W16; i++) r.f[i] = m.on[i] ? p[i] : 0.0f; return r; }
+static inline void w16_maskstore(float *p, w16_mask m, w16_vec v) { for (int i = 0; i < W16; i++) if (m.on[i]) p[i] = v.f[i]; }
+#define DSV w16_vec
+#define DSV_LANES W16
+#define DSV_ZERO() w16_set1(0.0f)
+#define DSV_SET1(x) w16_set1(x)
+#define DSV_BCAST(p) w16_set1(*(p))
+#define DSV_FMA(a, b, c) w16_fma(a, b, c)
+#define DSV_MUL(a, b) w16_mul(a, b)
+#define DSV_LOADU(p) w16_loadu(p)
+#define DSV_STOREU(p, v) w16_storeu(p, v)
+#define DSV_MASK w16_mask
+#define DSV_MASK_FIRST(n) w16_first(n)
+#define DSV_MASKLOAD(p, m) w16_maskload(p, m)
+#define DSV_MASKSTORE(p, m, v) w16_maskstore(p, m, v)
+#define DSS_FMA(a, b, c) ((a) * (b) + (c))
+#define UKR_MR 14 /* the AVX-512 tile (checked against its table below) */
+#define UKR_NV 2
+#define UKR_NAME sgemm_ukr_w16_14x32
+#include "gemm_simd.h"
+
+/* The AVX-512 table with the portable micro-kernel (its block sizes: KC
+ * must be the vector ISAs' common one). */
+static const struct ds_gemm_cfg w16_cfg = {
+    .isa = DS_ISA_SCALAR, .mr = UKR_MR, .nr = UKR_NV * W16,
+    .mc = 112, .kc = 1024, .nc = 2048, .ukr = sgemm_ukr_w16_14x32,
+};
+
+#if defined(__x86_64__)
+Test(gemm, w16_tile_is_avx512s)
+{
+    const struct ds_gemm_cfg *avx512 = ds_gemm_cfg_for(DS_ISA_AVX512);
+    cr_assert(avx512->mr == w16_cfg.mr && avx512->nr == w16_cfg.nr && avx512->kc == w16_cfg.kc,
+              "the portable build's tile/KC (%dx%d, %d) is not AVX-512's (%dx%d, %d)", w16_cfg.mr,
+              w16_cfg.nr, w16_cfg.kc, avx512->mr, avx512->nr, avx512->kc);
+}
+#endif
+
+/* Accuracy (the error bound) on every path, as for the real ISAs. */
+Test(gemm, sweep_w16) { sweep_cfg(&w16_cfg); }
+
+/* Bit for bit the scalar reference, on edge-heavy shapes, every path, every
+ * transpose, (alpha, beta), production and tiny blocks (several KC blocks). */
+Test(gemm, w16_matches_scalar_bitwise)
+{
+    static const int dims[][3] = {{1, 1, 1},   {14, 32, 5},  {13, 31, 17}, {15, 33, 48},
+                                  {29, 17, 97}, {100, 10, 64}, {3, 65, 200}, {57, 100, 130}};
+    const struct ds_gemm_cfg w16_small = small_blocks(&w16_cfg);
+    omp_set_num_threads(2);
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (int t = 0; t < 4; t++)
+            for (int v = 0; v < 2 * NPOL; v++) {
+                const struct ds_gemm_cfg *w = v % 2 ? &w16_small : &w16_cfg;
+                struct ds_gemm_cfg ref = *ds_gemm_cfg_for(DS_ISA_SCALAR);
+                ref.kc = w->kc; /* same K blocks: same sums */
+                const ds_gemm_opts opts = {policies[v / 2]};
+                const float alpha = alphas[1 + v % 2], beta = betas[v % 3];
+                problem p;
+                rng_state = 1234u + (uint32_t)(d * 8 + (size_t)t);
+                problem_new(&p, (ds_trans)(t & 1), (ds_trans)(t >> 1), dims[d][0], dims[d][1],
+                            dims[d][2], (int)d % 3);
+                const size_t nc = (size_t)p.m * p.ldc;
+                float *c1 = alloc_floats(nc), *c2 = alloc_floats(nc);
+                memcpy(c1, p.c0, nc * sizeof(float));
+                memcpy(c2, p.c0, nc * sizeof(float));
+                ds_sgemm_cfg(&ref, p.ta, p.tb, p.m, p.n, p.k, alpha, p.a, p.lda, p.b, p.ldb, beta,
+                             c1, p.ldc, &opts);
+                ds_sgemm_cfg(w, p.ta, p.tb, p.m, p.n, p.k, alpha, p.a, p.lda, p.b, p.ldb, beta, c2,
+                             p.ldc, &opts);
+                for (size_t i = 0; i < nc; i++)
+                    if (memcmp(&c1[i], &c2[i], sizeof(float)) != 0)
+                        cr_assert_fail("16 lanes %c%c %dx%dx%d kc %d policy %u alpha %g beta %g: "
+                                       "C[%zu] = %a, scalar %a",
+                                       p.ta ? 'T' : 'N', p.tb ? 'T' : 'N', p.m, p.n, p.k, w->kc,
+                                       opts.force, alpha, beta, i, c2[i], c1[i]);
+                free(c1);
+                free(c2);
+                problem_free(&p);
+            }
 }
