@@ -124,11 +124,15 @@ static void pack_a_panel(ds_trans ta, const float *a, int lda, int i0, int p0,
     }
 }
 
-/* One B~ panel: rows [p0, p0+kc) of op(B), columns [j0, j0+nv), nv <= nr. */
-static void pack_b_panel(ds_trans tb, const float *b, int ldb, int p0, int j0,
-                         int nv, int kc, int nr, float *restrict dst)
+/* One B~ panel: rows [p0, p0+kc) of op(B), columns [j0, j0+nv), nv <= nr;
+ * full transposed panels by the ISA's pack_bt when it has one. */
+static void pack_b_panel(const struct ds_gemm_cfg *cfg, ds_trans tb, const float *b,
+                         int ldb, int p0, int j0, int nv, int kc, float *restrict dst)
 {
-    if (tb == DS_NOTRANS) {
+    const int nr = cfg->nr;
+    if (tb != DS_NOTRANS && nv == nr && cfg->pack_bt) {
+        cfg->pack_bt(b + (size_t)j0 * ldb + p0, ldb, kc, dst);
+    } else if (tb == DS_NOTRANS) {
         for (int p = 0; p < kc; p++) {
             const float *src = b + (size_t)(p0 + p) * ldb + j0;
             float *d = dst + (size_t)p * nr;
@@ -194,7 +198,7 @@ static void gemm_block(const gemm_plan *g, int i0, int i1, int j0, int j1)
             for (int jp = 0; jp < npb; jp++) {
                 const int nv = nc - jp * NR < NR ? nc - jp * NR : NR;
                 if (!(g->inplace_b && nv == NR))
-                    pack_b_panel(g->tb, g->b, g->ldb, pc, jc + jp * NR, nv, kc, NR,
+                    pack_b_panel(cfg, g->tb, g->b, g->ldb, pc, jc + jp * NR, nv, kc,
                                  bbuf + (size_t)jp * ps_b);
             }
             for (int ic = i0; ic < i1; ic += MC) {
@@ -286,11 +290,15 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
      *   op(A)ᵀ can then be read in place (A stored transposed).
      * - dX = dY·Wᵀ (NT, m < n): the big W would be packed by a transposing
      *   gather; as Cᵀ = W·dYᵀ, W is read in place by rows and only the small
-     *   dY is packed. Measured (1 thread, CPU time): [100x784]x[784x256]
-     *   NT 24.4 -> 30.1 GFLOP/s, [100x784]x[784x512] 27.0 -> 30.8; with
-     *   k = 10 it lost (20.8 -> 14.7), hence k >= 64. */
+     *   dY is packed. Measured on AVX2 (Zen 1, 1 thread, CPU time):
+     *   [100x784]x[784x256] NT 24.4 -> 30.1 GFLOP/s, [100x784]x[784x512]
+     *   27.0 -> 30.8; with k = 10 it lost (20.8 -> 14.7), hence k >= 64.
+     *   An ISA that packs Bᵀ with vector transposes (pack_bt) makes the
+     *   gather cheap and then the direct form wins: on AVX-512 (Zen 5) NT
+     *   100x784x256 direct 143-147 GFLOP/s against Cᵀ 127-131, 100x512x512
+     *   155-157 against 117-122 (medians of 41, CPU time, load 9-10). */
     int transpose = (n < NR && m > n && ta == DS_TRANS) ||
-                    (ta == DS_NOTRANS && tb == DS_TRANS && m < n && k >= 64);
+                    (ta == DS_NOTRANS && tb == DS_TRANS && m < n && k >= 64 && !cfg->pack_bt);
     if (ov & DS_GEMM_NO_CT) transpose = 0;
     if (ov & DS_GEMM_CT) transpose = 1;
     if (transpose) {

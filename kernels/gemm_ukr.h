@@ -41,12 +41,19 @@ typedef void (*ds_sgemm_ukr_fn)(int k, float alpha, const float *a, ptrdiff_t rs
                                 float beta, float *c, ptrdiff_t rs_c, ptrdiff_t cs_c,
                                 int m, int n);
 
+/* One full B~ panel from a B stored transposed (op(B) = Bᵀ, the NT form
+ * dX = dY·Wᵀ): dst[p*NR + j] = b[j*ldb + p] for p < kc, j < NR. A copy, so
+ * it changes no bit of C; an ISA's vector transposes do it several times
+ * faster than gemm.c's element-by-element gather. */
+typedef void (*ds_sgemm_pack_bt_fn)(const float *b, ptrdiff_t ldb, int kc, float *dst);
+
 struct ds_gemm_cfg {
     ds_isa isa;
     int mr, nr;        /* register tile: the micro-kernel's C block          */
     int mc, kc, nc;    /* cache blocks: A~ (mc x kc) in L2, B~ (kc x nc) in L3;
                         * mc a multiple of mr, nc a multiple of nr          */
     ds_sgemm_ukr_fn ukr;
+    ds_sgemm_pack_bt_fn pack_bt; /* NULL: gemm.c's plain C for every panel */
 };
 
 /* ds_sgemm_ex on an explicit configuration (tests, bench): the same driver

@@ -447,6 +447,36 @@ Test(gemm, vector_isas_agree_bitwise)
     problem_free(&p);
 }
 
+/* An ISA's pack_bt (full B~ panels from Bᵀ storage by vector transposes)
+ * is the plain gather: dst[p*NR + j] = b[j*ldb + p], nothing written past
+ * kc rows; every kc across the 16-row blocks and its tails. */
+Test(gemm, pack_bt_is_the_gather)
+{
+    for (int isa = 0; isa < DS_ISA_COUNT; isa++) {
+        const struct ds_gemm_cfg *cfg = ds_gemm_cfg_for((ds_isa)isa);
+        if (!cfg || !ds_isa_available((ds_isa)isa) || !cfg->pack_bt)
+            continue;
+        enum { KMAX = 70 };
+        const int nr = cfg->nr, ldb = KMAX + 3;
+        float *b = alloc_floats((size_t)nr * ldb), *dst = alloc_floats((size_t)(KMAX + 1) * nr);
+        for (int i = 0; i < nr * ldb; i++)
+            b[i] = (float)i;
+        for (int kc = 1; kc <= KMAX; kc++) {
+            for (int i = 0; i < (KMAX + 1) * nr; i++)
+                dst[i] = -1.0f;
+            cfg->pack_bt(b, ldb, kc, dst);
+            for (int p = 0; p <= KMAX; p++)
+                for (int j = 0; j < nr; j++) {
+                    const float want = p < kc ? b[j * ldb + p] : -1.0f;
+                    cr_assert(dst[p * nr + j] == want, "%s pack_bt kc %d: dst[%d][%d] = %g, want %g",
+                              ds_isa_to_name((ds_isa)isa), kc, p, j, dst[p * nr + j], want);
+                }
+        }
+        free(b);
+        free(dst);
+    }
+}
+
 /* ---- the AVX-512 micro-kernel's logic at 16 lanes, runnable anywhere --------
  *
  * kernels/avx512/gemm_avx512.c is kernels/gemm_simd.h over a 16-lane mapping

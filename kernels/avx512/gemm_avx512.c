@@ -1,7 +1,8 @@
 /* AVX-512 GEMM: the shared micro-kernel (kernels/gemm_simd.h) on 512-bit
  * vectors, 14x32 tile: 28 accumulators + 2 B~ vectors + 1 broadcast = 31 of
- * the 32 zmm registers. Not runnable on the development machine (no
- * AVX-512): its logic is the AVX2 instantiation's, only the mapping differs. */
+ * the 32 zmm registers; its logic is also tested without AVX-512 through
+ * the portable 16-lane build in tests/test_gemm.c. Plus the packing of Bᵀ
+ * panels by 16 x 16 register transposes (the NT form dX = dY·Wᵀ). */
 #include "gemm_ukr.h"
 
 #include <immintrin.h>
@@ -29,6 +30,52 @@
 #define UKR_NAME sgemm_ukr_avx512_14x32
 #include "gemm_simd.h"
 
+/* 16 x 16 transpose in registers: r[j] holds row j, on return column j. */
+static inline void transpose16(__m512 r[16])
+{
+    __m512 t[16];
+    for (int i = 0; i < 8; i++) { /* per 128-bit lane: (a0 b0 a1 b1), (a2 b2 a3 b3) */
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) { /* r[4i+c], lane L: column 4L+c of rows 4i..4i+3 */
+        r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; c++) { /* gather lane L of the four row groups */
+        const __m512 x0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88);
+        const __m512 x1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xDD);
+        const __m512 y0 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
+        const __m512 y1 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xDD);
+        t[c] = _mm512_shuffle_f32x4(x0, y0, 0x88);
+        t[8 + c] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
+        t[4 + c] = _mm512_shuffle_f32x4(x1, y1, 0x88);
+        t[12 + c] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
+    }
+    for (int j = 0; j < 16; j++)
+        r[j] = t[j];
+}
+
+/* A full 32-column B~ panel from Bᵀ storage: 16 x 16 blocks transposed in
+ * registers (the kc tail with masked loads, rows past it not stored). */
+static void sgemm_pack_bt_avx512_32(const float *b, ptrdiff_t ldb, int kc, float *dst)
+{
+    for (int p = 0; p < kc; p += 16) {
+        const int rows = kc - p < 16 ? kc - p : 16;
+        const __mmask16 mk = (__mmask16)((1u << rows) - 1u);
+        for (int h = 0; h < 2; h++) {
+            __m512 r[16];
+            for (int j = 0; j < 16; j++)
+                r[j] = _mm512_maskz_loadu_ps(mk, b + (h * 16 + j) * ldb + p);
+            transpose16(r);
+            for (int q = 0; q < rows; q++)
+                _mm512_storeu_ps(dst + (size_t)(p + q) * 32 + h * 16, r[q]);
+        }
+    }
+}
+
 /* Not measured (no AVX-512 here). KC = 1024 as in avx2 and neon: K is then
  * split at the same places on every vector ISA, and since each element is
  * one FMA per p in the same order with the same write-back, ds_sgemm gives
@@ -41,4 +88,5 @@ const struct ds_gemm_cfg ds_gemm_cfg_avx512 = {
     .mr = 14, .nr = 32,
     .mc = 112, .kc = 1024, .nc = 2048,
     .ukr = sgemm_ukr_avx512_14x32,
+    .pack_bt = sgemm_pack_bt_avx512_32,
 };
