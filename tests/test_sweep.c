@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -401,6 +402,70 @@ Test(sweep, shards_then_merge_equal_one_process)
     cr_assert_not_null(strstr(e, "conflicting rows"), "%s", e);
     cr_assert_not_null(strstr(e, "column train_loss differs"), "%s", e);
     free(e);
+}
+
+/* `deepsweep merge` in dir; exit status, stderr in err.txt. */
+static int merge_cmd(const char *args)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' merge %s >out.txt 2>err.txt", dir, bin(), args);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st), "%s", cmd);
+    return WEXITSTATUS(st);
+}
+
+/* Holds <dir>/<folder>/.lock as a running `deepsweep run` does. */
+static int hold_lock(const char *folder)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s/.lock", dir, folder);
+    int fd = open(p, O_RDWR | O_CREAT, 0644);
+    cr_assert(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0, "%s", p);
+    return fd;
+}
+
+static ino_t inode(const char *name)
+{
+    char p[1024];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    cr_assert_eq(stat(p, &st), 0, "%s", p);
+    return st.st_ino;
+}
+
+/* Merge takes the folder lock as run does: it refuses to write OUT while a
+ * run writes there, and to read a folder a run is still writing into;
+ * nothing is written either way. */
+Test(sweep, merge_refuses_a_folder_a_run_is_writing)
+{
+    put("x.yaml", xor_cfg);
+    cr_assert_eq(run("x.yaml --shard 0/2 -q"), 0);
+    cr_assert_eq(run("x.yaml --shard 1/2 -q"), 0);
+    const char *shards = "results/t/shard-0-of-2 results/t/shard-1-of-2";
+    char args[512];
+    snprintf(args, sizeof args, "merged %s", shards);
+    cr_assert_eq(merge_cmd(args), 0);
+    ino_t before = inode("merged/runs.csv");
+
+    int fd = hold_lock("merged");
+    int st = merge_cmd(args);
+    char *e = get("err.txt");
+    cr_assert_eq(st, 2, "merge into a locked folder: exit %d, stderr %s", st, e);
+    cr_assert_not_null(strstr(e, "merged: another deepsweep run is writing to this folder"), "%s", e);
+    free(e);
+    cr_assert_eq(inode("merged/runs.csv"), before, "merge rewrote a folder a run holds");
+    close(fd);
+
+    fd = hold_lock("results/t/shard-1-of-2");
+    snprintf(args, sizeof args, "m2 %s", shards);
+    st = merge_cmd(args);
+    e = get("err.txt");
+    cr_assert_eq(st, 2, "merge of a folder being written: exit %d, stderr %s", st, e);
+    cr_assert_not_null(strstr(e, "shard-1-of-2: another deepsweep run is writing to this folder"), "%s", e);
+    free(e);
+    cr_assert(!exists("m2"), "merge wrote m2 from a folder being written");
+    close(fd);
+    cr_assert_eq(merge_cmd(args), 0);
 }
 
 Test(sweep, sigint_abandons_the_current_run_and_one_writer_per_folder)

@@ -359,12 +359,10 @@ int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int for
     return status;
 }
 
-int ds_results_open(ds_results *r, const ds_plan *plan, char *err, size_t errlen)
+int ds_mkdir_p(const char *dir, char *err, size_t errlen)
 {
-    char path[1200];
-    /* mkdir -p */
     char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", r->dir);
+    snprintf(tmp, sizeof tmp, "%s", dir);
     for (char *p = tmp + 1;; p++) {
         if (*p == '/' || !*p) {
             char c = *p;
@@ -378,20 +376,44 @@ int ds_results_open(ds_results *r, const ds_plan *plan, char *err, size_t errlen
                 break;
         }
     }
-    /* Two processes appending to one folder would each repair away the
-     * other's rows in progress: one writer at a time (the lock goes with
-     * the process, so a kill -9 never leaves it held). */
-    snprintf(path, sizeof path, "%s/.lock", r->dir);
-    r->fd_lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (r->fd_lock < 0) {
-        snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+    return 0;
+}
+
+/* Two processes appending to one folder would each repair away the other's
+ * rows in progress, and a merge reading a folder being written would take a
+ * torn copy: one writer at a time, readers only when no writer is there
+ * (flock: the lock goes with the process, so a kill -9 never leaves it
+ * held). */
+int ds_results_lock(const char *dir, int exclusive, const char *hint, int *fd, char *err,
+                    size_t errlen)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/.lock", dir);
+    *fd = open(path, exclusive ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
+    if (*fd < 0) {
+        if (!exclusive && errno == ENOENT)
+            return 0; /* no run ever wrote there: nobody to wait for */
+        snprintf(err, errlen, "%s: cannot %s: %s", path, exclusive ? "create" : "open",
+                 strerror(errno));
         return 1;
     }
-    if (flock(r->fd_lock, LOCK_EX | LOCK_NB) != 0) {
-        snprintf(err, errlen, "%s: another deepsweep run is writing to this folder (wait for it, or use --out DIR)",
-                 r->dir);
+    if (flock(*fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+        close(*fd);
+        *fd = -1;
+        snprintf(err, errlen, "%s: another deepsweep run is writing to this folder (%s)", dir, hint);
         return 2;
     }
+    return 0;
+}
+
+int ds_results_open(ds_results *r, const ds_plan *plan, char *err, size_t errlen)
+{
+    char path[1200];
+    int rc = ds_mkdir_p(r->dir, err, errlen);
+    if (!rc)
+        rc = ds_results_lock(r->dir, 1, "wait for it, or use --out DIR", &r->fd_lock, err, errlen);
+    if (rc)
+        return rc;
     /* the repair was computed before the lock: compute it again under it,
      * since a writer that just finished may have appended rows */
     ds_results again;

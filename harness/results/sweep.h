@@ -67,6 +67,16 @@ int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int for
 int ds_results_open(ds_results *r, const ds_plan *plan, char *err, size_t errlen);
 void ds_results_close(ds_results *r);
 
+/* mkdir -p dir. 0, or 1 with a message. */
+int ds_mkdir_p(const char *dir, char *err, size_t errlen);
+/* Takes dir's lock without waiting: exclusive for a writer (creates
+ * dir/.lock), shared for a reader (*fd = -1 and 0 when no run ever wrote
+ * there). 0; 2 with a message ending in "(hint)" when a writer (or, for a
+ * writer, anyone) holds it; 1 on a system error. Released by close(*fd) or
+ * at exit. */
+int ds_results_lock(const char *dir, int exclusive, const char *hint, int *fd, char *err,
+                    size_t errlen);
+
 /* The finished row of id, or NULL. */
 const ds_run_row *ds_results_find(const ds_results *r, const char *id);
 
