@@ -73,16 +73,4 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
  * there. */
 #define DS_GEMM_MT_MIN_FMAS (1L << 21)
 
-/* FMA-chain loops behind ds_fma_peak_run (kernels/peak.c), one per ISA
- * directory: `iters` steps of independent multiply-add chains, enough of them
- * to cover latency x throughput; they return the flops done. */
-double ds_fma_peak_scalar(long iters, float *sink);
-#if defined(__x86_64__)
-double ds_fma_peak_avx2(long iters, float *sink);
-double ds_fma_peak_avx512(long iters, float *sink);
-#endif
-#if defined(__aarch64__)
-double ds_fma_peak_neon(long iters, float *sink);
-#endif
-
 #endif

@@ -2,7 +2,8 @@
  *
  * One instance per ISA (ds_vec_ops_scalar in kernels/ref/, ds_vec_ops_avx2 in
  * kernels/avx2/, ...), all generated from the ISA-neutral body
- * kernels/vec_body.inc over that ISA's mapping header (<isa>/simd.h).
+ * kernels/vec_body.inc over that ISA's mapping header (<isa>/simd.h). The
+ * table also carries the ISA's FMA-peak probe (kernels/peak_body.inc).
  *
  * Every function here works on one contiguous piece (a chunk of a vector or
  * one row) in the calling thread: no OpenMP, no allocation. kernels/vec.c
@@ -71,6 +72,10 @@ struct ds_vec_ops {
 
     /* Σ x[i]² accumulated in double, in this ISA's fixed lane order. */
     double (*sumsq)(const float *x, size_t n);
+
+    /* The machine probe behind ds_fma_peak_run (kernels/peak_body.inc):
+     * `iters` steps of independent FMA chains; returns the flops done. */
+    double (*fma_peak)(long iters, float *sink);
 };
 
 #endif

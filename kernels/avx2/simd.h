@@ -77,6 +77,14 @@ static inline double ds_avx2_dhsum(__m256d lo, __m256d hi)
 }
 #define VD_HSUM(lo, hi) ds_avx2_dhsum(lo, hi)
 
+/* FMA peak (peak_body.inc): 12 independent chains in the 16 ymm registers
+ * cover the 4-5 cycle FMA latency at 2 FMAs per cycle */
+#define VPEAK_CHAINS 12
+
+/* whole dropout groups: the 8-lane AVX2 Philox generator */
+#include "avx2/philox_avx2.h"
+#define DS_DROPOUT_GROUP_VEC ds_dropout_group_avx2
+
 #define DS_VEC_ISA DS_ISA_AVX2
 #define DS_VEC_OPS_NAME ds_vec_ops_avx2
 #define DS_VEC_FN(name) name##_avx2

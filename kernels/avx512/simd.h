@@ -86,6 +86,14 @@ static inline double ds_avx512_dhsum(__m512d lo, __m512d hi)
 }
 #define VD_HSUM(lo, hi) ds_avx512_dhsum(lo, hi)
 
+/* FMA peak (peak_body.inc): 24 independent chains in the 32 zmm registers
+ * cover the 4-cycle FMA latency at 2 FMAs per cycle */
+#define VPEAK_CHAINS 24
+
+/* whole dropout groups: the 8-lane AVX2 Philox generator */
+#include "avx2/philox_avx2.h"
+#define DS_DROPOUT_GROUP_VEC ds_dropout_group_avx2
+
 #define DS_VEC_ISA DS_ISA_AVX512
 #define DS_VEC_OPS_NAME ds_vec_ops_avx512
 #define DS_VEC_FN(name) name##_avx512

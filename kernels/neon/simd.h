@@ -206,6 +206,12 @@ static inline double ds_neon_dhsum(VD lo, VD hi)
 }
 #define VD_HSUM(lo, hi) ds_neon_dhsum(lo, hi)
 
+/* FMA peak (peak_body.inc): 8 chains of register pairs = 16 independent
+ * 4-lane FMLA chains. FMLA latency is 4 cycles on Neoverse N1 and V1; 2 (N1)
+ * or 4 (V1) FMA pipes need 8 or 16 in flight, so 16 (of the 32 V registers)
+ * cover both. */
+#define VPEAK_CHAINS 8
+
 #define DS_VEC_ISA DS_ISA_NEON
 #define DS_VEC_OPS_NAME ds_vec_ops_neon
 #define DS_VEC_FN(name) name##_neon

@@ -68,6 +68,10 @@ typedef double VD;
 #define VD_SQACC(lo, hi, v) ((lo) += (double)(v) * (double)(v), (void)(hi))
 #define VD_HSUM(lo, hi) ((lo) + (hi))
 
+/* FMA peak (peak_body.inc): 8 independent chains of a multiply and an add
+ * (no FMA on baseline x86-64: 2 flops per step and chain, rounded twice) */
+#define VPEAK_CHAINS 8
+
 #define DS_VEC_ISA DS_ISA_SCALAR
 #define DS_VEC_OPS_NAME ds_vec_ops_scalar
 #define DS_VEC_FN(name) name##_scalar
