@@ -172,7 +172,7 @@ Test(cli, print_options_and_exit_status, .init = cr_redirect_stdout)
 /* ---- every converted command, through the binary ---------------------------- */
 
 /* Commands on the cli.h helper; add yours when you convert it. "" = main. */
-static const char *const converted[] = {"", "info", "gradcheck"};
+static const char *const converted[] = {"", "info", "gradcheck", "plot"};
 
 static const char *bin(void)
 {

@@ -548,6 +548,32 @@ Test(plot_command, bad_input_writes_nothing)
     free(d);
 }
 
+/* The options follow cli.h: --opt=value, options after the folder, a
+ * suggestion for a misspelt option, a missing value named. (Before it,
+ * --out=DIR was an unknown option.) */
+Test(plot_command, gnu_option_forms)
+{
+    char *out = tmpdir(), *err, args[512], p[512];
+    snprintf(args, sizeof args, "tests/fixtures/plot-lab -q --out=%s", out);
+    int st = run_plot(args, "DEEPSWEEP_GNUPLOT=/nonexistent/gnuplot", &err);
+    cr_assert_eq(st, 1, "exit %d (1: no gnuplot): %s", st, err);
+    snprintf(p, sizeof p, "%s/REPORT.md", out);
+    cr_assert(exists(out, "REPORT.md"), "--out=DIR did not write %s: %s", p, err);
+    free(err);
+    cr_assert_eq(run_plot("tests/fixtures/plot-lab --ot x", NULL, &err), 2);
+    cr_assert(strstr(err, "deepsweep: plot: unknown option '--ot' (did you mean --out?)"), "%s",
+              err);
+    free(err);
+    cr_assert_eq(run_plot("tests/fixtures/plot-lab --out", NULL, &err), 2);
+    cr_assert(strstr(err, "deepsweep: plot: --out needs a value"), "%s", err);
+    free(err);
+    cr_assert_eq(run_plot("a b", NULL, &err), 2);
+    cr_assert(strstr(err, "unexpected argument 'b'"), "%s", err);
+    free(err);
+    rm_rf(out);
+    free(out);
+}
+
 /* 41 groups with epochs: the accuracy figure (at most 40 groups) and the
  * curves (at most 12) are described in REPORT.md, not drawn. In process,
  * with gnuplot disabled (NULL): the notes do not depend on it. */

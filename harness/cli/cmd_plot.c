@@ -1,15 +1,15 @@
 /* `deepsweep plot RESULTS_DIR [--out DIR]`: figures and REPORT.md from a
- * results folder's CSVs (the work is in report.c). */
-#include "commands.h"
-#include "report.h"
-
+ * results folder's CSVs. Options, then the engine (harness/report/): load
+ * the results, write the figures and REPORT.md, return its status. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-static void plot_usage(FILE *f)
+#include "cli.h"
+#include "commands.h"
+#include "report.h"
+
+static void usage(FILE *f, const ds_opt *opts)
 {
     fprintf(f,
             "usage: deepsweep plot RESULTS_DIR [--out DIR] [--plots DIR] [-q]\n"
@@ -29,89 +29,44 @@ static void plot_usage(FILE *f)
             "  REPORT.md      every figure with what it shows, and a table of groups\n"
             "  plot-data/     the numbers behind each figure (gnuplot data files)\n"
             "A figure whose columns were not swept is not drawn. Figures are drawn by\n"
-            "gnuplot (Debian gnuplot-nox) with plots/*.gp.\n"
+            "gnuplot (Debian gnuplot-nox) with plots/*.gp. A figure that could not be\n"
+            "drawn (gnuplot missing or failing) is a run-time failure, exit status 1:\n"
+            "REPORT.md and its tables are still written.\n"
             "\n"
-            "options:\n"
-            "  --out DIR     write there instead of RESULTS_DIR\n"
-            "  --plots DIR   folder of the *.gp scripts (default: $DEEPSWEEP_PLOTS, else\n"
-            "                the plots/ folder of the source tree holding this binary,\n"
-            "                else ./plots)\n"
-            "  -q            no progress lines on stderr\n"
-            "\n"
-            "environment:\n"
-            "  DEEPSWEEP_GNUPLOT  the gnuplot program to run (default: gnuplot)\n"
-            "\n"
-            "exit status: 0 all drawn; 1 a figure could not be drawn (gnuplot missing:\n"
-            "REPORT.md and its tables are still written); 2 bad input.\n");
-}
-
-/* plots/ next to the build folder of this binary (build/deepsweep,
- * build/san/deepsweep, ...): up to three levels up. */
-static int find_plots(char *out, size_t n)
-{
-    const char *env = getenv("DEEPSWEEP_PLOTS");
-    if (env && *env) {
-        snprintf(out, n, "%s", env);
-        return 0;
-    }
-    char exe[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = 0;
-        for (int up = 0; up < 4; up++) {
-            char *slash = strrchr(exe, '/');
-            if (!slash)
-                break;
-            *slash = 0;
-            if (snprintf(out, n, "%s/plots/accuracy.gp", exe) < (int)n &&
-                access(out, R_OK) == 0 && snprintf(out, n, "%s/plots", exe) < (int)n)
-                return 0;
-        }
-    }
-    snprintf(out, n, "plots");
-    return access("plots/accuracy.gp", R_OK);
+            "options:\n");
+    ds_cli_print_options(f, opts);
+    fprintf(f, "\n"
+               "environment:\n"
+               "  DEEPSWEEP_PLOTS    the folder of the *.gp scripts (when no --plots)\n"
+               "  DEEPSWEEP_GNUPLOT  the gnuplot program to run (default: gnuplot)\n");
+    ds_cli_exit_status(f);
 }
 
 int cmd_plot(int argc, char **argv)
 {
-    const char *dir = NULL, *outdir = NULL, *plots = NULL;
+    const char *outdir = NULL, *plots = NULL;
     int quiet = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            plot_usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "-q")) {
-            quiet = 1;
-        } else if (!strcmp(argv[i], "--out") || !strcmp(argv[i], "--plots")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "deepsweep: plot: %s needs a folder (%s DIR)\n", argv[i],
-                        argv[i]);
-                return 2;
-            }
-            *(!strcmp(argv[i], "--out") ? &outdir : &plots) = argv[i + 1];
-            i++;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "deepsweep: plot: unknown option '%s' (valid: --out DIR, "
-                            "--plots DIR, -q, --help)\n", argv[i]);
-            return 2;
-        } else if (dir) {
-            fprintf(stderr, "deepsweep: plot: one results folder at a time (got '%s' and "
-                            "'%s')\n", dir, argv[i]);
-            return 2;
-        } else {
-            dir = argv[i];
-        }
-    }
-    if (!dir) {
-        plot_usage(stderr);
-        return 2;
-    }
+    const ds_opt opts[] = {
+        DS_OPT_STR("out", 0, "DIR", &outdir, "write there instead of RESULTS_DIR"),
+        DS_OPT_STR("plots", 0, "DIR",
+                   &plots, "folder of the *.gp scripts (default: $DEEPSWEEP_PLOTS, else\n"
+                           "the plots/ folder of the source tree holding this binary,\n"
+                           "else ./plots)"),
+        DS_OPT_FLAG("quiet", 'q', &quiet, "no progress lines on stderr"),
+        DS_OPT_END,
+    };
+    const ds_cli cli = {.command = "plot", .opts = opts, .usage = usage,
+                        .min_args = 1, .max_args = 1, .args = "RESULTS_DIR"};
+    int first, status;
+    if (ds_cli_parse(&cli, argc, argv, &first, &status))
+        return status;
+    const char *dir = argv[first];
     if (!outdir)
         outdir = dir;
     char plots_dir[PATH_MAX];
     if (plots)
         snprintf(plots_dir, sizeof plots_dir, "%s", plots);
-    else if (find_plots(plots_dir, sizeof plots_dir))
+    else if (ds_report_find_plots(plots_dir, sizeof plots_dir))
         fprintf(stderr, "deepsweep: plot: gnuplot scripts not found (looked for "
                         "plots/accuracy.gp next to this binary and here; use --plots DIR "
                         "or DEEPSWEEP_PLOTS)\n");

@@ -6,8 +6,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -156,4 +158,31 @@ void ds_fig_draw(ds_report_writer *w, ds_figure *fig, const char *script, const 
     w->failures++;
     fprintf(stderr, "deepsweep: plot: gnuplot failed on %s (exit %d); %s not drawn\n", gp, st,
             fig->png);
+}
+
+/* plots/ next to the build folder of this binary (build/deepsweep,
+ * build/san/deepsweep, ...): up to three levels up. */
+int ds_report_find_plots(char *out, size_t n)
+{
+    const char *env = getenv("DEEPSWEEP_PLOTS");
+    if (env && *env) {
+        snprintf(out, n, "%s", env);
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = 0;
+        for (int up = 0; up < 4; up++) {
+            char *slash = strrchr(exe, '/');
+            if (!slash)
+                break;
+            *slash = 0;
+            if (snprintf(out, n, "%s/plots/accuracy.gp", exe) < (int)n &&
+                access(out, R_OK) == 0 && snprintf(out, n, "%s/plots", exe) < (int)n)
+                return 0;
+        }
+    }
+    snprintf(out, n, "plots");
+    return access("plots/accuracy.gp", R_OK);
 }

@@ -4,9 +4,9 @@
  * enter the statistics. */
 #include "report_data.h"
 #include "csvread.h"
+#include "err.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,23 +122,15 @@ static int grow_stats(ds_moments **a, int *len, int *cap, long need)
     return 0;
 }
 
-void ds_report_errf(char *err, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
-
 /* A fraction column: a number in [0,1] (or NaN from a failed metric). */
 static int read_frac(const ds_csv *c, int col, double *v, char *err, size_t errlen)
 {
     if (ds_csv_double(c, col, v, err, errlen))
         return -1;
     if (!isnan(*v) && (*v < 0 || *v > 1)) {
-        ds_report_errf(err, errlen, "deepsweep: %s:%ld: accuracy %s is out of range "
-             "(accuracies are fractions in [0,1])", ds_csv_name(c), ds_csv_line(c),
-             ds_csv_field(c, col));
+        ds_errf(err, errlen, 2, "deepsweep: %s:%ld: accuracy %s is out of range "
+                "(accuracies are fractions in [0,1])", ds_csv_name(c), ds_csv_line(c),
+                DS_ECHO(ds_csv_field(c, col)));
         return -1;
     }
     return 0;
@@ -154,8 +146,8 @@ static int load_runs(ds_report *r, const char *path, char *err, size_t errlen)
     ds_csv *c = ds_csv_open(path, err, errlen);
     if (!c) {
         if (access(path, F_OK) != 0)
-            ds_report_errf(err, errlen, "deepsweep: %s: not found (run 'deepsweep run CONFIG' to "
-                 "make a results folder)", path);
+            ds_errf(err, errlen, 2, "deepsweep: %s: not found (run 'deepsweep run CONFIG' to "
+                    "make a results folder)", path);
         return 2;
     }
     int idx[C_N], kidx[DS_K_COUNT];
@@ -177,13 +169,13 @@ static int load_runs(ds_report *r, const char *path, char *err, size_t errlen)
         else if (!strcmp(s, "failed"))
             rec.status = DS_RUN_FAILED;
         else {
-            ds_report_errf(err, errlen, "deepsweep: %s:%ld: status '%s' is unknown (valid: ok, "
-                 "diverged, failed)", path, ds_csv_line(c), s);
+            ds_errf(err, errlen, 2, "deepsweep: %s:%ld: status '%s' is unknown (valid: ok, "
+                    "diverged, failed)", path, ds_csv_line(c), DS_ECHO(s));
             goto out;
         }
         if (!*ds_csv_field(c, idx[C_ID])) {
-            ds_report_errf(err, errlen, "deepsweep: %s:%ld: empty run_id (every run has an id)",
-                 path, ds_csv_line(c));
+            ds_errf(err, errlen, 2, "deepsweep: %s:%ld: empty run_id (every run has an id)",
+                    path, ds_csv_line(c));
             goto out;
         }
         /* Metrics of a diverged or failed run are not averaged, so they
@@ -196,8 +188,7 @@ static int load_runs(ds_report *r, const char *path, char *err, size_t errlen)
              ds_csv_double(c, idx[C_SECS], &rec.secs, err, errlen) ||
              ds_csv_double(c, idx[C_SPS], &rec.sps, err, errlen)))
             goto out;
-        rc = 1;
-        ds_report_errf(err, errlen, "deepsweep: %s: out of memory", path);
+        rc = ds_errf(err, errlen, 1, "deepsweep: %s: out of memory", path);
         rec.group = group_of(r, c, kidx);
         if (rec.group < 0)
             goto out;
@@ -219,11 +210,9 @@ static int load_runs(ds_report *r, const char *path, char *err, size_t errlen)
     }
     if (st == 0) {
         rc = 0;
-        if (!r->nruns) {
-            ds_report_errf(err, errlen, "deepsweep: %s: no runs (the file has only its header)",
-                           path);
-            rc = 2;
-        }
+        if (!r->nruns)
+            rc = ds_errf(err, errlen, 2, "deepsweep: %s: no runs (the file has only its header)",
+                         path);
     }
 out:
     ds_csv_close(c);
@@ -255,9 +244,8 @@ static int load_epochs(ds_report *r, const char *path, char *err, size_t errlen)
             break;
         }
         if (e < 0 || e > 10000000) {
-            ds_report_errf(err, errlen,
-                           "deepsweep: %s:%ld: epoch %ld is out of range (0..10000000)",
-                 path, ds_csv_line(c), e);
+            ds_errf(err, errlen, 2, "deepsweep: %s:%ld: epoch %ld is out of range (0..10000000)",
+                    path, ds_csv_line(c), e);
             st = -1;
             break;
         }
@@ -265,9 +253,8 @@ static int load_epochs(ds_report *r, const char *path, char *err, size_t errlen)
         int len = g->n_epochs, cap = g->epochs_cap;
         if (grow_stats(&g->ep_test_acc, &len, &cap, e + 1) ||
             grow_stats(&g->ep_train_loss, &g->n_epochs, &g->epochs_cap, e + 1)) {
-            ds_report_errf(err, errlen, "deepsweep: %s: out of memory", path);
             ds_csv_close(c);
-            return 1;
+            return ds_errf(err, errlen, 1, "deepsweep: %s: out of memory", path);
         }
         ds_moments_add(&g->ep_test_acc[e], acc);
         ds_moments_add(&g->ep_train_loss[e], loss);
@@ -305,9 +292,8 @@ static int load_layers(ds_report *r, const char *path, char *err, size_t errlen)
                 break;
             }
             if (layer < 0 || layer >= 4096) {
-                ds_report_errf(err, errlen,
-                               "deepsweep: %s:%ld: layer %ld is out of range (0..4095)",
-                     path, ds_csv_line(c), layer);
+                ds_errf(err, errlen, 2, "deepsweep: %s:%ld: layer %ld is out of range (0..4095)",
+                        path, ds_csv_line(c), layer);
                 st = -1;
                 break;
             }
@@ -328,9 +314,8 @@ static int load_layers(ds_report *r, const char *path, char *err, size_t errlen)
             int len = g->n_layers, cap = g->layers_cap;
             if (grow_stats(&g->grad_first, &len, &cap, layer + 1) ||
                 grow_stats(&g->grad_last, &g->n_layers, &g->layers_cap, layer + 1)) {
-                ds_report_errf(err, errlen, "deepsweep: %s: out of memory", path);
                 ds_csv_close(c);
-                return 1;
+                return ds_errf(err, errlen, 1, "deepsweep: %s: out of memory", path);
             }
             if (e == run->lay_min)
                 ds_moments_add(&g->grad_first[layer], gn);
@@ -356,8 +341,7 @@ int ds_report_load(const char *dir, ds_report **out, char *err, size_t errlen)
     char path[4096];
     if (!r || !(r->dir = strdup(dir))) {
         free(r);
-        ds_report_errf(err, errlen, "deepsweep: out of memory");
-        return 1;
+        return ds_errf(err, errlen, 1, "deepsweep: out of memory");
     }
     snprintf(path, sizeof path, "%s/runs.csv", dir);
     int rc = load_runs(r, path, err, errlen);

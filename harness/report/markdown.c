@@ -1,6 +1,7 @@
 /* REPORT.md: what the sweep was, every figure with what it shows (or why it
  * was not drawn), and a table of the groups. Written to a temporary file and
  * renamed into place, so a reader never sees half a report. */
+#include "err.h"
 #include "figure.h"
 
 #include <errno.h>
@@ -165,20 +166,19 @@ int ds_report_md_write(const ds_report_writer *w, char *err, size_t errlen)
     snprintf(fin, sizeof fin, "%s/REPORT.md", w->outdir);
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        ds_report_errf(err, errlen, "deepsweep: %s: %s", tmp, strerror(errno));
-        return 1;
+        return ds_errf(err, errlen, 1, "deepsweep: %s: %s", tmp, strerror(errno));
     }
     md_intro(f, w->r);
     md_figures(f, w);
     md_groups(f, w);
     if (fflush(f) || ferror(f) || fsync(fileno(f))) {
-        ds_report_errf(err, errlen, "deepsweep: %s: write failed: %s", tmp, strerror(errno));
+        ds_errf(err, errlen, 1, "deepsweep: %s: write failed: %s", tmp, strerror(errno));
         fclose(f);
         unlink(tmp);
         return 1;
     }
     if (fclose(f) || rename(tmp, fin)) {
-        ds_report_errf(err, errlen, "deepsweep: %s: %s", fin, strerror(errno));
+        ds_errf(err, errlen, 1, "deepsweep: %s: %s", fin, strerror(errno));
         unlink(tmp);
         return 1;
     }

@@ -1,6 +1,7 @@
 /* `deepsweep plot`'s engine, the writing half (see report.h): the folders,
  * gnuplot's probe, every figure that applies (figures.c), then REPORT.md
  * (markdown.c). Loading is in load.c and groups.c. */
+#include "err.h"
 #include "figure.h"
 
 #include <errno.h>
@@ -11,11 +12,9 @@
 
 static int make_folder(const char *path, char *err, size_t errlen)
 {
-    if (mkdir(path, 0777) && errno != EEXIST) {
-        ds_report_errf(err, errlen, "deepsweep: %s: cannot create the folder: %s", path,
+    if (mkdir(path, 0777) && errno != EEXIST)
+        return ds_errf(err, errlen, 1, "deepsweep: %s: cannot create the folder: %s", path,
                        strerror(errno));
-        return 1;
-    }
     return 0;
 }
 
@@ -29,10 +28,8 @@ int ds_report_write(const ds_report *r, const char *outdir, const char *plots_di
     if (make_folder(outdir, err, errlen) || make_folder(pd, err, errlen))
         return 1;
     ds_report_writer *w = calloc(1, sizeof *w);
-    if (!w) {
-        ds_report_errf(err, errlen, "deepsweep: out of memory");
-        return 1;
-    }
+    if (!w)
+        return ds_errf(err, errlen, 1, "deepsweep: out of memory");
     w->r = r;
     w->outdir = outdir;
     w->plots_dir = plots_dir;
@@ -44,8 +41,7 @@ int ds_report_write(const ds_report *r, const char *outdir, const char *plots_di
                         "the tables only (install it: make deps-plots)\n", gnuplot);
     if (ds_figures_draw(w)) {
         free(w);
-        ds_report_errf(err, errlen, "deepsweep: out of memory");
-        return 1;
+        return ds_errf(err, errlen, 1, "deepsweep: out of memory");
     }
     int rc = ds_report_md_write(w, err, errlen);
     if (!rc && (w->failures || !w->have_gnuplot))

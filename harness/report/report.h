@@ -74,6 +74,11 @@ int ds_report_varies(const ds_report *r, int k);
  * case-insensitive: dropout, deep, xavier, softmax, nn / normal), or NaN. */
 double ds_course_accuracy(const char *dataset, const char *label);
 
+/* The folder of the gnuplot scripts: $DEEPSWEEP_PLOTS, else the plots/ of
+ * the source tree holding this binary (up to three folders up), else
+ * ./plots. 0 when found; nonzero with out = "plots" when not. */
+int ds_report_find_plots(char *out, size_t n);
+
 /* Writes outdir/plot-data/<kind>.dat, the PNGs (gnuplot on plots_dir/<kind>.gp
  * unless gnuplot is NULL) and outdir/REPORT.md. gnuplot is the program to
  * run ("gnuplot"); quiet silences the per-figure lines on stderr. Returns 0;

@@ -50,8 +50,4 @@ void ds_group_name(const ds_report *r, const ds_group *g, unsigned exclude, char
 /* The last component of the results folder's path (the sweep's name). */
 const char *ds_report_basename(const ds_report *r);
 
-/* snprintf into a caller's error buffer. */
-void ds_report_errf(char *err, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 #endif
