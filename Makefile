@@ -195,7 +195,9 @@ test-neon-e2e: $(DEEPSWEEP) cross-aarch64 data
 # ---- benchmarks -----------------------------------------------------------
 BENCH_KERNELS := $(BUILD)/bench-kernels
 BENCH_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/*.c))
-$(BENCH_KERNELS): $(BENCH_OBJ) $(KERNEL_LIB)
+# The OpenBLAS child harness and the MLP shape table `deepsweep bench` uses.
+BENCH_SHARED := $(BUILD)/harness/profiler/openblas.o $(BUILD)/harness/profiler/mlp_shapes.o
+$(BENCH_KERNELS): $(BENCH_OBJ) $(BENCH_SHARED) $(KERNEL_LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -ldl -o $@
 
 bench-kernels: deps-bench $(BENCH_KERNELS)

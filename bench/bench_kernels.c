@@ -10,19 +10,20 @@
  * --openblas-child, kept alive and asked for each shape right after ours is
  * measured (on a shared machine only figures taken close in time compare).
  *
- * The full profiler is `deepsweep bench` (harness/bench.c); this stays small.
+ * The full profiler is `deepsweep bench` (harness/profiler/); this stays small.
+ * The MLP shapes and the OpenBLAS child harness are the profiler's
+ * (harness/profiler/mlp_shapes.c, openblas.c), linked in.
  */
 #include "gemm_ukr.h"
 #include "kernels.h"
+#include "mlp_shapes.h"
+#include "openblas.h"
 
-#include <dlfcn.h>
-#include <fcntl.h>
+#include <errno.h>
 #include <omp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,28 +35,31 @@
 #endif
 
 typedef struct {
-    const char *layer; /* the layer, as [batch x in]·[in x out] */
-    const char *form;  /* NN forward, NT dX, TN dW, or square */
+    char layer[40]; /* the layer, as [batch x in]·[in x out] */
+    char form[3];   /* NN forward, NT dX, TN dW, or square NN */
     ds_trans ta, tb;
     int m, n, k;
 } shape;
 
-enum { BATCH = 100, NSHAPES = 16, MIN_REPS = 5 };
+enum { NSHAPES = DS_MLP_N_GEMMS + 1, MIN_REPS = 5 };
 static shape shapes[NSHAPES];
 
+/* The MLP shapes of mlp_shapes.h (the ones `deepsweep bench` measures), then
+ * square 2048. */
 static void shapes_init(void)
 {
-    static const int layers[5][2] = {{784, 256}, {256, 256}, {784, 512}, {512, 512}, {512, 10}};
-    static char names[5][40];
-    int s = 0;
-    for (int l = 0; l < 5; l++) {
-        const int in = layers[l][0], out = layers[l][1];
-        snprintf(names[l], sizeof names[l], "[%dx%d]x[%dx%d]", BATCH, in, in, out);
-        shapes[s++] = (shape){names[l], "NN", DS_NOTRANS, DS_NOTRANS, BATCH, out, in};
-        shapes[s++] = (shape){names[l], "NT", DS_NOTRANS, DS_TRANS, BATCH, in, out};
-        shapes[s++] = (shape){names[l], "TN", DS_TRANS, DS_NOTRANS, in, out, BATCH};
+    ds_mlp_gemm g[DS_MLP_N_GEMMS];
+    ds_mlp_gemms(g);
+    for (int s = 0; s < DS_MLP_N_GEMMS; s++) {
+        shape *x = &shapes[s];
+        snprintf(x->layer, sizeof x->layer, "[%dx%d]x[%dx%d]", DS_MLP_BATCH, g[s].in, g[s].in,
+                 g[s].out);
+        for (int i = 0; i < 2; i++)
+            x->form[i] = (char)(g[s].form[i] - 'a' + 'A');
+        x->ta = g[s].ta, x->tb = g[s].tb, x->m = g[s].m, x->n = g[s].n, x->k = g[s].k;
     }
-    shapes[s++] = (shape){"[2048x2048]x[2048x2048]", "NN", DS_NOTRANS, DS_NOTRANS, 2048, 2048, 2048};
+    shapes[DS_MLP_N_GEMMS] =
+        (shape){"[2048x2048]x[2048x2048]", "NN", DS_NOTRANS, DS_NOTRANS, 2048, 2048, 2048};
 }
 
 /* Wall clock by default; with --cpu-time (1 thread only) the process's CPU
@@ -150,19 +154,14 @@ static void run_ds(const shape *s, const float *a, const float *b, float *c)
                 &gemm_opts);
 }
 
-/* ---- OpenBLAS, through dlopen ------------------------------------------- */
+/* ---- OpenBLAS, in child processes (harness/profiler/openblas.h) ---------- */
 
-enum { CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112 };
-typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
-                               const float *, int, float, float *, int);
-static cblas_sgemm_fn ob_sgemm;
+static ds_openblas ob_lib;
 
 static void run_ob(const shape *s, const float *a, const float *b, float *c)
 {
     int lda = s->ta == DS_NOTRANS ? s->k : s->m, ldb = s->tb == DS_NOTRANS ? s->n : s->k;
-    ob_sgemm(CblasRowMajor, s->ta == DS_NOTRANS ? CblasNoTrans : CblasTrans,
-             s->tb == DS_NOTRANS ? CblasNoTrans : CblasTrans, s->m, s->n, s->k, 1.0f, a, lda,
-             b, ldb, 0.0f, c, s->n);
+    ds_openblas_sgemm(&ob_lib, s->ta, s->tb, s->m, s->n, s->k, a, lda, b, ldb, c, s->n);
 }
 
 /* Child: loads OpenBLAS, prints "core <name>" (or "error <why>"), then
@@ -170,24 +169,20 @@ static void run_ob(const shape *s, const float *a, const float *b, float *c)
  * "<gflops>" on stdout, until end of input. */
 static int openblas_child(void)
 {
-    const char *lib = "libopenblas.so.0";
-    void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        printf("error %s\n", dlerror());
+    char err[512];
+    if (ds_openblas_load(&ob_lib, err, sizeof err) != 0) {
+        printf("error %s\n", err);
         return 1;
     }
-    ob_sgemm = (cblas_sgemm_fn)(uintptr_t)dlsym(h, "cblas_sgemm");
-    void (*set_threads)(int) = (void (*)(int))(uintptr_t)dlsym(h, "openblas_set_num_threads");
-    char *(*corename)(void) = (char *(*)(void))(uintptr_t)dlsym(h, "openblas_get_corename");
-    if (!ob_sgemm || !set_threads) {
-        printf("error %s lacks cblas_sgemm or openblas_set_num_threads\n", lib);
+    if (!ob_lib.set_threads) {
+        printf("error OpenBLAS lacks openblas_set_num_threads\n");
         return 1;
     }
-    printf("core %s\n", corename ? corename() : "unknown");
+    printf("core %s\n", ob_lib.core);
     fflush(stdout);
     int th, s;
     while (scanf("%d %d", &th, &s) == 2 && s >= 0 && s < NSHAPES && th >= 1) {
-        set_threads(th);
+        ob_lib.set_threads(th);
         printf("%.3f\n", time_gemm(run_ob, &shapes[s]));
         fflush(stdout);
     }
@@ -203,72 +198,31 @@ static const char *const coretypes[NCORES] = {NULL, "SkylakeX", "Haswell"};
 typedef struct {
     char core[64];  /* what openblas_get_corename reported */
     char note[160]; /* why there are no (more) figures */
-    FILE *to, *from;
-    pid_t pid;
+    ds_openblas_child c;
 } ob_child;
 
 static void ob_fail(ob_child *o, const char *why)
 {
     if (!o->note[0])
         snprintf(o->note, sizeof o->note, "%s", why);
-    if (o->to)
-        fclose(o->to);
-    if (o->from)
-        fclose(o->from);
-    o->to = o->from = NULL;
-    if (o->pid > 0) {
-        int st;
-        kill(o->pid, SIGKILL);
-        if (waitpid(o->pid, &st, 0) == o->pid && WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
-            snprintf(o->note, sizeof o->note, "child killed by signal %d (%s)", WTERMSIG(st),
-                     WTERMSIG(st) == SIGILL ? "SIGILL: this CPU lacks the core's instructions"
-                                            : "crash");
-        o->pid = 0;
-    }
+    /* a crash (SIGILL: a core type this CPU lacks) says more than the note */
+    char died[160];
+    if (o->c.pid > 0 && ds_openblas_child_stop(&o->c, 1, died, sizeof died) != 0 &&
+        !strncmp(died, "died", 4))
+        snprintf(o->note, sizeof o->note, "child %.150s", died);
 }
 
 static void ob_start(const char *coretype, ob_child *o)
 {
     memset(o, 0, sizeof *o);
-    /* close-on-exec: a later child must not inherit this child's stdin
-     * write end, or this child would never see end of input at ob_stop */
-    int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
-        snprintf(o->note, sizeof o->note, "pipe failed");
+    char *argv[] = {"bench-kernels", "--openblas-child",
+                    bench_clock == CLOCK_PROCESS_CPUTIME_ID ? "--cpu-time" : NULL, NULL};
+    if (ds_openblas_child_start(&o->c, NULL, coretype, argv, 1) != 0) {
+        snprintf(o->note, sizeof o->note, "cannot start the child (%s)", strerror(errno));
         return;
     }
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[0]);
-        close(in[1]);
-        close(out[0]);
-        close(out[1]);
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0)
-            dup2(devnull, 2); /* a crash message would cut into the table */
-        if (coretype)
-            setenv("OPENBLAS_CORETYPE", coretype, 1);
-        else
-            unsetenv("OPENBLAS_CORETYPE");
-        execl("/proc/self/exe", "bench-kernels", "--openblas-child",
-              bench_clock == CLOCK_PROCESS_CPUTIME_ID ? "--cpu-time" : (char *)NULL, (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    if (pid < 0) {
-        close(in[1]);
-        close(out[0]);
-        snprintf(o->note, sizeof o->note, "fork failed");
-        return;
-    }
-    o->pid = pid;
-    o->to = fdopen(in[1], "w");
-    o->from = fdopen(out[0], "r");
     char line[256];
-    if (!o->to || !o->from || !fgets(line, sizeof line, o->from)) {
+    if (!fgets(line, sizeof line, o->c.from)) {
         ob_fail(o, "child exited before loading OpenBLAS");
         return;
     }
@@ -284,32 +238,23 @@ static void ob_start(const char *coretype, ob_child *o)
 /* GFLOP/s of OpenBLAS on shape s at th threads, or 0 when unavailable. */
 static double ob_measure(ob_child *o, int th, int s)
 {
-    if (!o->to)
+    if (!o->c.to)
         return 0;
     char line[64];
     double g;
-    if (fprintf(o->to, "%d %d\n", th, s) < 0 || fflush(o->to) != 0 ||
-        !fgets(line, sizeof line, o->from) || sscanf(line, "%lf", &g) != 1) {
+    if (fprintf(o->c.to, "%d %d\n", th, s) < 0 || fflush(o->c.to) != 0 ||
+        !fgets(line, sizeof line, o->c.from) || sscanf(line, "%lf", &g) != 1) {
         ob_fail(o, "child died");
         return 0;
     }
     return g;
 }
 
+/* End of input: the child returns. */
 static void ob_stop(ob_child *o)
 {
-    if (o->to) {
-        fclose(o->to); /* end of input: the child returns */
-        o->to = NULL;
-    }
-    if (o->from) {
-        fclose(o->from);
-        o->from = NULL;
-    }
-    if (o->pid > 0) {
-        waitpid(o->pid, NULL, 0);
-        o->pid = 0;
-    }
+    if (o->c.pid > 0)
+        ds_openblas_child_stop(&o->c, 0, NULL, 0);
 }
 
 /* Peak GFLOP/s of the active ISA's FMA chains on `threads` threads at once. */
@@ -403,7 +348,6 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    signal(SIGPIPE, SIG_IGN); /* a dead child is noted, not fatal */
     ob_child ob[NCORES];
     for (int c = 0; c < NCORES; c++)
         if (with_openblas)
@@ -445,7 +389,7 @@ int main(int argc, char **argv)
             printf("%-24s %-4s %3d %9.1f %5.0f%%", shapes[s].layer, shapes[s].form, threads[t], g,
                    100.0 * g / peak[t]);
             for (int c = 0; c < NCORES; c++) {
-                if (ob[c].to)
+                if (ob[c].c.to)
                     usleep(200 * 1000);
                 double o = ob_measure(&ob[c], threads[t], s);
                 best = o > best ? o : best;

@@ -66,8 +66,8 @@ void ds_openblas_sgemm(const ds_openblas *ob, ds_trans ta, ds_trans tb, int m, i
 
 /* In the forked child: wire the pipes to stdin/stdout, set the environment,
  * exec. Never returns. */
-static void exec_child(const int in[2], const int out[2], const char *coretype,
-                       char *const argv[], int mute_stderr)
+static void exec_child(const int in[2], const int out[2], const char *exe,
+                       const char *coretype, char *const argv[], int mute_stderr)
 {
     dup2(in[0], 0);
     dup2(out[1], 1);
@@ -85,12 +85,12 @@ static void exec_child(const int in[2], const int out[2], const char *coretype,
     else
         unsetenv("OPENBLAS_CORETYPE");
     setenv("OMP_WAIT_POLICY", "passive", 1);
-    execv("/proc/self/exe", argv);
+    execv(exe ? exe : "/proc/self/exe", argv);
     _exit(127);
 }
 
-int ds_openblas_child_start(ds_openblas_child *c, const char *coretype, char *const argv[],
-                            int mute_stderr)
+int ds_openblas_child_start(ds_openblas_child *c, const char *exe, const char *coretype,
+                            char *const argv[], int mute_stderr)
 {
     memset(c, 0, sizeof *c);
     /* Close-on-exec: a later child must not inherit this child's stdin write
@@ -107,7 +107,7 @@ int ds_openblas_child_start(ds_openblas_child *c, const char *coretype, char *co
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0)
-        exec_child(in, out, coretype, argv, mute_stderr);
+        exec_child(in, out, exe, coretype, argv, mute_stderr);
     int e = errno;
     close(in[0]);
     close(out[1]);

@@ -44,14 +44,15 @@ typedef struct {
     FILE *from; /* the child's stdout */
 } ds_openblas_child;
 
-/* Starts /proc/self/exe with argv (argv[0] is its name) and
+/* Starts exe (NULL: /proc/self/exe, this program again) with argv (argv[0]
+ * is its name) and
  * OPENBLAS_CORETYPE=coretype (NULL: unset, OpenBLAS detects the core), and
  * OMP_WAIT_POLICY=passive (the child runs OpenBLAS's threads, not ours: idle
  * OpenMP threads must not spin on the cores it needs). mute_stderr sends the
  * child's stderr to /dev/null (a crash message would cut into a table).
  * Returns 0, or -1 with errno set. */
-int ds_openblas_child_start(ds_openblas_child *c, const char *coretype, char *const argv[],
-                            int mute_stderr);
+int ds_openblas_child_start(ds_openblas_child *c, const char *exe, const char *coretype,
+                            char *const argv[], int mute_stderr);
 
 /* Ends the child: closes its stdin (end of input: a serving child returns),
  * kills it first when kill_it, and waits. Returns 0 when it exited with

@@ -231,7 +231,7 @@ static double run_child(bench_state *st, child_run *cr, const char *cases, const
                     "--reps", reps, "--min-time", mt, "--max-case-s", budget, "-q", NULL};
     cr->detected[0] = 0;
     ds_openblas_child c;
-    if (ds_openblas_child_start(&c, cr->core, argv, 0) != 0)
+    if (ds_openblas_child_start(&c, NULL, cr->core, argv, 0) != 0)
         return 0;
     fclose(c.to); /* the worker reads nothing */
     c.to = NULL;
