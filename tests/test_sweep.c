@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "csv.h"
+#include "csvread.h"
 #include "sweep.h"
 
 static char dir[64];
@@ -64,7 +65,7 @@ static int exists(const char *name)
 
 /* ---- CSV ----------------------------------------------------------------- */
 
-Test(sweep, csv_quotes_and_splits_back)
+Test(sweep, csv_quotes_and_reads_back)
 {
     ds_csvbuf b = {0};
     const char *in[] = {"plain", "a,b", "say \"hi\"", " edge", "", "x\ny"};
@@ -72,17 +73,49 @@ Test(sweep, csv_quotes_and_splits_back)
         ds_csvw_str(&b, in[i]);
     ds_csvw_end(&b);
     cr_assert_str_eq(b.s, "plain,\"a,b\",\"say \"\"hi\"\"\",\" edge\",,\"x\ny\"\n");
-    /* the reader is line-based: check the fields without the embedded LF */
-    ds_csvbuf_clear(&b);
-    for (int i = 0; i < 5; i++)
-        ds_csvw_str(&b, in[i]);
-    char *f[8];
-    cr_assert_eq(ds_csvw_split(b.s, f, 8), 5);
-    for (int i = 0; i < 5; i++)
-        cr_assert_str_eq(f[i], in[i]);
-    char bad[] = "a,\"b";
-    cr_assert_eq(ds_csvw_split(bad, f, 8), -1);
+    /* the one reader (csvread.h) reads the writer's row back, the quoted
+     * line break included, from a header and that row */
+    char text[256];
+    int n = snprintf(text, sizeof text, "a,b,c,d,e,f\n%s", b.s);
+    FILE *mem = fmemopen(text, (size_t)n, "rb");
+    char err[256];
+    ds_csv *c = ds_csv_open_stream(mem, "mem", err, sizeof err);
+    cr_assert_not_null(c, "%s", err);
+    cr_assert_eq(ds_csv_next(c, err, sizeof err), 1, "%s", err);
+    for (int i = 0; i < 6; i++)
+        cr_assert_str_eq(ds_csv_field(c, i), in[i]);
+    cr_assert_eq(ds_csv_row_complete(c), 1);
+    long start, end;
+    ds_csv_row_span(c, &start, &end);
+    cr_assert_eq(start, 12);
+    cr_assert_eq(end, n, "the span of a row is its text, line end included");
+    cr_assert_eq(ds_csv_next(c, err, sizeof err), 0);
+    ds_csv_close(c);
     ds_csvbuf_free(&b);
+}
+
+/* What the repair of a results folder relies on: a malformed row is an
+ * error and reading goes on at the next line; a row without its line end
+ * (torn by a crash) says so; a NUL byte is malformed. */
+Test(sweep, csv_reader_skips_bad_rows_and_sees_torn_ones)
+{
+    static const char text[] = "x,y\n1,\"2\"3\n4,5\n6,7\0\n8,9";
+    FILE *mem = fmemopen((void *)text, sizeof text - 1, "rb");
+    char err[256];
+    ds_csv *c = ds_csv_open_stream(mem, "mem", err, sizeof err);
+    cr_assert_not_null(c, "%s", err);
+    cr_assert_eq(ds_csv_next(c, err, sizeof err), -1);
+    cr_assert_not_null(strstr(err, "text after a closing quote"), "%s", err);
+    cr_assert_eq(ds_csv_next(c, err, sizeof err), 1, "%s", err);
+    cr_assert_str_eq(ds_csv_field(c, 0), "4");
+    cr_assert_eq(ds_csv_row_complete(c), 1);
+    cr_assert_eq(ds_csv_next(c, err, sizeof err), -1);
+    cr_assert_not_null(strstr(err, "NUL byte"), "%s", err);
+    cr_assert_eq(ds_csv_next(c, err, sizeof err), 1, "%s", err);
+    cr_assert_str_eq(ds_csv_field(c, 1), "9");
+    cr_assert_eq(ds_csv_row_complete(c), 0);
+    cr_assert_eq(ds_csv_next(c, err, sizeof err), 0);
+    ds_csv_close(c);
 }
 
 Test(sweep, csv_numbers)

@@ -147,48 +147,6 @@ void ds_csvw_end(ds_csvbuf *b)
     b->fields = 0;
 }
 
-int ds_csvw_split(char *line, char **fields, int max)
-{
-    int nf = 0;
-    char *r = line, *w = line;
-    for (;;) {
-        if (nf == max)
-            return -1;
-        fields[nf++] = w;
-        if (*r == '"') {
-            r++;
-            for (;;) {
-                if (!*r)
-                    return -1; /* unbalanced quote */
-                if (*r == '"') {
-                    if (r[1] == '"') {
-                        *w++ = '"';
-                        r += 2;
-                        continue;
-                    }
-                    r++;
-                    break;
-                }
-                *w++ = *r++;
-            }
-            if (*r && *r != ',')
-                return -1; /* text after a closing quote */
-        } else {
-            while (*r && *r != ',') {
-                if (*r == '"')
-                    return -1;
-                *w++ = *r++;
-            }
-        }
-        if (!*r) {
-            *w = 0;
-            return nf;
-        }
-        *w++ = 0;
-        r++; /* past ',' */
-    }
-}
-
 int ds_read_file(const char *path, char **buf, size_t *len)
 {
     *buf = NULL;

@@ -1,5 +1,5 @@
-/* CSV output (RFC 4180 quoting, '\n' line ends) and a small line reader for
- * the result files deepsweep itself wrote (resume, merge).
+/* CSV output (RFC 4180 quoting, '\n' line ends), and whole-file reads and
+ * atomic writes for the result files. The one CSV reader is csvread.h.
  *
  * Numbers are formatted in the "C" locale whatever LC_NUMERIC says, floats
  * with %.9g (enough digits to round-trip a float exactly). A row is built in
@@ -34,11 +34,6 @@ int ds_fmt_g9(char *out, size_t n, double v);
  * value like lr 0.1f prints "0.1", not "0.100000001". C locale. */
 int ds_fmt_float(char *out, size_t n, float v);
 void ds_csvw_flt(ds_csvbuf *b, float v);
-
-/* Splits one CSV line (no line end) into at most max fields, in place:
- * quotes are removed and "" unescaped. Returns the field count, or -1 if the
- * line is malformed (unbalanced quote) or has more than max fields. */
-int ds_csvw_split(char *line, char **fields, int max);
 
 /* Reads a whole file into a NUL-terminated buffer (*len excludes the NUL).
  * Returns 0, 1 if it does not exist, -1 on error (errno set). */

@@ -14,6 +14,8 @@ struct ds_csv {
     char *name;
     long line, col;      /* position of the next character to read        */
     long row_line;       /* line where the current row starts             */
+    long row_start, row_end; /* byte offsets of the current row's text    */
+    int row_complete;    /* the current row ended with a line end          */
     char *buf;           /* current row's fields, NUL-separated           */
     size_t len, cap;
     size_t *off;         /* field start offsets into buf                  */
@@ -116,6 +118,7 @@ static int read_record(ds_csv *c, char *err, size_t errlen)
     c->len = 0;
     c->nf = 0;
     c->row_line = c->line;
+    c->row_start = ftell(c->f);
     for (;;) { /* one field per iteration */
         if (start_field(c))
             goto oom;
@@ -142,6 +145,8 @@ static int read_record(ds_csv *c, char *err, size_t errlen)
                         ungetc(nx, c->f);
                     break;
                 }
+                if (ch == 0)
+                    goto nul;
                 if (put(c, (char)ch))
                     goto oom;
             }
@@ -183,6 +188,8 @@ static int read_record(ds_csv *c, char *err, size_t errlen)
                     if (nx != EOF)
                         ungetc(nx, c->f);
                 }
+                if (ch == 0)
+                    goto nul;
                 if (put(c, (char)ch))
                     goto oom;
                 ch = get(c);
@@ -190,9 +197,15 @@ static int read_record(ds_csv *c, char *err, size_t errlen)
         }
         if (put(c, '\0'))
             goto oom;
-        if (ch != ',')
+        if (ch != ',') {
+            c->row_complete = ch == '\n';
             return 1;
+        }
     }
+nul:
+    msg(err, errlen, c->name, c->line, c->col - 1,
+        "NUL byte in a field (a text file has none: a crash may have torn it)");
+    return -1;
 oom:
     msg(err, errlen, c->name, c->line, c->col, "out of memory reading a row (rows fit in RAM)");
     return -1;
@@ -270,11 +283,23 @@ void ds_csv_close(ds_csv *c)
     free(c);
 }
 
+/* After a malformed record: on to the next line, so that a reader that
+ * skips bad rows (the repair of a results folder) can go on. */
+static void skip_line(ds_csv *c)
+{
+    int ch;
+    while ((ch = get(c)) != EOF && ch != '\n')
+        ;
+}
+
 int ds_csv_next(ds_csv *c, char *err, size_t errlen)
 {
     int r = read_record(c, err, errlen);
+    if (r < 0)
+        skip_line(c);
     if (r != 1)
         return r;
+    c->row_end = ftell(c->f);
     if (c->nf != c->ncols) {
         long col = c->nf > c->ncols ? c->fcol[c->ncols] : 1;
         long line = c->nf > c->ncols ? c->fline[c->ncols] : c->row_line;
@@ -286,6 +311,14 @@ int ds_csv_next(ds_csv *c, char *err, size_t errlen)
 }
 
 int ds_csv_ncols(const ds_csv *c) { return c->ncols; }
+const char *ds_csv_header(const ds_csv *c, int i) { return c->head[i]; }
+int ds_csv_row_complete(const ds_csv *c) { return c->row_complete; }
+
+void ds_csv_row_span(const ds_csv *c, long *start, long *end)
+{
+    *start = c->row_start;
+    *end = c->row_end;
+}
 const char *ds_csv_name(const ds_csv *c) { return c->name; }
 long ds_csv_line(const ds_csv *c) { return c->row_line; }
 

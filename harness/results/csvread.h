@@ -22,10 +22,19 @@ ds_csv *ds_csv_open(const char *path, char *err, size_t errlen);
 ds_csv *ds_csv_open_stream(FILE *f, const char *name, char *err, size_t errlen);
 void ds_csv_close(ds_csv *c);
 
-/* Reads the next row: 1 = a row, 0 = end of file, -1 = malformed (err). */
+/* Reads the next row: 1 = a row, 0 = end of file, -1 = malformed (err; a
+ * NUL byte is malformed too). After -1 the reader is at the next line, so
+ * a caller that skips bad rows may go on reading. */
 int ds_csv_next(ds_csv *c, char *err, size_t errlen);
 
 int ds_csv_ncols(const ds_csv *c);
+const char *ds_csv_header(const ds_csv *c, int i); /* name of column i */
+/* Byte offsets [start, end) of the current row's text in the input, its
+ * line end included: to copy a row verbatim. */
+void ds_csv_row_span(const ds_csv *c, long *start, long *end);
+/* 1 if the current row ended with a line end, 0 if with the end of the
+ * input: a torn last line, for files whose writer ends every row. */
+int ds_csv_row_complete(const ds_csv *c);
 /* Index of the header column called name (exact), or -1. */
 int ds_csv_col(const ds_csv *c, const char *name);
 /* Resolves n names to indices; -1 with err naming the first missing column. */

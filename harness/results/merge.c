@@ -18,6 +18,7 @@ typedef struct {
     long order;   /* order of appearance, for a stable sort */
     char *line;   /* the whole row, '\n' included */
     size_t len;
+    char *vals;   /* its DS_RUNS_COLS fields, each NUL-terminated, back to back */
 } mrow;
 
 typedef struct {
@@ -68,7 +69,19 @@ static long index_of(const char *config, const char *id)
     return idx;
 }
 
-static int on_run(void *vctx, char **f, const char *line, size_t len)
+/* The fields f[0..n) back to back, each NUL-terminated, in one allocation. */
+static char *pack_fields(const char *const *f, int n)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += strlen(f[i]) + 1;
+    char *v = malloc(total), *p = v;
+    for (int i = 0; v && i < n; i++)
+        p = stpcpy(p, f[i]) + 1;
+    return v;
+}
+
+static int on_run(void *vctx, const char *const *f, const char *line, size_t len)
 {
     merge *c = vctx;
     if (strcmp(f[14], "ok") && strcmp(f[14], "diverged"))
@@ -87,8 +100,12 @@ static int on_run(void *vctx, char **f, const char *line, size_t len)
     r->order = c->n;
     r->index = 0;
     r->line = malloc(len + 1);
-    if (!r->line)
+    r->vals = pack_fields(f, DS_RUNS_COLS);
+    if (!r->line || !r->vals) {
+        free(r->line);
+        free(r->vals);
         return 1;
+    }
     memcpy(r->line, line, len);
     r->line[len] = 0;
     r->len = len;
@@ -99,27 +116,19 @@ static int on_run(void *vctx, char **f, const char *line, size_t len)
 /* Non-deterministic columns of runs.csv: not compared. */
 static int nondet(int col) { return col == 19 || col == 20 || col == 22; }
 
-static int same_result(const char *a, const char *b, int *bad_col)
+/* 1 if two rows agree on every deterministic column; else 0 and *bad_col. */
+static int same_result(const mrow *a, const mrow *b, int *bad_col)
 {
-    char *x = strdup(a), *y = strdup(b);
-    char *fx[DS_RUNS_COLS + 1], *fy[DS_RUNS_COLS + 1];
-    int r = 1;
-    if (!x || !y) {
-        r = 0;
-        *bad_col = 0;
-    } else {
-        x[strcspn(x, "\n")] = 0;
-        y[strcspn(y, "\n")] = 0;
-        int nx = ds_csvw_split(x, fx, DS_RUNS_COLS + 1), ny = ds_csvw_split(y, fy, DS_RUNS_COLS + 1);
-        if (nx != ny)
-            r = 0, *bad_col = 0;
-        for (int i = 0; r && i < nx; i++)
-            if (!nondet(i) && strcmp(fx[i], fy[i]))
-                r = 0, *bad_col = i;
+    const char *x = a->vals, *y = b->vals;
+    for (int i = 0; i < DS_RUNS_COLS; i++) {
+        if (!nondet(i) && strcmp(x, y)) {
+            *bad_col = i;
+            return 0;
+        }
+        x += strlen(x) + 1;
+        y += strlen(y) + 1;
     }
-    free(x);
-    free(y);
-    return r;
+    return 1;
 }
 
 static int same_folder(const char *a, const char *b)
@@ -197,7 +206,7 @@ static int dedupe(merge *m, int *n_keep, int *dups)
         const mrow *kept = *n_keep ? &m->rows[*n_keep - 1] : NULL;
         if (kept && !strcmp(kept->id, m->rows[i].id)) {
             int col = 0;
-            if (!same_result(kept->line, m->rows[i].line, &col)) {
+            if (!same_result(kept, &m->rows[i], &col)) {
                 snprintf(m->err, m->errlen,
                          "run %s: conflicting rows in %s/runs.csv and %s/runs.csv (column %s differs): not the same result",
                          m->rows[i].id, m->in[kept->src], m->in[m->rows[i].src], ds_runs_header[col]);
@@ -205,12 +214,13 @@ static int dedupe(merge *m, int *n_keep, int *dups)
             }
             (*dups)++;
             free(m->rows[i].line);
-            m->rows[i].line = NULL;
+            free(m->rows[i].vals);
+            m->rows[i].line = m->rows[i].vals = NULL;
             continue;
         }
         if (*n_keep != i) {
             m->rows[*n_keep] = m->rows[i];
-            m->rows[i].line = NULL; /* moved: owned by its new slot */
+            m->rows[i].line = m->rows[i].vals = NULL; /* moved: owned by its new slot */
         }
         (*n_keep)++;
     }
@@ -225,7 +235,7 @@ typedef struct {
 } cctx;
 
 /* Keeps an epochs/layers row when its run's kept row came from this folder. */
-static int on_child(void *vctx, char **f, const char *line, size_t len)
+static int on_child(void *vctx, const char *const *f, const char *line, size_t len)
 {
     cctx *c = vctx;
     int lo = 0, hi = c->n - 1;
@@ -358,8 +368,10 @@ int ds_results_merge(const char *out, const char *const *dirs, int n_dirs,
     } else {
         snprintf(err, errlen, "out of memory");
     }
-    for (int i = 0; i < m.n; i++)
+    for (int i = 0; i < m.n; i++) {
         free(m.rows[i].line);
+        free(m.rows[i].vals);
+    }
     free(m.rows);
     for (int i = 0; i < m.n_in; i++) {
         free(m.configs[i]);

@@ -1,6 +1,8 @@
 /* Result folders: scan + repair, append whole runs, shards (see sweep.h). */
 #include "sweep.h"
 
+#include "csvread.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -111,50 +113,49 @@ static int is_hex_id(const char *s)
     return 1;
 }
 
+/* 1 if the reader's header is the one deepsweep writes for kind. */
+static int our_header(const ds_csv *c, int kind)
+{
+    const char *const *h = kind == 0 ? ds_runs_header : kind == 1 ? ds_epochs_header : ds_layers_header;
+    int n = kind == 0 ? DS_RUNS_COLS : 6;
+    if (ds_csv_ncols(c) != n)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(ds_csv_header(c, i), h[i]))
+            return 0;
+    return 1;
+}
+
 int ds_csv_each_row(const char *text, size_t len, int kind, ds_row_fn fn, void *ctx)
 {
-    int ncols = kind == 0 ? DS_RUNS_COLS : 6;
-    ds_csvbuf h = {0};
-    ds_header_line(kind, &h);
-    int bad = 0;
-    size_t off = 0;
-    char *line = NULL;
-    size_t cap = 0;
-    if (len == 0) {
-        ds_csvbuf_free(&h);
+    if (len == 0)
         return 0;
-    }
-    if (len < h.len || memcmp(text, h.s, h.len)) {
-        ds_csvbuf_free(&h);
+    char err[512];
+    FILE *f = fmemopen((void *)text, len, "rb");
+    ds_csv *c = f ? ds_csv_open_stream(f, "results", err, sizeof err) : NULL;
+    if (!c || !our_header(c, kind)) {
+        ds_csv_close(c);
         return -1;
     }
-    off = h.len;
-    ds_csvbuf_free(&h);
-    while (off < len) {
-        const char *nl = memchr(text + off, '\n', len - off);
-        if (!nl) { /* a torn last line: never a row */
+    int bad = 0, r;
+    const char *fields[DS_RUNS_COLS];
+    while ((r = ds_csv_next(c, err, sizeof err)) != 0) {
+        if (r < 0) { /* malformed: skipped */
+            bad++;
+            continue;
+        }
+        if (!ds_csv_row_complete(c)) { /* a torn last line: never a row */
             bad++;
             break;
         }
-        size_t l = (size_t)(nl - (text + off));
-        if (l + 1 > cap) {
-            cap = 2 * (l + 1);
-            char *t = realloc(line, cap);
-            if (!t) {
-                free(line);
-                return -1;
-            }
-            line = t;
-        }
-        memcpy(line, text + off, l);
-        line[l] = 0;
-        char *f[DS_RUNS_COLS + 1];
-        int nf = memchr(line, 0, l) ? -1 : ds_csvw_split(line, f, DS_RUNS_COLS + 1);
-        if (nf != ncols || !is_hex_id(f[0]) || fn(ctx, f, text + off, l + 1))
+        for (int i = 0; i < ds_csv_ncols(c); i++)
+            fields[i] = ds_csv_field(c, i);
+        long a, b;
+        ds_csv_row_span(c, &a, &b);
+        if (!is_hex_id(fields[0]) || fn(ctx, fields, text + a, (size_t)(b - a)))
             bad++;
-        off += l + 1;
     }
-    free(line);
+    ds_csv_close(c);
     return bad;
 }
 
@@ -227,7 +228,7 @@ const ds_run_row *ds_results_find(const ds_results *r, const char *id)
     return r->n_done ? bsearch(&key, r->done, (size_t)r->n_done, sizeof key, cmp_row) : NULL;
 }
 
-static int on_run_row(void *vctx, char **f, const char *line, size_t len)
+static int on_run_row(void *vctx, const char *const *f, const char *line, size_t len)
 {
     scan_ctx *c = vctx;
     ds_results *r = c->r;
@@ -262,7 +263,7 @@ static int on_run_row(void *vctx, char **f, const char *line, size_t len)
     return 0;
 }
 
-static int on_child_row(void *vctx, char **f, const char *line, size_t len)
+static int on_child_row(void *vctx, const char *const *f, const char *line, size_t len)
 {
     scan_ctx *c = vctx;
     if (!ds_results_find(c->r, f[0]))

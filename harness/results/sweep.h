@@ -98,10 +98,13 @@ int ds_results_commit(ds_results *r, ds_run_rows *rows, const ds_csvbuf *runs_ro
 /* Header line of a file kind: 0 runs, 1 epochs, 2 layers. */
 void ds_header_line(int kind, ds_csvbuf *b);
 
-/* Splits a text into complete lines and parses each as CSV with exactly
- * ncols fields; calls fn for each good data line (header skipped). Returns
- * -1 if the header is not `header`, else the number of bad lines skipped. */
-typedef int (*ds_row_fn)(void *ctx, char **fields, const char *line, size_t len);
+/* Reads a results file's text (kind: 0 runs, 1 epochs, 2 layers) with the
+ * CSV reader (csvread.h) and calls fn for each good row with its fields and
+ * its text (line end included). A row that is malformed, torn (the last
+ * line without its line end), has a bad run id, or that fn returns non-zero
+ * for is skipped and counted. Returns -1 if the header is not deepsweep's
+ * header of kind, else the number of rows skipped. */
+typedef int (*ds_row_fn)(void *ctx, const char *const *fields, const char *line, size_t len);
 int ds_csv_each_row(const char *text, size_t len, int kind, ds_row_fn fn, void *ctx);
 
 /* The value of "key: value" on a line of a YAML text we wrote (sweep_id). */
