@@ -279,7 +279,8 @@ Test(config, bad_overrides)
 {
     char *a[] = {"epochs"};
     expect_err(lab, a, 1, NULL,
-               "argument 'epochs': an override is key=value or key=a,b,c (e.g. epochs=3, lr=0.1,0.01, mode=quick)");
+               "argument 'epochs': an override is key=value, key=a,b,c, +key=value or ~key (e.g. epochs=3, "
+               "lr=0.1,0.01, hidden=[256,256], mode=quick)");
     char *b[] = {"dropout=1.5"};
     expect_err(lab, b, 1, NULL, "argument 'dropout=1.5': dropout: 1.5 is out of range (0 <= dropout < 1)");
     char *c[] = {"mode=slow"};
@@ -359,4 +360,86 @@ Test(config, valid_names_come_from_the_tables)
     cr_assert_eq(ds_dataset_row_of("xor")->features, 2);
     cr_assert_eq(ds_dataset_row_of("fashion-mnist")->classes, 10);
     cr_assert_null(ds_dataset_row_of("cifar"));
+}
+
+/* Hydra's list form is one value: hidden=[256,256] is hidden=256-256, and
+ * both equal the file's hidden: [256, 256] (the same run id). */
+Test(config, hydra_list_override_is_one_value)
+{
+    const char *text = "name: x\ndataset: mnist\nbase: {hidden: [64]}\n";
+    char *a[] = {"hidden=[256,256]"}, *b[] = {"hidden=256-256"};
+    ds_plan pa, pb, pf;
+    cr_assert_eq(load(text, a, 1, &pa), 0, "%s", err);
+    cr_assert_eq(load(text, b, 1, &pb), 0, "%s", err);
+    cr_assert_eq(load("name: x\ndataset: mnist\nbase: {hidden: [256, 256]}\n", NULL, 0, &pf), 0, "%s", err);
+    cr_assert_eq(pa.n_runs, 1);
+    cr_assert_eq(pa.runs[0].rc.n_hidden, 2);
+    cr_assert_eq(pa.runs[0].rc.hidden[1], 256);
+    cr_assert_str_eq(pa.runs[0].id, pb.runs[0].id);
+    cr_assert_str_eq(pa.runs[0].id, pf.runs[0].id);
+    ds_plan_free(&pa);
+    ds_plan_free(&pb);
+    ds_plan_free(&pf);
+    char *c[] = {"lr=[0.1,0.2]"};
+    expect_err(text, c, 1, NULL,
+               "argument 'lr=[0.1,0.2]': lr: expected one value, got a list [0.1,0.2] (lr > 0; lists go under sweep:)");
+}
+
+/* +key adds a key the file does not set; ~key removes one it sets. */
+Test(config, hydra_add_and_remove_keys)
+{
+    const char *text = "name: x\ndataset: mnist\nbase: {hidden: [64], dropout: 0.5}\n";
+    char *add[] = {"+weight_decay=0.01"}, *rm[] = {"~dropout"};
+    ds_plan p;
+    cr_assert_eq(load(text, add, 1, &p), 0, "%s", err);
+    cr_assert_float_eq(p.runs[0].rc.weight_decay, 0.01f, 0);
+    ds_plan_free(&p);
+    cr_assert_eq(load(text, rm, 1, &p), 0, "%s", err);
+    cr_assert_float_eq(p.runs[0].rc.dropout, 0.0f, 0, "the default, not the file's 0.5");
+    ds_plan_free(&p);
+    char *add_set[] = {"+dropout=0.1"}, *rm_unset[] = {"~lr"}, *rm_plan[] = {"~seeds"};
+    expect_err(text, add_set, 1, NULL,
+               "argument '+dropout=0.1': +dropout: the file already sets dropout (line 3): use "
+               "dropout=VALUE to override it");
+    expect_err(text, rm_unset, 1, NULL, "argument '~lr': ~lr: the file does not set lr (nothing to remove)");
+    expect_err(text, rm_plan, 1, NULL, "argument '~seeds': ~ applies to run keys only ('seeds' is not one)");
+}
+
+/* The composed experiment (run --cfg) loads back into the same runs: same
+ * ids, groups and order, whatever the mode and the overrides did. */
+static void round_trip(const char *text, char **ov, int n_ov)
+{
+    ds_plan p, q;
+    cr_assert_eq(load(text, ov, n_ov, &p), 0, "%s", err);
+    cr_assert_not_null(p.composed);
+    char back[160];
+    snprintf(back, sizeof back, "%s/composed.yaml", dir);
+    FILE *f = fopen(back, "w");
+    cr_assert_not_null(f);
+    fputs(p.composed, f);
+    fclose(f);
+    cr_assert_eq(ds_plan_load(back, NULL, 0, &q, err, sizeof err), 0, "%s\n%s", err, p.composed);
+    unlink(back);
+    cr_assert_eq(q.n_runs, p.n_runs, "%s", p.composed);
+    for (int i = 0; i < p.n_runs; i++) {
+        cr_assert_str_eq(q.runs[i].id, p.runs[i].id, "run %d of\n%s", i, p.composed);
+        cr_assert_str_eq(q.runs[i].group, p.runs[i].group);
+    }
+    cr_assert_str_eq(q.sweep_id, p.sweep_id);
+    ds_plan_free(&p);
+    ds_plan_free(&q);
+}
+
+Test(config, composed_experiment_round_trips)
+{
+    round_trip(lab, NULL, 0);
+    char *quick[] = {"mode=quick", "lr=0.01,0.02", "+weight_decay=1e-4", "~bias_init"};
+    round_trip(lab, quick, 4);
+    const char *grid = "name: g\ndataset: xor\nbase: {width: 8, loss: mse}\n"
+                       "sweep: {hidden: [[4, 4], [], 3-3], init: [normal, zeros], lr: [0.1, 0.2]}\n"
+                       "modes:\n  quick: {epochs: 2, seeds: [3, 5]}\n";
+    char *g1[] = {"mode=quick", "hidden=[2,2]"}, *g2[] = {"method=random", "run_cap=3", "sweep_seed=9"};
+    round_trip(grid, NULL, 0);
+    round_trip(grid, g1, 2);
+    round_trip(grid, g2, 3);
 }

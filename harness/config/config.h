@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keys.h"
 #include "runcfg.h"
 
 /* One resolved run. */
@@ -49,6 +50,9 @@ typedef struct {
     int n_runs;
     char *resolved;     /* the resolved sweep as YAML text (config.yaml)     */
     char *overrides;    /* the command-line overrides, space separated       */
+    char *composed;     /* the experiment after overrides and mode, as YAML
+                           that ds_plan_load reads back into the same runs
+                           (Hydra's --cfg; `run CONFIG --cfg` prints it)     */
 } ds_plan;
 
 /* Loads path, applies the overrides (each "key=value" or "key=a,b,c", also

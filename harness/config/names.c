@@ -85,7 +85,7 @@ static int find(const void *rows, size_t stride, int n, const char *s)
 }
 
 /* "a, b, c" into buf (filled once per thread: the tables never change). */
-static const char *join(char *buf, size_t len, const void *rows, size_t stride, int n)
+const char *ds_names_join(char *buf, size_t len, const void *rows, size_t stride, int n)
 {
     if (buf[0])
         return buf;
@@ -111,7 +111,7 @@ static const char *join(char *buf, size_t len, const void *rows, size_t stride, 
     const char *prefix##_valid_names(void)                                                 \
     {                                                                                      \
         static _Thread_local char buf[256];                                                \
-        return join(buf, sizeof buf, rows, sizeof rows[0], count);                         \
+        return ds_names_join(buf, sizeof buf, rows, sizeof rows[0], count);                         \
     }
 
 NAME_FUNCS(ds_init, ds_init_kind, init_rows, DS_INIT_COUNT)
@@ -140,5 +140,5 @@ int ds_dataset_known(const char *name) { return ds_dataset_row_of(name) != NULL;
 const char *ds_dataset_valid_names(void)
 {
     static _Thread_local char buf[128];
-    return join(buf, sizeof buf, dataset_rows, sizeof dataset_rows[0], N_DATASETS);
+    return ds_names_join(buf, sizeof buf, dataset_rows, sizeof dataset_rows[0], N_DATASETS);
 }

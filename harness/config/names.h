@@ -10,6 +10,8 @@
 #ifndef DS_NAMES_H
 #define DS_NAMES_H
 
+#include <stddef.h>
+
 #include "kernels.h"
 
 /* ---- activations --------------------------------------------------------
@@ -92,5 +94,9 @@ const char *ds_loss_name(ds_loss k);
 int ds_loss_parse(const char *s, ds_loss *out);
 const char *ds_loss_valid_names(void);
 const char *ds_dataset_valid_names(void);
+
+/* "a, b, c" from a table whose rows begin with their name (const char *),
+ * into buf once (buf[0] != 0 afterwards); returns buf. */
+const char *ds_names_join(char *buf, size_t len, const void *rows, size_t stride, int n);
 
 #endif

@@ -1,0 +1,485 @@
+/* The experiment loader: a YAML file (see configs/README.md) read into the
+ * layers of loader.h (top-level dataset, base, variants, sweep axes, seeds,
+ * modes), then ds_plan_load: overrides, the mode, expansion into runs. */
+#include "loader.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const top_keys[] = {"name", "dataset", "description", "base", "runs",
+                                       "sweep", "method", "run_cap", "sweep_seed",
+                                       "seeds", "modes"};
+#define N_TOP (int)(sizeof top_keys / sizeof top_keys[0])
+
+void *keep(loader *L, void *p)
+{
+    if (!p)
+        return NULL;
+    if (L->n_arena == L->cap_arena) {
+        int cap = L->cap_arena ? 2 * L->cap_arena : 64;
+        void **a = realloc(L->arena, (size_t)cap * sizeof *a);
+        if (!a) {
+            free(p);
+            return NULL;
+        }
+        L->arena = a;
+        L->cap_arena = cap;
+    }
+    L->arena[L->n_arena++] = p;
+    return p;
+}
+
+char *kstrdup(loader *L, const char *s) { return keep(L, strdup(s)); }
+
+int oom(loader *L)
+{
+    snprintf(L->err, L->errlen, "%s: out of memory", L->path);
+    return 1;
+}
+
+ds_pos at_file(const loader *L) { return (ds_pos){L->path, 0, 0}; }
+
+/* A sweep name (a folder under results/): letters, digits, '-', '_', '.',
+ * not starting with '.', shorter than max. */
+int check_name(const char *s, size_t max)
+{
+    int ok = *s && *s != '.' && strlen(s) < max;
+    for (const char *c = s; ok && *c; c++)
+        ok = isalnum((unsigned char)*c) || *c == '-' || *c == '_' || *c == '.';
+    return ok;
+}
+
+/* The error for a key that is not a run key: nearest key, then all of them. */
+int unknown_run_key(loader *L, ds_pos p, const char *what, const char *k)
+{
+    char sug[96];
+    const char *names[DS_KEY_COUNT];
+    for (int i = 0; i < DS_KEY_COUNT; i++)
+        names[i] = ds_key_row_of((ds_key)i)->name;
+    ds_did_you_mean(k, names, DS_KEY_COUNT, sug, sizeof sug);
+    return fail(L, p, "%sunknown key '%s' (%svalid: %s)", what, k, sug, ds_key_valid_names());
+}
+
+static int to_val(loader *L, yaml_node_t *n, const char *key, val *out)
+{
+    out->p = ds_yaml_pos(&L->y, n);
+    out->seq = 0;
+    if (n->type == YAML_SCALAR_NODE) {
+        out->s = kstrdup(L, ds_yaml_scalar(n));
+        return out->s ? 0 : oom(L);
+    }
+    if (n->type == YAML_MAPPING_NODE)
+        return fail(L, out->p, "%s: expected a value, got a mapping", key);
+    /* A list of scalars: only `hidden` takes one; the check happens when
+     * the value is applied, with the key's own message. */
+    size_t len = 1;
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        yaml_node_t *e = ds_yaml_node(&L->y, *it);
+        if (!ds_yaml_scalar(e))
+            return fail(L, ds_yaml_pos(&L->y, e), "%s: expected a list of plain values", key);
+        len += strlen(ds_yaml_scalar(e)) + 1;
+    }
+    char *s = keep(L, malloc(len));
+    if (!s)
+        return oom(L);
+    s[0] = 0;
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        if (it != n->data.sequence.items.start)
+            strcat(s, ",");
+        strcat(s, ds_yaml_scalar(ds_yaml_node(&L->y, *it)));
+    }
+    out->s = s;
+    out->seq = 1;
+    return 0;
+}
+
+static int set_layer(loader *L, layer *ly, int k, yaml_node_t *kn, yaml_node_t *vn)
+{
+    val *v = keep(L, calloc(1, sizeof *v));
+    if (!v)
+        return oom(L);
+    int r = to_val(L, vn, ds_key_row_of(k)->name, v);
+    if (r)
+        return r;
+    ly->v[k] = v;
+    ly->kp[k] = ds_yaml_pos(&L->y, kn);
+    return 0;
+}
+
+/* A block of run keys (base, a variant, a mode); `extra` names further
+ * keys the caller handles itself (returned through *handled). */
+static int read_block(loader *L, yaml_node_t *m, layer *ly, const char *where,
+                      int allow_label, yaml_node_pair_t **extra, int *n_extra,
+                      const char *const *extra_names, int n_extra_names)
+{
+    if (m->type != YAML_MAPPING_NODE)
+        return fail(L, ds_yaml_pos(&L->y, m), "%s: expected a mapping of key: value", where);
+    int r = ds_yaml_check_keys(&L->y, m, L->err, L->errlen);
+    if (r)
+        return r;
+    if (n_extra)
+        *n_extra = 0;
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = ds_yaml_node(&L->y, p->key);
+        const char *k = ds_yaml_scalar(kn);
+        int handled = 0;
+        for (int i = 0; i < n_extra_names; i++)
+            if (!strcmp(k, extra_names[i])) {
+                extra[(*n_extra)++] = p;
+                handled = 1;
+            }
+        if (handled)
+            continue;
+        int ki = ds_key_find(k);
+        if (ki < 0) {
+            char w[80];
+            snprintf(w, sizeof w, "%s: ", where);
+            return unknown_run_key(L, ds_yaml_pos(&L->y, kn), w, k);
+        }
+        if (ki == DS_KEY_LABEL && !allow_label)
+            return fail(L, ds_yaml_pos(&L->y, kn), "%s: label belongs to a variant under runs: (one label per variant)", where);
+        if ((r = set_layer(L, ly, ki, kn, ds_yaml_node(&L->y, p->value))))
+            return r;
+    }
+    return 0;
+}
+
+int parse_seeds_val(loader *L, const val *v)
+{
+    L->seeds_pos = v->p;
+    free(L->seeds);
+    L->seeds = NULL;
+    L->n_seeds = 0;
+    long cnt;
+    if (!v->seq && !strchr(v->s, ',')) {
+        if (ds_parse_long_text(v->s, &cnt) || cnt < 1 || cnt > MAX_SEEDS)
+            return fail(L, v->p, "seeds: '%s' is not a seed count (1 <= seeds <= %d, or a list of seeds)", v->s, MAX_SEEDS);
+        L->seeds = malloc((size_t)cnt * sizeof *L->seeds);
+        if (!L->seeds)
+            return oom(L);
+        for (long i = 0; i < cnt; i++)
+            L->seeds[i] = (uint64_t)(i + 1);
+        L->n_seeds = (int)cnt;
+        return 0;
+    }
+    char tmp[8192];
+    snprintf(tmp, sizeof tmp, "%s", v->s);
+    int cap = 1;
+    for (char *c = tmp; *c; c++)
+        cap += *c == ',';
+    L->seeds = malloc((size_t)cap * sizeof *L->seeds);
+    if (!L->seeds)
+        return oom(L);
+    for (char *save = NULL, *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        char *end;
+        errno = 0;
+        unsigned long long s = strtoull(t, &end, 10);
+        if (!*t || *end || errno || *t == '-')
+            return fail(L, v->p, "seeds: '%s' is not a seed (an integer >= 0)", t);
+        for (int i = 0; i < L->n_seeds; i++)
+            if (L->seeds[i] == s)
+                return fail(L, v->p, "seeds: %llu is listed twice (each seed once)", s);
+        L->seeds[L->n_seeds++] = s;
+    }
+    if (!L->n_seeds)
+        return fail(L, v->p, "seeds: empty list (give a count or at least one seed)");
+    return 0;
+}
+
+int add_axis(loader *L, int k, val *vals, int n, ds_pos p)
+{
+    for (int i = 0; i < L->n_axes; i++)
+        if (L->axes[i].key == k) {
+            L->axes[i] = (axis){k, vals, n, p};
+            return 0;
+        }
+    if (L->n_axes == MAX_AXES)
+        return fail(L, p, "sweep: more than %d swept keys", MAX_AXES);
+    L->axes[L->n_axes++] = (axis){k, vals, n, p};
+    return 0;
+}
+
+void drop_axis(loader *L, int k)
+{
+    for (int i = 0; i < L->n_axes; i++)
+        if (L->axes[i].key == k) {
+            memmove(&L->axes[i], &L->axes[i + 1], (size_t)(L->n_axes - i - 1) * sizeof L->axes[0]);
+            L->n_axes--;
+            return;
+        }
+}
+
+static int read_sweep(loader *L, yaml_node_t *m, const char *where)
+{
+    if (m->type != YAML_MAPPING_NODE)
+        return fail(L, ds_yaml_pos(&L->y, m), "%s: expected a mapping of key: [values]", where);
+    int r = ds_yaml_check_keys(&L->y, m, L->err, L->errlen);
+    if (r)
+        return r;
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = ds_yaml_node(&L->y, p->key), *vn = ds_yaml_node(&L->y, p->value);
+        const char *k = ds_yaml_scalar(kn);
+        /* dotted keys: "base.lr" is lr; the prefix names the block */
+        if (!strncmp(k, "base.", 5))
+            k += 5;
+        int ki = ds_key_find(k);
+        if (ki < 0) {
+            char w[80];
+            snprintf(w, sizeof w, "%s: ", where);
+            return unknown_run_key(L, ds_yaml_pos(&L->y, kn), w, k);
+        }
+        if (ki == DS_KEY_LABEL || ki == DS_KEY_REFERENCE)
+            return fail(L, ds_yaml_pos(&L->y, kn), "%s: %s cannot be swept (use runs: for named variants)", where, k);
+        if (vn->type != YAML_SEQUENCE_NODE)
+            return fail(L, ds_yaml_pos(&L->y, vn), "%s: %s: expected a list of values, e.g. [0.1, 0.01]", where, k);
+        int n = (int)(vn->data.sequence.items.top - vn->data.sequence.items.start);
+        if (n == 0)
+            return fail(L, ds_yaml_pos(&L->y, vn), "%s: %s: empty list (give at least one value)", where, k);
+        val *vals = keep(L, calloc((size_t)n, sizeof *vals));
+        if (!vals)
+            return oom(L);
+        for (int i = 0; i < n; i++) {
+            yaml_node_t *e = ds_yaml_node(&L->y, vn->data.sequence.items.start[i]);
+            if ((r = to_val(L, e, k, &vals[i])))
+                return r;
+        }
+        if ((r = add_axis(L, ki, vals, n, ds_yaml_pos(&L->y, kn))))
+            return r;
+    }
+    return 0;
+}
+
+/* runs: the named variants, each a block of run keys with a unique label. */
+static int read_variants(loader *L, yaml_node_t *runs)
+{
+    int r;
+    if (runs->type != YAML_SEQUENCE_NODE)
+        return fail(L, ds_yaml_pos(&L->y, runs), "runs: expected a list of variants, each {label: ..., keys}");
+    int n = (int)(runs->data.sequence.items.top - runs->data.sequence.items.start);
+    if (n == 0)
+        return fail(L, ds_yaml_pos(&L->y, runs), "runs: empty list (give at least one variant, or leave runs: out)");
+    if (n > MAX_VARIANTS)
+        return fail(L, ds_yaml_pos(&L->y, runs), "runs: %d variants (at most %d)", n, MAX_VARIANTS);
+    L->variants = keep(L, calloc((size_t)n, sizeof *L->variants));
+    if (!L->variants)
+        return oom(L);
+    for (int i = 0; i < n; i++) {
+        yaml_node_t *vn = ds_yaml_node(&L->y, runs->data.sequence.items.start[i]);
+        if ((r = read_block(L, vn, &L->variants[i], "runs", 1, NULL, NULL, NULL, 0)))
+            return r;
+        if (!L->variants[i].v[DS_KEY_LABEL])
+            return fail(L, ds_yaml_pos(&L->y, vn), "runs: variant %d has no label (each variant needs label: NAME)", i + 1);
+        for (int j = 0; j < i; j++)
+            if (!strcmp(L->variants[j].v[DS_KEY_LABEL]->s, L->variants[i].v[DS_KEY_LABEL]->s))
+                return fail(L, L->variants[i].v[DS_KEY_LABEL]->p, "runs: label '%s' is used twice (labels name groups: each once)",
+                            L->variants[i].v[DS_KEY_LABEL]->s);
+    }
+    L->n_variants = n;
+    return 0;
+}
+
+int read_top(loader *L, yaml_node_t *root)
+{
+    if (!root)
+        return fail(L, at_file(L), "empty file (an experiment needs at least name: and dataset:)");
+    if (root->type != YAML_MAPPING_NODE)
+        return fail(L, ds_yaml_pos(&L->y, root), "expected a mapping of top-level keys (name, dataset, base, runs, sweep, seeds, modes)");
+    int r = ds_yaml_check_keys(&L->y, root, L->err, L->errlen);
+    if (r)
+        return r;
+    snprintf(L->method, sizeof L->method, "grid");
+    L->sweep_seed = 1;
+    yaml_node_t *runs = NULL, *sweep = NULL;
+    ds_pos method_pos = {L->path, 0, 0}, cap_pos = method_pos;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = ds_yaml_node(&L->y, p->key), *vn = ds_yaml_node(&L->y, p->value);
+        const char *k = ds_yaml_scalar(kn);
+        if (!strcmp(k, "name")) {
+            const char *s = ds_yaml_scalar(vn);
+            if (!s || !check_name(s, sizeof L->name))
+                return fail(L, ds_yaml_pos(&L->y, vn), "name: '%s' is not a sweep name (letters, digits, '-', '_', '.'; at most 63)", s ? s : "");
+            snprintf(L->name, sizeof L->name, "%s", s);
+        } else if (!strcmp(k, "dataset")) {
+            if ((r = set_layer(L, &L->top, DS_KEY_DATASET, kn, vn)))
+                return r;
+        } else if (!strcmp(k, "description")) {
+            /* free text for the reader */
+        } else if (!strcmp(k, "base")) {
+            if ((r = read_block(L, vn, &L->base, "base", 1, NULL, NULL, NULL, 0)))
+                return r;
+        } else if (!strcmp(k, "runs")) {
+            runs = vn;
+        } else if (!strcmp(k, "sweep")) {
+            sweep = vn;
+        } else if (!strcmp(k, "method")) {
+            const char *s = ds_yaml_scalar(vn);
+            if (!s || (strcmp(s, "grid") && strcmp(s, "random")))
+                return fail(L, ds_yaml_pos(&L->y, vn), "method: '%s' is not a method (valid: grid, random)", s ? s : "");
+            snprintf(L->method, sizeof L->method, "%s", s);
+            method_pos = ds_yaml_pos(&L->y, vn);
+        } else if (!strcmp(k, "run_cap")) {
+            const char *s = ds_yaml_scalar(vn);
+            if (!s || ds_parse_long_text(s, &L->run_cap) || L->run_cap < 1)
+                return fail(L, ds_yaml_pos(&L->y, vn), "run_cap: '%s' is out of range (run_cap >= 1)", s ? s : "");
+            cap_pos = ds_yaml_pos(&L->y, vn);
+        } else if (!strcmp(k, "sweep_seed")) {
+            const char *s = ds_yaml_scalar(vn);
+            long v;
+            if (!s || ds_parse_long_text(s, &v) || v < 0)
+                return fail(L, ds_yaml_pos(&L->y, vn), "sweep_seed: '%s' is not a seed (an integer >= 0)", s ? s : "");
+            L->sweep_seed = (uint64_t)v;
+        } else if (!strcmp(k, "seeds")) {
+            val v;
+            if ((r = to_val(L, vn, "seeds", &v)) || (r = parse_seeds_val(L, &v)))
+                return r;
+        } else if (!strcmp(k, "modes")) {
+            if (vn->type != YAML_MAPPING_NODE)
+                return fail(L, ds_yaml_pos(&L->y, vn), "modes: expected a mapping of mode name: {keys}");
+            if ((r = ds_yaml_check_keys(&L->y, vn, L->err, L->errlen)))
+                return r;
+            L->modes = vn;
+        } else {
+            char sug[96];
+            ds_did_you_mean(k, top_keys, N_TOP, sug, sizeof sug);
+            if (ds_key_find(k) >= 0)
+                return fail(L, ds_yaml_pos(&L->y, kn), "unknown top-level key '%s' (%s is a run key: put it under base:, a runs: variant or sweep:)", k, k);
+            return fail(L, ds_yaml_pos(&L->y, kn), "unknown top-level key '%s' (%svalid: name, dataset, description, base, runs, sweep, method, run_cap, sweep_seed, seeds, modes)", k, sug);
+        }
+    }
+    if (!L->name[0])
+        return fail(L, at_file(L), "name: missing (every experiment has a name: its results go to results/<name>/)");
+    if (!L->top.v[DS_KEY_DATASET] && !L->base.v[DS_KEY_DATASET])
+        return fail(L, at_file(L), "dataset: missing (valid: %s)", ds_dataset_valid_names());
+    if (!strcmp(L->method, "random") && L->run_cap < 1)
+        return fail(L, method_pos, "method: random needs run_cap: N (how many sweep points to draw per variant)");
+    if (L->run_cap && strcmp(L->method, "random"))
+        return fail(L, cap_pos, "run_cap: only applies to method: random");
+    if (runs && (r = read_variants(L, runs)))
+        return r;
+    if (sweep && (r = read_sweep(L, sweep, "sweep")))
+        return r;
+    return 0;
+}
+
+/* A mode's block: run keys, plus seeds: and sweep:. */
+int apply_mode(loader *L, ds_pos at)
+{
+    if (!strcmp(L->mode_name, "full") && !L->modes)
+        return 0;
+    yaml_node_t *m = NULL;
+    char names[512] = "";
+    if (L->modes)
+        for (yaml_node_pair_t *p = L->modes->data.mapping.pairs.start; p < L->modes->data.mapping.pairs.top; p++) {
+            const char *k = ds_yaml_scalar(ds_yaml_node(&L->y, p->key));
+            if (!strcmp(k, L->mode_name))
+                m = ds_yaml_node(&L->y, p->value);
+            if (strlen(names) + strlen(k) + 3 < sizeof names) {
+                strcat(names, names[0] ? ", " : "");
+                strcat(names, k);
+            }
+        }
+    if (!m) {
+        if (!strcmp(L->mode_name, "full"))
+            return 0; /* full = the file as written, when it defines no full: */
+        return fail(L, at, "mode: unknown mode '%s' (valid: full%s%s)", L->mode_name, names[0] ? ", " : "", names);
+    }
+    static const char *const extra_names[] = {"seeds", "sweep"};
+    yaml_node_pair_t *extra[4];
+    int n_extra = 0;
+    char where[64];
+    snprintf(where, sizeof where, "modes: %s", L->mode_name);
+    int r = read_block(L, m, &L->mode, where, 0, extra, &n_extra, extra_names, 2);
+    if (r)
+        return r;
+    for (int i = 0; i < n_extra; i++) {
+        const char *k = ds_yaml_scalar(ds_yaml_node(&L->y, extra[i]->key));
+        yaml_node_t *vn = ds_yaml_node(&L->y, extra[i]->value);
+        if (!strcmp(k, "seeds")) {
+            val v;
+            if ((r = to_val(L, vn, "seeds", &v)) || (r = parse_seeds_val(L, &v)))
+                return r;
+        } else if ((r = read_sweep(L, vn, where))) {
+            return r;
+        }
+    }
+    /* A mode's scalar for a swept key fixes it: the axis goes. */
+    for (int k = 0; k < DS_KEY_COUNT; k++)
+        if (L->mode.v[k])
+            drop_axis(L, k);
+    return 0;
+}
+
+void ds_plan_free(ds_plan *plan)
+{
+    free(plan->runs);
+    free(plan->resolved);
+    free(plan->overrides);
+    free(plan->composed);
+    memset(plan, 0, sizeof *plan);
+}
+
+/* The plan's description: name, source, mode, method, axes, overrides. */
+static int describe(loader *L, ds_plan *plan, char *const *overrides, int n_overrides)
+{
+    snprintf(plan->name, sizeof plan->name, "%s", L->name);
+    snprintf(plan->source, sizeof plan->source, "%s", L->path);
+    snprintf(plan->mode, sizeof plan->mode, "%s", L->mode_name);
+    snprintf(plan->method, sizeof plan->method, "%s", L->method);
+    plan->n_axes = L->n_axes;
+    for (int a = 0; a < L->n_axes; a++)
+        snprintf(plan->axes[a], sizeof plan->axes[a], "%s", ds_key_row_of(L->axes[a].key)->name);
+    size_t ol = 1;
+    for (int i = 0; i < n_overrides; i++)
+        ol += strlen(overrides[i]) + 1;
+    plan->overrides = calloc(1, ol);
+    if (!plan->overrides)
+        return oom(L);
+    for (int i = 0; i < n_overrides; i++) {
+        if (i)
+            strcat(plan->overrides, " ");
+        strcat(plan->overrides, overrides[i]);
+    }
+    return 0;
+}
+
+int ds_plan_load(const char *path, char *const *overrides, int n_overrides, ds_plan *plan,
+                 char *err, size_t errlen)
+{
+    memset(plan, 0, sizeof *plan);
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.path = path;
+    L.err = err;
+    L.errlen = errlen;
+    snprintf(L.mode_name, sizeof L.mode_name, "full");
+    int r = ds_yaml_load(&L.y, path, err, errlen);
+    if (!r)
+        r = read_top(&L, ds_yaml_root(&L.y));
+    if (!r && !L.n_seeds) {
+        val one = {"1", 0, at_file(&L)};
+        r = parse_seeds_val(&L, &one);
+    }
+    if (!r)
+        r = apply_overrides(&L, overrides, n_overrides);
+    if (!r)
+        r = describe(&L, plan, overrides, n_overrides);
+    if (!r)
+        r = write_composed(&L, plan);
+    if (!r)
+        r = expand(&L, plan);
+    if (!r)
+        r = write_resolved(&L, plan);
+    ds_yaml_free(&L.y);
+    for (int i = 0; i < L.n_arena; i++)
+        free(L.arena[i]);
+    free(L.arena);
+    free(L.seeds);
+    if (r)
+        ds_plan_free(plan);
+    return r;
+}
