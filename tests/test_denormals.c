@@ -14,11 +14,8 @@
 #include <xmmintrin.h>
 #endif
 
-#define TEST_FILE_NAME "test_denormals"
 #include "kernel_test_util.h"
 #include "kernels.h"
-
-
 
 /* turn FTZ/DAZ off in the calling thread (to see that kernels turn it on) */
 static void denormals_unflush(void)
@@ -73,34 +70,30 @@ Test(vec_denormals, flushed_in_every_thread_after_init)
  * denormals as 0). Observed through results because OpenMP runtimes differ
  * in what they do with the mode between regions (LLVM's libomp copies the
  * primary thread's MXCSR into the workers at each fork, libgomp does not). */
-Test(vec_denormals, kernels_flush_their_threads)
+ISA_TEST(vec_denormals, kernels_flush_their_threads)
 {
     char err[256];
     unsetenv("DEEPSWEEP_ISA");
     cr_assert_eq(ds_init(err, sizeof err), 0, "%s", err);
+    use_isa(isa); /* ds_init chose the best */
     omp_set_num_threads(2);
     const int m = 256, n = 512;
     float *y = malloc((size_t)m * n * sizeof *y), *b = calloc((size_t)n, sizeof *b);
     const float d = 0x1p-130f; /* a denormal */
-    for (size_t k = 0; k < N_ISAS; k++) {
-        if (!ds_isa_available(all_isas[k]))
-            continue;
-        cr_assert_eq(ds_isa_set(all_isas[k]), 0);
-        for (int i = 0; i < m * n; i++)
-            y[i] = (i & 1) ? d : -d;
-        unflush_all();
-        cr_assert_eq(ds_denormals_flushed(), 0, "could not clear the mode for the test");
-        ds_bias_add(m, n, y, n, b);
-        long left = 0, first = -1;
-        for (int i = 0; i < m * n; i++)
-            if (nonzero_bits(y[i])) {
-                left++;
-                if (first < 0)
-                    first = i;
-            }
-        cr_expect_eq(left, 0, "%s: %ld denormals survived (first in row %ld of %d): a thread "
-                              "ran without FTZ/DAZ", ds_isa_name(), left, first / n, m);
-    }
+    for (int i = 0; i < m * n; i++)
+        y[i] = (i & 1) ? d : -d;
+    unflush_all();
+    cr_assert_eq(ds_denormals_flushed(), 0, "could not clear the mode for the test");
+    ds_bias_add(m, n, y, n, b);
+    long left = 0, first = -1;
+    for (int i = 0; i < m * n; i++)
+        if (nonzero_bits(y[i])) {
+            left++;
+            if (first < 0)
+                first = i;
+        }
+    cr_expect_eq(left, 0, "%s: %ld denormals survived (first in row %ld of %d): a thread "
+                          "ran without FTZ/DAZ", ds_isa_name(), left, first / n, m);
     free(y), free(b);
 }
 
@@ -117,7 +110,7 @@ static float denormal(void)
  * array with those inputs replaced by zeros of their sign, or differs from it
  * by at most FLT_MIN (a bitwise select may pass a denormal through, e.g.
  * identity, relu). */
-Test(vec_denormals, activations_read_denormals_as_zero)
+ISA_TEST(vec_denormals, activations_read_denormals_as_zero)
 {
     const size_t n = 100003;
     float *x = malloc(n * sizeof *x), *xz = malloc(n * sizeof *xz);
@@ -139,34 +132,26 @@ Test(vec_denormals, activations_read_denormals_as_zero)
     }
     cr_assert(nden > n / 20 && nden < n / 5, "denormal share %zu of %zu", nden, n);
     ds_denormals_flush();
-    for (size_t k = 0; k < N_ISAS; k++) {
-        if (!ds_isa_available(all_isas[k])) {
-            fprintf(stderr, "test_denormals: %s not available on this CPU/OS/build: skipped\n",
-                    ds_isa_to_name(all_isas[k]));
-            continue;
+    for (int a = 0; a < DS_ACT_COUNT; a++) {
+        ds_act act = (ds_act)a;
+        float p = act == DS_ACT_LEAKY_RELU ? 0.01f : 1.0f;
+        ds_act_forward(act, p, x, y, n);
+        ds_act_forward(act, p, xz, yz, n);
+        ds_act_backward(act, p, x, y, dy, dx, n);
+        ds_act_backward(act, p, xz, yz, dyz, dxz, n);
+        long bad = 0;
+        size_t first = 0;
+        for (size_t i = 0; i < n; i++) {
+            int ok = (memcmp(&y[i], &yz[i], sizeof(float)) == 0 ||
+                      fabsf(y[i] - yz[i]) <= FLT_MIN) &&
+                     (memcmp(&dx[i], &dxz[i], sizeof(float)) == 0 ||
+                      fabsf(dx[i] - dxz[i]) <= FLT_MIN);
+            if (!ok && bad++ == 0)
+                first = i;
         }
-        cr_assert_eq(ds_isa_set(all_isas[k]), 0);
-        for (int a = 0; a < DS_ACT_COUNT; a++) {
-            ds_act act = (ds_act)a;
-            float p = act == DS_ACT_LEAKY_RELU ? 0.01f : 1.0f;
-            ds_act_forward(act, p, x, y, n);
-            ds_act_forward(act, p, xz, yz, n);
-            ds_act_backward(act, p, x, y, dy, dx, n);
-            ds_act_backward(act, p, xz, yz, dyz, dxz, n);
-            long bad = 0;
-            size_t first = 0;
-            for (size_t i = 0; i < n; i++) {
-                int ok = (memcmp(&y[i], &yz[i], sizeof(float)) == 0 ||
-                          fabsf(y[i] - yz[i]) <= FLT_MIN) &&
-                         (memcmp(&dx[i], &dxz[i], sizeof(float)) == 0 ||
-                          fabsf(dx[i] - dxz[i]) <= FLT_MIN);
-                if (!ok && bad++ == 0)
-                    first = i;
-            }
-            cr_expect_eq(bad, 0, "%s on %s: %ld outputs differ, first x = %a: y %a vs %a, dx %a vs %a",
-                         ds_act_to_name(act), ds_isa_name(), bad, (double)x[first],
-                         (double)y[first], (double)yz[first], (double)dx[first], (double)dxz[first]);
-        }
+        cr_expect_eq(bad, 0, "%s on %s: %ld outputs differ, first x = %a: y %a vs %a, dx %a vs %a",
+                     ds_act_to_name(act), ds_isa_name(), bad, (double)x[first],
+                     (double)y[first], (double)yz[first], (double)dx[first], (double)dxz[first]);
     }
     free(x), free(xz), free(dy), free(dyz), free(y), free(yz), free(dx), free(dxz);
 }

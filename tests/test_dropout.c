@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TEST_FILE_NAME "test_dropout"
 #include "kernel_test_util.h"
 #include "kernels.h"
 
@@ -41,7 +40,7 @@ Test(vec_dropout, philox_known_answers)
  * ctr = {b low, b high, layer, step}, key = {seed low, seed high}; keep iff
  * word >= floor(p·2³²); kept values are x·(1/(1−p)) (float). Checked on
  * every ISA. */
-Test(vec_dropout, documented_counter_layout)
+ISA_TEST(vec_dropout, documented_counter_layout)
 {
     const size_t n = 1000;
     const float p = 0.3f;
@@ -52,27 +51,23 @@ Test(vec_dropout, documented_counter_layout)
     uint32_t thr = (uint32_t)((double)p * 4294967296.0);
     float scale = 1.0f / (1.0f - p);
     const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
-    for (size_t k = 0; k < N_ISAS; k++) {
-        if (!use_isa(all_isas[k]))
-            continue;
-        for (size_t i = 0; i < n; i++)
-            x[i] = 1.0f + (float)i;
-        size_t kept = ds_dropout(x, n, p, seed, 7, 42);
-        size_t count = 0;
-        long bad = 0;
-        for (size_t i = 0; i < n; i++) {
-            uint64_t b = 8 * (i >> 5) + (i & 7);
-            uint32_t ctr[4] = {(uint32_t)b, (uint32_t)(b >> 32), 7, 42}, w[4];
-            ds_philox4x32(ctr, key, w);
-            int keep = w[(i >> 3) & 3] >= thr;
-            count += (size_t)keep;
-            float want = keep ? (1.0f + (float)i) * scale : 0.0f;
-            if (x[i] != want && bad++ == 0)
-                cr_expect_fail("%s element %zu: %g, want %g", ds_isa_name(), i, (double)x[i],
-                               (double)want);
-        }
-        cr_expect_eq(kept, count);
+    for (size_t i = 0; i < n; i++)
+        x[i] = 1.0f + (float)i;
+    size_t kept = ds_dropout(x, n, p, seed, 7, 42);
+    size_t count = 0;
+    long bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b = 8 * (i >> 5) + (i & 7);
+        uint32_t ctr[4] = {(uint32_t)b, (uint32_t)(b >> 32), 7, 42}, w[4];
+        ds_philox4x32(ctr, key, w);
+        int keep = w[(i >> 3) & 3] >= thr;
+        count += (size_t)keep;
+        float want = keep ? (1.0f + (float)i) * scale : 0.0f;
+        if (x[i] != want && bad++ == 0)
+            cr_expect_fail("%s element %zu: %g, want %g", ds_isa_name(), i, (double)x[i],
+                           (double)want);
     }
+    cr_expect_eq(kept, count);
     free(x);
 }
 
@@ -99,31 +94,29 @@ Test(vec_dropout, kept_fraction)
     free(x);
 }
 
-/* the same output bits on every ISA at 1 and 2 threads; n crosses the
- * threading threshold and is not a multiple of 4; a second call with the same
- * key (the backward pass) zeroes the same elements */
-Test(vec_dropout, same_mask_every_isa_and_thread_count)
+/* on every ISA at 1 and 2 threads, the output bits of the scalar reference
+ * at 1 thread; n crosses the threading threshold and is not a multiple of 4;
+ * a second call with the same key (the backward pass) zeroes the same
+ * elements */
+ISA_TEST(vec_dropout, same_mask_every_isa_and_thread_count)
 {
     const size_t n = 1000003;
     float *x = malloc(n * sizeof *x), *ref = malloc(n * sizeof *ref), *got = malloc(n * sizeof *got);
     for (size_t i = 0; i < n; i++)
         x[i] = (float)i * 0.001f - 300.0f;
     int saved = omp_get_max_threads();
-    cr_assert_eq(ds_isa_set(DS_ISA_SCALAR), 0);
+    use_isa(DS_ISA_SCALAR);
     omp_set_num_threads(1);
     memcpy(ref, x, n * sizeof *x);
     size_t kref = ds_dropout(ref, n, 0.25f, 5, 3, 11);
-    for (size_t k = 0; k < N_ISAS; k++) {
-        if (!use_isa(all_isas[k]))
-            continue;
-        for (int th = 1; th <= 2; th++) {
-            omp_set_num_threads(th);
-            memcpy(got, x, n * sizeof *x);
-            size_t kg = ds_dropout(got, n, 0.25f, 5, 3, 11);
-            cr_expect_eq(kg, kref);
-            cr_expect(memcmp(got, ref, n * sizeof *got) == 0, "%s at %d threads: mask differs",
-                      ds_isa_name(), th);
-        }
+    use_isa(isa);
+    for (int th = 1; th <= 2; th++) {
+        omp_set_num_threads(th);
+        memcpy(got, x, n * sizeof *x);
+        size_t kg = ds_dropout(got, n, 0.25f, 5, 3, 11);
+        cr_expect_eq(kg, kref);
+        cr_expect(memcmp(got, ref, n * sizeof *got) == 0, "%s at %d threads: mask differs",
+                  ds_isa_name(), th);
     }
     /* backward: ones through the same key -> zero exactly where forward was */
     for (size_t i = 0; i < n; i++)

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TEST_FILE_NAME "test_optim_kernels"
 #include "kernel_test_util.h"
 #include "kernels.h"
 
@@ -36,7 +35,7 @@ TestSuite(vec_optim, .init = setup);
  * relative to the magnitude of the terms of each formula): m, v: 2; w: the
  * update u = lr_t·m/(√v + eps) within 8·|u| (lr_t rounded to float, m, v,
  * √, +, / and the final product) plus |w|. */
-Test(vec_optim, adam_vs_double)
+ISA_TEST(vec_optim, adam_vs_double)
 {
     const size_t n = 1003;
     float *w = malloc(n * sizeof *w), *g = malloc(n * sizeof *g), *m = malloc(n * sizeof *m),
@@ -51,39 +50,35 @@ Test(vec_optim, adam_vs_double)
         v0[i] = rnd(0, 0.01);
     }
     const float lr = 1e-3f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-    for (size_t k = 0; k < N_ISAS; k++) {
-        if (!use_isa(all_isas[k]))
-            continue;
-        for (size_t s = 0; s < 3; s++)
-            for (size_t d = 0; d < 2; d++) {
-                memcpy(w, w0, n * sizeof *w), memcpy(m, m0, n * sizeof *m), memcpy(v, v0, n * sizeof *v);
-                ds_adam_step(w, g, m, v, n, lr, b1, b2, eps, wds[d], steps[s]);
-                double t = (double)steps[s];
-                double lr_t = lr * sqrt(1 - pow(b2, t)) / (1 - pow(b1, t));
-                long bad = 0;
-                for (size_t i = 0; i < n; i++) {
-                    double gg = (double)g[i] + (double)wds[d] * w0[i];
-                    double mm = (double)b1 * m0[i] + (1.0 - (double)b1) * gg;
-                    double vv = (double)b2 * v0[i] + (1.0 - (double)b2) * gg * gg;
-                    double u = lr_t * mm / (sqrt(vv) + eps);
-                    double ww = w0[i] - u;
-                    int ok = fabs(m[i] - mm) <= 2 * EPS * (fabs(b1 * m0[i]) + fabs((1 - b1) * gg)) + FLT_MIN &&
-                             fabs(v[i] - vv) <= 2 * EPS * vv + FLT_MIN &&
-                             fabs(w[i] - ww) <= EPS * (fabs(w0[i]) + 8 * fabs(u));
-                    if (!ok && bad++ == 0)
-                        cr_expect_fail("%s adam t=%ld wd=%g [%zu]: w %.9g vs %.9g, m %.9g vs %.9g, v %.9g vs %.9g",
-                                       ds_isa_name(), steps[s], (double)wds[d], i, (double)w[i], ww,
-                                       (double)m[i], mm, (double)v[i], vv);
-                }
+    for (size_t s = 0; s < 3; s++)
+        for (size_t d = 0; d < 2; d++) {
+            memcpy(w, w0, n * sizeof *w), memcpy(m, m0, n * sizeof *m), memcpy(v, v0, n * sizeof *v);
+            ds_adam_step(w, g, m, v, n, lr, b1, b2, eps, wds[d], steps[s]);
+            double t = (double)steps[s];
+            double lr_t = lr * sqrt(1 - pow(b2, t)) / (1 - pow(b1, t));
+            long bad = 0;
+            for (size_t i = 0; i < n; i++) {
+                double gg = (double)g[i] + (double)wds[d] * w0[i];
+                double mm = (double)b1 * m0[i] + (1.0 - (double)b1) * gg;
+                double vv = (double)b2 * v0[i] + (1.0 - (double)b2) * gg * gg;
+                double u = lr_t * mm / (sqrt(vv) + eps);
+                double ww = w0[i] - u;
+                int ok = fabs(m[i] - mm) <= 2 * EPS * (fabs(b1 * m0[i]) + fabs((1 - b1) * gg)) + FLT_MIN &&
+                         fabs(v[i] - vv) <= 2 * EPS * vv + FLT_MIN &&
+                         fabs(w[i] - ww) <= EPS * (fabs(w0[i]) + 8 * fabs(u));
+                if (!ok && bad++ == 0)
+                    cr_expect_fail("%s adam t=%ld wd=%g [%zu]: w %.9g vs %.9g, m %.9g vs %.9g, v %.9g vs %.9g",
+                                   ds_isa_name(), steps[s], (double)wds[d], i, (double)w[i], ww,
+                                   (double)m[i], mm, (double)v[i], vv);
             }
-    }
+        }
     free(w), free(g), free(m), free(v), free(w0), free(m0), free(v0);
 }
 
 /* SGD: g' = g + wd·w; vel = mu·vel + g'; w −= lr·(nesterov ? g' + mu·vel : vel).
  * Bounds: vel within 2·FLT_EPSILON·(|mu·vel| + |g'|); w within
  * FLT_EPSILON·(|w| + 4·|lr·step|) — a few roundings per formula. */
-Test(vec_optim, sgd_vs_double)
+ISA_TEST(vec_optim, sgd_vs_double)
 {
     const size_t n = 517;
     float w[517], g[517], u[517], w0[517], u0[517];
@@ -95,49 +90,41 @@ Test(vec_optim, sgd_vs_double)
     struct { float mu; int nesterov; float wd; } cases[] = {
         {0.0f, 0, 0.0f}, {0.0f, 0, 1e-3f}, {0.9f, 0, 0.0f}, {0.9f, 1, 0.0f}, {0.9f, 1, 5e-4f}};
     const float lr = 0.05f;
-    for (size_t k = 0; k < N_ISAS; k++) {
-        if (!use_isa(all_isas[k]))
-            continue;
-        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-            memcpy(w, w0, sizeof w), memcpy(u, u0, sizeof u);
-            float mu = cases[c].mu, wd = cases[c].wd;
-            ds_sgd_step(w, g, mu == 0.0f && c == 0 ? NULL : u, n, lr, mu, cases[c].nesterov, wd);
-            for (size_t i = 0; i < n; i++) {
-                double gg = (double)g[i] + (double)wd * w0[i];
-                double vel = c == 0 ? 0.0 : (double)mu * u0[i] + gg;
-                double step = c == 0 ? gg : cases[c].nesterov ? gg + (double)mu * vel : vel;
-                double ww = w0[i] - (double)lr * step;
-                if (c != 0)
-                    cr_expect(fabs(u[i] - vel) <= 2 * EPS * (fabs(mu * u0[i]) + fabs(gg)) + FLT_MIN,
-                              "%s sgd case %zu vel[%zu]", ds_isa_name(), c, i);
-                cr_expect(fabs(w[i] - ww) <= EPS * (fabs(w0[i]) + 4 * fabs(lr * step)),
-                          "%s sgd case %zu w[%zu]: %.9g vs %.9g", ds_isa_name(), c, i,
-                          (double)w[i], ww);
-            }
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        memcpy(w, w0, sizeof w), memcpy(u, u0, sizeof u);
+        float mu = cases[c].mu, wd = cases[c].wd;
+        ds_sgd_step(w, g, mu == 0.0f && c == 0 ? NULL : u, n, lr, mu, cases[c].nesterov, wd);
+        for (size_t i = 0; i < n; i++) {
+            double gg = (double)g[i] + (double)wd * w0[i];
+            double vel = c == 0 ? 0.0 : (double)mu * u0[i] + gg;
+            double step = c == 0 ? gg : cases[c].nesterov ? gg + (double)mu * vel : vel;
+            double ww = w0[i] - (double)lr * step;
+            if (c != 0)
+                cr_expect(fabs(u[i] - vel) <= 2 * EPS * (fabs(mu * u0[i]) + fabs(gg)) + FLT_MIN,
+                          "%s sgd case %zu vel[%zu]", ds_isa_name(), c, i);
+            cr_expect(fabs(w[i] - ww) <= EPS * (fabs(w0[i]) + 4 * fabs(lr * step)),
+                      "%s sgd case %zu w[%zu]: %.9g vs %.9g", ds_isa_name(), c, i,
+                      (double)w[i], ww);
         }
     }
 }
 
 /* Σx² in double: each square is exact in double, so the sum is within
  * n·DBL_EPSILON relative of the exact one */
-Test(vec_optim, sumsq_vs_double)
+ISA_TEST(vec_optim, sumsq_vs_double)
 {
     const size_t sizes[] = {0, 1, 7, 8, 17, 1000, 65536 + 13, 1000003};
     float *x = malloc(1000003 * sizeof *x);
     for (size_t i = 0; i < 1000003; i++)
         x[i] = rnd(-3, 3);
-    for (size_t k = 0; k < N_ISAS; k++) {
-        if (!use_isa(all_isas[k]))
-            continue;
-        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-            size_t n = sizes[s];
-            long double ref = 0;
-            for (size_t i = 0; i < n; i++)
-                ref += (long double)x[i] * x[i];
-            double got = ds_sumsq(x, n);
-            cr_expect(fabsl(got - ref) <= (long double)n * DBL_EPSILON * ref,
-                      "%s sumsq n=%zu: %.17g vs %.17Lg", ds_isa_name(), n, got, ref);
-        }
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        size_t n = sizes[s];
+        long double ref = 0;
+        for (size_t i = 0; i < n; i++)
+            ref += (long double)x[i] * x[i];
+        double got = ds_sumsq(x, n);
+        cr_expect(fabsl(got - ref) <= (long double)n * DBL_EPSILON * ref,
+                  "%s sumsq n=%zu: %.17g vs %.17Lg", ds_isa_name(), n, got, ref);
     }
     free(x);
 }
@@ -145,55 +132,47 @@ Test(vec_optim, sumsq_vs_double)
 /* bias_add: one float add per element; bias_grad: rows summed in order in
  * float, within m·FLT_EPSILON·Σ|dy| of the exact column sum. Both are plain
  * IEEE adds, so they are bit-identical on every ISA: checked too. */
-Test(vec_optim, bias_add_and_grad)
+ISA_TEST(vec_optim, bias_add_and_grad)
 {
     const int shapes[][2] = {{1, 1}, {3, 5}, {100, 10}, {100, 256}, {37, 513}, {300, 300}};
-    float *ref_add = NULL, *ref_grad = NULL;
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         int m = shapes[s][0], n = shapes[s][1], ld = n + 5;
         float *y0 = malloc((size_t)m * ld * sizeof *y0), *y = malloc((size_t)m * ld * sizeof *y);
         float *b = malloc((size_t)n * sizeof *b), *db = malloc((size_t)n * sizeof *db);
-        ref_add = realloc(ref_add, (size_t)m * ld * sizeof *ref_add);
-        ref_grad = realloc(ref_grad, (size_t)n * sizeof *ref_grad);
+        float *ref_add = malloc((size_t)m * ld * sizeof *ref_add);
+        float *ref_grad = malloc((size_t)n * sizeof *ref_grad);
         for (int i = 0; i < m * ld; i++)
             y0[i] = rnd(-1, 1);
         for (int j = 0; j < n; j++)
             b[j] = rnd(-1, 1);
-        int first = 1;
-        for (size_t k = 0; k < N_ISAS; k++) {
-            if (!use_isa(all_isas[k]))
-                continue;
-            memcpy(y, y0, (size_t)m * ld * sizeof *y);
-            ds_bias_add(m, n, y, ld, b);
-            ds_bias_grad(m, n, y0, ld, db);
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++)
-                    cr_expect(y[i * ld + j] == y0[i * ld + j] + b[j], "%s bias_add", ds_isa_name());
-                for (int j = n; j < ld; j++)
-                    cr_expect(memcmp(&y[i * ld + j], &y0[i * ld + j], sizeof(float)) == 0,
-                              "%s bias_add wrote past the row", ds_isa_name());
-            }
-            for (int j = 0; j < n; j++) {
-                double s1 = 0, sa = 0;
-                for (int i = 0; i < m; i++)
-                    s1 += y0[i * ld + j], sa += fabs(y0[i * ld + j]);
-                cr_expect(fabs(db[j] - s1) <= m * EPS * sa, "%s bias_grad %dx%d col %d: %.9g vs %.9g",
-                          ds_isa_name(), m, n, j, (double)db[j], s1);
-            }
-            if (first) {
-                memcpy(ref_add, y, (size_t)m * ld * sizeof *y);
-                memcpy(ref_grad, db, (size_t)n * sizeof *db);
-                first = 0;
-            } else {
-                cr_expect(memcmp(ref_add, y, (size_t)m * ld * sizeof *y) == 0,
-                          "%s bias_add differs from scalar", ds_isa_name());
-                cr_expect(memcmp(ref_grad, db, (size_t)n * sizeof *db) == 0,
-                          "%s bias_grad differs from scalar", ds_isa_name());
-            }
+        use_isa(DS_ISA_SCALAR);
+        memcpy(ref_add, y0, (size_t)m * ld * sizeof *y);
+        ds_bias_add(m, n, ref_add, ld, b);
+        ds_bias_grad(m, n, y0, ld, ref_grad);
+        use_isa(isa);
+        memcpy(y, y0, (size_t)m * ld * sizeof *y);
+        ds_bias_add(m, n, y, ld, b);
+        ds_bias_grad(m, n, y0, ld, db);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++)
+                cr_expect(y[i * ld + j] == y0[i * ld + j] + b[j], "%s bias_add", ds_isa_name());
+            for (int j = n; j < ld; j++)
+                cr_expect(memcmp(&y[i * ld + j], &y0[i * ld + j], sizeof(float)) == 0,
+                          "%s bias_add wrote past the row", ds_isa_name());
         }
-        free(y0), free(y), free(b), free(db);
+        for (int j = 0; j < n; j++) {
+            double s1 = 0, sa = 0;
+            for (int i = 0; i < m; i++)
+                s1 += y0[i * ld + j], sa += fabs(y0[i * ld + j]);
+            cr_expect(fabs(db[j] - s1) <= m * EPS * sa, "%s bias_grad %dx%d col %d: %.9g vs %.9g",
+                      ds_isa_name(), m, n, j, (double)db[j], s1);
+        }
+        cr_expect(memcmp(ref_add, y, (size_t)m * ld * sizeof *y) == 0,
+                  "%s bias_add differs from scalar", ds_isa_name());
+        cr_expect(memcmp(ref_grad, db, (size_t)n * sizeof *db) == 0,
+                  "%s bias_grad differs from scalar", ds_isa_name());
+        free(y0), free(y), free(b), free(db), free(ref_add), free(ref_grad);
     }
-    free(ref_add), free(ref_grad);
 }
 
 Test(vec_optim, cols_nonzero)
@@ -210,7 +189,7 @@ Test(vec_optim, cols_nonzero)
 }
 
 /* adam, sgd, sumsq, bias_add, bias_grad: same bits at 1 and 2 threads */
-Test(vec_optim, same_bits_at_1_and_2_threads)
+ISA_TEST(vec_optim, same_bits_at_1_and_2_threads)
 {
     const size_t n = 300007;
     float *g = malloc(n * sizeof *g), *st[2][4];
@@ -220,29 +199,25 @@ Test(vec_optim, same_bits_at_1_and_2_threads)
     for (size_t i = 0; i < n; i++)
         g[i] = rnd(-1, 1);
     int saved = omp_get_max_threads();
-    for (size_t k = 0; k < N_ISAS; k++) {
-        if (!use_isa(all_isas[k]))
-            continue;
-        double ss[2];
-        for (int r = 0; r < 2; r++) {
-            omp_set_num_threads(r + 1);
-            for (size_t i = 0; i < n; i++) {
-                st[r][0][i] = g[(i * 7) % n];
-                st[r][1][i] = 0.01f * g[(i * 3) % n];
-                st[r][2][i] = 0.001f * fabsf(g[(i * 5) % n]);
-                st[r][3][i] = 0.1f * g[(i * 11) % n];
-            }
-            ds_adam_step(st[r][0], g, st[r][1], st[r][2], n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, 3);
-            ds_sgd_step(st[r][0], g, st[r][3], n, 0.01f, 0.9f, 1, 1e-4f);
-            ds_bias_add(n / 1000, 1000, st[r][1], 1000, g);
-            ds_bias_grad(n / 1000, 1000, st[r][2], 1000, st[r][3]);
-            ss[r] = ds_sumsq(st[r][0], n);
+    double ss[2];
+    for (int r = 0; r < 2; r++) {
+        omp_set_num_threads(r + 1);
+        for (size_t i = 0; i < n; i++) {
+            st[r][0][i] = g[(i * 7) % n];
+            st[r][1][i] = 0.01f * g[(i * 3) % n];
+            st[r][2][i] = 0.001f * fabsf(g[(i * 5) % n]);
+            st[r][3][i] = 0.1f * g[(i * 11) % n];
         }
-        for (int q = 0; q < 4; q++)
-            cr_expect(memcmp(st[0][q], st[1][q], n * sizeof(float)) == 0,
-                      "%s: state %d differs between 1 and 2 threads", ds_isa_name(), q);
-        cr_expect(memcmp(&ss[0], &ss[1], sizeof(double)) == 0, "%s: sumsq differs", ds_isa_name());
+        ds_adam_step(st[r][0], g, st[r][1], st[r][2], n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, 3);
+        ds_sgd_step(st[r][0], g, st[r][3], n, 0.01f, 0.9f, 1, 1e-4f);
+        ds_bias_add(n / 1000, 1000, st[r][1], 1000, g);
+        ds_bias_grad(n / 1000, 1000, st[r][2], 1000, st[r][3]);
+        ss[r] = ds_sumsq(st[r][0], n);
     }
+    for (int q = 0; q < 4; q++)
+        cr_expect(memcmp(st[0][q], st[1][q], n * sizeof(float)) == 0,
+                  "%s: state %d differs between 1 and 2 threads", ds_isa_name(), q);
+    cr_expect(memcmp(&ss[0], &ss[1], sizeof(double)) == 0, "%s: sumsq differs", ds_isa_name());
     omp_set_num_threads(saved);
     for (int r = 0; r < 2; r++)
         for (int q = 0; q < 4; q++)

@@ -10,9 +10,9 @@
  *
  * Covers exactly what the kernel tests use: Test/TestSuite with .init,
  * .fini, .timeout, .signal, .disabled; cr_assert/cr_expect (+ _eq,
- * _not_null, _str_eq, _fail), cr_log_info, cr_skip_test. Each test runs in
- * a forked process, like Criterion's sandbox: a crash, a timeout or an
- * aborting assertion ends that test only. */
+ * _not_null, _str_eq, _str_empty, _fail), cr_log_info, cr_skip_test. Each
+ * test runs in a forked process, like Criterion's sandbox: a crash, a
+ * timeout or an aborting assertion ends that test only. */
 #ifndef DS_MINI_CRITERION_H
 #define DS_MINI_CRITERION_H
 
@@ -85,6 +85,7 @@ void crm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define cr_assert_eq(a, b, ...) cr_assert((a) == (b), __VA_ARGS__)
 #define cr_assert_not_null(p, ...) cr_assert((p) != NULL, __VA_ARGS__)
 #define cr_assert_str_eq(a, b, ...) cr_assert(strcmp((a), (b)) == 0, __VA_ARGS__)
+#define cr_assert_str_empty(s, ...) cr_assert((s)[0] == '\0', __VA_ARGS__)
 #define cr_expect_fail(...) crm_fail(__FILE__, __LINE__, "fail", "" __VA_ARGS__)
 #define cr_assert_fail(...)                                                    \
     do {                                                                       \
