@@ -156,6 +156,23 @@ static void pack_b_panel(const struct ds_gemm_cfg *cfg, ds_trans tb, const float
     }
 }
 
+/* One register tile of mv x nv (<= MR x NR) elements of C, by the ISA's
+ * micro-kernel or, at an edge, by its narrower variants (gemm_ukr.h). */
+static void run_tile(const struct ds_gemm_cfg *cfg, int kc, float alpha, const float *a,
+                     ptrdiff_t rs_a, ptrdiff_t cs_a, const float *b, ptrdiff_t rs_b, float beta,
+                     float *c, ptrdiff_t rs_c, ptrdiff_t cs_c, int mv, int nv)
+{
+    if (cfg->ukr_narrow && 2 * nv <= cfg->nr) {
+        cfg->ukr_narrow(kc, alpha, a, rs_a, cs_a, b, rs_b, beta, c, rs_c, cs_c, mv, nv);
+    } else if (cfg->ukr_rows && 2 * mv <= cfg->mr) {
+        for (int r = 0; r < mv; r += cfg->mr_rows)
+            cfg->ukr_rows(kc, alpha, a + r * rs_a, rs_a, cs_a, b, rs_b, beta, c + r * rs_c,
+                          rs_c, cs_c, mv - r < cfg->mr_rows ? mv - r : cfg->mr_rows, nv);
+    } else {
+        cfg->ukr(kc, alpha, a, rs_a, cs_a, b, rs_b, beta, c, rs_c, cs_c, mv, nv);
+    }
+}
+
 /* One GEMM as the micro-kernel sees it: C(i, j) = c[i*rs_c + j*cs_c]. */
 typedef struct {
     const struct ds_gemm_cfg *cfg;
@@ -187,7 +204,6 @@ static void gemm_block(const gemm_plan *g, int i0, int i1, int j0, int j1)
     pack_buf *bufs = thread_bufs();
     float *const abuf = g->pack_a ? pack_buf_get(&bufs[0], ps_a * (size_t)(MC / MR)) : NULL;
     float *const bbuf = pack_buf_get(&bufs[1], ps_b * (size_t)(NC / NR));
-    const ds_sgemm_ukr_fn ukr = cfg->ukr;
 
     for (int jc = j0; jc < j1; jc += NC) {
         const int nc = j1 - jc < NC ? j1 - jc : NC;
@@ -239,9 +255,9 @@ static void gemm_block(const gemm_plan *g, int i0, int i1, int j0, int j1)
                             rs_a = 1;
                             cs_a = g->lda;
                         }
-                        ukr(kc, g->alpha, ap, rs_a, cs_a, bp, rs_b, beta_pc,
-                            g->c + row * g->rs_c + (jc + jp * NR) * g->cs_c, g->rs_c,
-                            g->cs_c, mv, nv);
+                        run_tile(cfg, kc, g->alpha, ap, rs_a, cs_a, bp, rs_b, beta_pc,
+                                 g->c + row * g->rs_c + (jc + jp * NR) * g->cs_c, g->rs_c,
+                                 g->cs_c, mv, nv);
                     }
                 }
             }

@@ -54,6 +54,16 @@ struct ds_gemm_cfg {
                         * mc a multiple of mr, nc a multiple of nr          */
     ds_sgemm_ukr_fn ukr;
     ds_sgemm_pack_bt_fn pack_bt; /* NULL: gemm.c's plain C for every panel */
+    /* Edge tiles (optional, NULL: ukr for every tile). The same sums as ukr
+     * (one FMA per p in increasing p, the same write-back), only less work
+     * spent on rows or columns past the edge:
+     *   ukr_rows    mr_rows x NR, for a last row tile of at most MR/2 rows
+     *               (batch 100 = 7 x 14 + 2 on AVX-512), in chunks;
+     *   ukr_narrow  MR x NR/2, for a last column panel of at most NR/2
+     *               columns (the 10-class output layer). */
+    int mr_rows;
+    ds_sgemm_ukr_fn ukr_rows;
+    ds_sgemm_ukr_fn ukr_narrow;
 };
 
 /* ds_sgemm_ex on an explicit configuration (tests, bench): the same driver

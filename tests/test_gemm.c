@@ -520,25 +520,44 @@ static inline void w16_maskstore(float *p, w16_mask m, w16_vec v) { for (int i =
 #define DSV_MASKLOAD(p, m) w16_maskload(p, m)
 #define DSV_MASKSTORE(p, m, v) w16_maskstore(p, m, v)
 #define DSS_FMA(a, b, c) ((a) * (b) + (c))
-#define UKR_MR 14 /* the AVX-512 tile (checked against its table below) */
+/* the AVX-512 tiles (checked against its table below): 14 x 32 and the
+ * edge tiles 4 x 32 and 14 x 16 */
+#define UKR_MR 14
 #define UKR_NV 2
 #define UKR_NAME sgemm_ukr_w16_14x32
 #include "gemm_simd.h"
+#undef UKR_MR
+#undef UKR_NV
+#undef UKR_NAME
+#define UKR_MR 4
+#define UKR_NV 2
+#define UKR_NAME sgemm_ukr_w16_4x32
+#include "gemm_simd.h"
+#undef UKR_MR
+#undef UKR_NV
+#undef UKR_NAME
+#define UKR_MR 14
+#define UKR_NV 1
+#define UKR_NAME sgemm_ukr_w16_14x16
+#include "gemm_simd.h"
 
-/* The AVX-512 table with the portable micro-kernel (its block sizes: KC
+/* The AVX-512 table with the portable micro-kernels (its block sizes: KC
  * must be the vector ISAs' common one). */
 static const struct ds_gemm_cfg w16_cfg = {
-    .isa = DS_ISA_SCALAR, .mr = UKR_MR, .nr = UKR_NV * W16,
+    .isa = DS_ISA_SCALAR, .mr = 14, .nr = 2 * W16,
     .mc = 112, .kc = 1024, .nc = 2048, .ukr = sgemm_ukr_w16_14x32,
+    .mr_rows = 4, .ukr_rows = sgemm_ukr_w16_4x32, .ukr_narrow = sgemm_ukr_w16_14x16,
 };
 
 #if defined(__x86_64__)
 Test(gemm, w16_tile_is_avx512s)
 {
     const struct ds_gemm_cfg *avx512 = ds_gemm_cfg_for(DS_ISA_AVX512);
-    cr_assert(avx512->mr == w16_cfg.mr && avx512->nr == w16_cfg.nr && avx512->kc == w16_cfg.kc,
-              "the portable build's tile/KC (%dx%d, %d) is not AVX-512's (%dx%d, %d)", w16_cfg.mr,
-              w16_cfg.nr, w16_cfg.kc, avx512->mr, avx512->nr, avx512->kc);
+    cr_assert(avx512->mr == w16_cfg.mr && avx512->nr == w16_cfg.nr && avx512->kc == w16_cfg.kc &&
+                  avx512->mr_rows == w16_cfg.mr_rows && !avx512->ukr_narrow == !w16_cfg.ukr_narrow,
+              "the portable build's tiles/KC (%dx%d, %d rows, %d) are not AVX-512's (%dx%d, %d rows, %d)",
+              w16_cfg.mr, w16_cfg.nr, w16_cfg.mr_rows, w16_cfg.kc, avx512->mr, avx512->nr,
+              avx512->mr_rows, avx512->kc);
 }
 #endif
 
@@ -550,7 +569,8 @@ Test(gemm, sweep_w16) { sweep_cfg(&w16_cfg); }
 Test(gemm, w16_matches_scalar_bitwise)
 {
     static const int dims[][3] = {{1, 1, 1},   {14, 32, 5},  {13, 31, 17}, {15, 33, 48},
-                                  {29, 17, 97}, {100, 10, 64}, {3, 65, 200}, {57, 100, 130}};
+                                  {29, 17, 97}, {100, 10, 64}, {3, 65, 200}, {57, 100, 130},
+                                  {61, 48, 70}};
     const struct ds_gemm_cfg w16_small = small_blocks(&w16_cfg);
     omp_set_num_threads(2);
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)

@@ -29,6 +29,24 @@
 #define UKR_NV 2
 #define UKR_NAME sgemm_ukr_avx512_14x32
 #include "gemm_simd.h"
+#undef UKR_MR
+#undef UKR_NV
+#undef UKR_NAME
+
+/* Edge tiles: 4 rows (a last row tile of up to 7 rows, in chunks) and 16
+ * columns (a last panel of up to 16 columns, e.g. the 10-class layer). */
+#define UKR_MR 4
+#define UKR_NV 2
+#define UKR_NAME sgemm_ukr_avx512_4x32
+#include "gemm_simd.h"
+#undef UKR_MR
+#undef UKR_NV
+#undef UKR_NAME
+
+#define UKR_MR 14
+#define UKR_NV 1
+#define UKR_NAME sgemm_ukr_avx512_14x16
+#include "gemm_simd.h"
 
 /* 16 x 16 transpose in registers: r[j] holds row j, on return column j. */
 static inline void transpose16(__m512 r[16])
@@ -89,4 +107,7 @@ const struct ds_gemm_cfg ds_gemm_cfg_avx512 = {
     .mc = 112, .kc = 1024, .nc = 2048,
     .ukr = sgemm_ukr_avx512_14x32,
     .pack_bt = sgemm_pack_bt_avx512_32,
+    .mr_rows = 4,
+    .ukr_rows = sgemm_ukr_avx512_4x32,
+    .ukr_narrow = sgemm_ukr_avx512_14x16,
 };
