@@ -171,9 +171,6 @@ Test(cli, print_options_and_exit_status, .init = cr_redirect_stdout)
 
 /* ---- every converted command, through the binary ---------------------------- */
 
-/* Commands on the cli.h helper; add yours when you convert it. "" = main. */
-static const char *const converted[] = {"", "info", "gradcheck", "plot"};
-
 static const char *bin(void)
 {
     const char *b = getenv("DEEPSWEEP_BIN");
@@ -199,28 +196,80 @@ static int run(const char *args, char **out)
     return WEXITSTATUS(st);
 }
 
+/* Commands whose options are not on cli.h yet: skipped below, with a note.
+ * Converting yours? Take it off this list (the checks then apply to it). */
+static const char *const pending[] = {"train", "bench", "run", "merge"};
+
+static int is_pending(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof pending / sizeof pending[0]; i++)
+        if (!strcmp(cmd, pending[i]))
+            return 1;
+    return 0;
+}
+
+/* The commands `deepsweep --help` lists (its "commands:" block), and ""
+ * for deepsweep itself; returns the count. */
+static int commands(char names[][32], int max)
+{
+    char *out;
+    cr_assert_eq(run("--help", &out), 0, "%s", out);
+    char *p = strstr(out, "\ncommands:\n");
+    cr_assert_not_null(p, "deepsweep --help lists no commands:\n%s", out);
+    int n = 0;
+    names[n++][0] = 0;
+    for (p += strlen("\ncommands:\n"); *p == ' ' && n < max; p = strchr(p, '\n') + 1) {
+        cr_assert_eq(sscanf(p, " %31s", names[n]), 1);
+        n++;
+    }
+    free(out);
+    cr_assert_geq(n, 8, "only %d commands found", n - 1);
+    return n;
+}
+
+/* Runs `deepsweep <cmd> <arg>`: exit status, output in *out (1 = pending). */
+static int run_cmd(const char *cmd, const char *arg, char **out, int *status)
+{
+    char args[128];
+    snprintf(args, sizeof args, "%.31s %.64s", cmd, arg);
+    *status = run(args, out);
+    return is_pending(cmd);
+}
+
 Test(cli_commands, help_ends_with_exit_statuses)
 {
-    for (size_t i = 0; i < sizeof converted / sizeof converted[0]; i++) {
-        char args[64], *out;
-        snprintf(args, sizeof args, "%s --help", converted[i]);
-        cr_assert_eq(run(args, &out), 0, "deepsweep %s: %s", args, out);
-        size_t n = strlen(out), k = strlen("\n" DS_CLI_EXIT_STATUS);
-        cr_assert(n >= k && !strcmp(out + n - k, "\n" DS_CLI_EXIT_STATUS), "deepsweep %s ends:\n%s",
-                  args, n > 200 ? out + n - 200 : out);
+    char names[32][32];
+    int n = commands(names, 32);
+    for (int i = 0; i < n; i++) {
+        char *out;
+        int st;
+        const char *tail = "\n" DS_CLI_EXIT_STATUS;
+        int pend = run_cmd(names[i], "--help", &out, &st);
+        size_t len = strlen(out), k = strlen(tail);
+        int ok = st == 0 && len >= k && !strcmp(out + len - k, tail);
+        if (pend)
+            fprintf(stderr, "test_cli: deepsweep %s --help: not on cli.h yet%s\n", names[i],
+                ok ? " (but it passes: take it off `pending`)" : "");
+        else
+            cr_assert(ok, "deepsweep %s --help: exit %d, ends:\n%s", names[i], st,
+                      len > 200 ? out + len - 200 : out);
         free(out);
     }
 }
 
 Test(cli_commands, unknown_option_exits_2_with_a_suggestion)
 {
-    for (size_t i = 0; i < sizeof converted / sizeof converted[0]; i++) {
-        char args[64], want[128], *out;
-        snprintf(args, sizeof args, "%s --hepl", converted[i]);
-        snprintf(want, sizeof want, "deepsweep: %s%sunknown option '--hepl' (did you mean --help?)\n",
-                 converted[i], *converted[i] ? ": " : "");
-        cr_assert_eq(run(args, &out), 2, "deepsweep %s: %s", args, out);
-        cr_assert_str_eq(out, want);
+    char names[32][32];
+    int n = commands(names, 32);
+    for (int i = 0; i < n; i++) {
+        char want[160], *out;
+        int st;
+        snprintf(want, sizeof want, "deepsweep: %.31s%sunknown option '--hepl' (did you mean --help?)\n",
+                 names[i], *names[i] ? ": " : "");
+        if (run_cmd(names[i], "--hepl", &out, &st) == 0) {
+            cr_assert_eq(st, 2, "deepsweep %s --hepl: exit %d: %s", names[i], st, out);
+            cr_assert_str_eq(out, want);
+        }
         free(out);
     }
 }

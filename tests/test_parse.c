@@ -267,3 +267,24 @@ Test(err, echo_keeps_the_reason_whole)
     cr_assert_eq(strlen(ds_echo(big, buf, sizeof buf)), DS_ECHO_MAX);
     cr_assert_str_eq(ds_echo("short", buf, sizeof buf), "short");
 }
+
+Test(parse, int_lists)
+{
+    int v[8], n = -1;
+    cr_assert_eq(ds_parse_int_list("--threads", "threads", "1,2,4", 1, 8, 8, v, &n, err, sizeof err), 0, "%s", err);
+    cr_assert(n == 3 && v[0] == 1 && v[1] == 2 && v[2] == 4);
+    cr_assert_eq(ds_parse_int_list("--threads", "threads", "[1, 2]", 1, 8, 8, v, &n, err, sizeof err), 0, "%s", err);
+    cr_assert(n == 2 && v[0] == 1 && v[1] == 2);
+    n = -1;
+    cr_assert_eq(ds_parse_int_list("--threads", "threads", "1-2", 1, 8, 8, v, &n, err, sizeof err), 2);
+    cr_assert_str_eq(err, "--threads: '1-2' is not an integer (1 <= threads <= 8)");
+    cr_assert_eq(ds_parse_int_list("--threads", "threads", "2,9", 1, 8, 8, v, &n, err, sizeof err), 2);
+    cr_assert_str_eq(err, "--threads: 9 is out of range (threads 2 of '2,9'; 1 <= threads <= 8)");
+    cr_assert_eq(ds_parse_int_list("--threads", "threads", "", 1, 8, 8, v, &n, err, sizeof err), 2);
+    cr_assert_str_eq(err, "--threads: '': threads 1 is empty (a list like 1,2,4 or [1,2,4])");
+    cr_assert_eq(ds_parse_int_list("--threads", "threads", "[]", 1, 8, 8, v, &n, err, sizeof err), 2);
+    cr_assert_eq(ds_parse_int_list("--threads", "threads", "none", 1, 8, 8, v, &n, err, sizeof err), 2);
+    cr_assert_eq(ds_parse_int_list("--square", "size", "1,2,3", 1, 8, 2, v, &n, err, sizeof err), 2);
+    cr_assert_str_eq(err, "--square: '1,2,3' has 3 sizes, more than the 2 allowed");
+    cr_assert_eq(n, -1);
+}

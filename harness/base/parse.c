@@ -270,40 +270,44 @@ int ds_parse_bool(const char *field, const char *s, int *out, char *err, size_t 
 
 /* ---- width lists ---------------------------------------------------------- */
 
-static const char *const LIST_FORMS =
+static const char *const WIDTH_FORMS =
     "a list like 256,256, [256,256] or 256-256; none for no hidden layer";
+static const char *const INT_LIST_FORMS = "a list like 1,2,4 or [1,2,4]";
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
 
-int ds_parse_widths(const char *field, const char *s, int lo, int hi, int max_n, int *out, int *n,
-                    char *err, size_t errlen)
+/* The list parser behind ds_parse_widths (widths: '-' may separate, and
+ * "none"/"[]"/"" are the empty list) and ds_parse_int_list. */
+static int parse_list(const char *field, const char *elem, const char *s, int lo, int hi, int max_n,
+                      int widths, int *out, int *n, char *err, size_t errlen)
 {
+    const char *forms = widths ? WIDTH_FORMS : INT_LIST_FORMS;
     const char *body = s, *end = s + strlen(s);
-    if (!strcmp(s, "none") || !*s) {
+    if (widths && (!strcmp(s, "none") || !*s)) {
         *n = 0;
         return 0;
     }
     if (*s == '[') {
         if (end[-1] != ']' || end - s < 2)
             return ds_errf(err, errlen, 2, "%s: '%s' opens '[' without closing it (%s)", field,
-                           DS_ECHO(s), LIST_FORMS);
+                           DS_ECHO(s), forms);
         body = s + 1;
         end--;
         while (body < end && is_blank(*body))
             body++;
-        if (body == end) { /* "[]", "[ ]" */
+        if (body == end && widths) { /* "[]", "[ ]" */
             *n = 0;
             return 0;
         }
     }
-    char sep = memchr(body, ',', (size_t)(end - body)) ? ',' : '-';
+    char sep = !widths || memchr(body, ',', (size_t)(end - body)) ? ',' : '-';
     int count = 1;
     for (const char *c = body; c < end; c++)
         count += *c == sep;
     if (count > max_n)
-        return ds_errf(err, errlen, 2, "%s: '%s' has %d widths, more than the %d allowed", field,
-                       DS_ECHO(s), count, max_n);
-    int got[count > 0 ? count : 1];
+        return ds_errf(err, errlen, 2, "%s: '%s' has %d %ss, more than the %d allowed", field,
+                       DS_ECHO(s), count, elem, max_n);
+    int got[count];
     const char *e = body;
     for (int k = 0; k < count; k++, e++) {
         const char *b = e;
@@ -315,14 +319,14 @@ int ds_parse_widths(const char *field, const char *s, int lo, int hi, int max_n,
         while (ie > ib && is_blank(ie[-1]))
             ie--;
         if (ib == ie)
-            return ds_errf(err, errlen, 2, "%s: '%s': width %d is empty (%s)", field, DS_ECHO(s),
-                           k + 1, LIST_FORMS);
+            return ds_errf(err, errlen, 2, "%s: '%s': %s %d is empty (%s)", field, DS_ECHO(s), elem,
+                           k + 1, forms);
         long long v;
         int why = check_int(ib, (size_t)(ie - ib), lo, hi, &v);
         if (why != INT_OK) {
             char range[256];
-            int m = count > 1 ? snprintf(range, sizeof range, "width %d of '%s'; ", k + 1, DS_ECHO(s)) : 0;
-            ds_range_text("width", lo, hi, range + m, sizeof range - (size_t)m);
+            int m = count > 1 ? snprintf(range, sizeof range, "%s %d of '%s'; ", elem, k + 1, DS_ECHO(s)) : 0;
+            ds_range_text(elem, lo, hi, range + m, sizeof range - (size_t)m);
             return int_error(field, ib, (size_t)(ie - ib), why, range, err, errlen);
         }
         got[k] = (int)v;
@@ -330,4 +334,16 @@ int ds_parse_widths(const char *field, const char *s, int lo, int hi, int max_n,
     memcpy(out, got, (size_t)count * sizeof *got);
     *n = count;
     return 0;
+}
+
+int ds_parse_widths(const char *field, const char *s, int lo, int hi, int max_n, int *out, int *n,
+                    char *err, size_t errlen)
+{
+    return parse_list(field, "width", s, lo, hi, max_n, 1, out, n, err, errlen);
+}
+
+int ds_parse_int_list(const char *field, const char *elem, const char *s, int lo, int hi, int max_n,
+                      int *out, int *n, char *err, size_t errlen)
+{
+    return parse_list(field, elem, s, lo, hi, max_n, 0, out, n, err, errlen);
 }

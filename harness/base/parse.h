@@ -64,8 +64,15 @@ void ds_bounds_text(const char *field, ds_bounds b, char *buf, size_t len);
  * Each element is a decimal integer in lo..hi (the limits are the caller's:
  * see the config's limit table); at most max_n elements. Stores them in
  * out[0..*n-1]. Errors name the bad element: "--hidden: '4--4': width 2 is
- * empty", "--hidden: '4x' (width 1 of '4x,8') is not an integer (...)". */
+ * empty (...)", "--hidden: '4x' is not an integer (width 2 of '8,4x';
+ * 1 <= width <= 1048576)". */
 int ds_parse_widths(const char *field, const char *s, int lo, int hi, int max_n, int *out, int *n,
                     char *err, size_t errlen);
+
+/* A list of 1..max_n integers in lo..hi: "1,2,4" or "[1, 2, 4]" (bench
+ * --threads, --square); `elem` names one in messages ("threads": "--threads:
+ * '0' ... (threads 1 of '0,2'; 1 <= threads <= 8)"). */
+int ds_parse_int_list(const char *field, const char *elem, const char *s, int lo, int hi, int max_n,
+                      int *out, int *n, char *err, size_t errlen);
 
 #endif

@@ -29,25 +29,39 @@
  *   "deepsweep: foo: --rows: '4x' is not an integer (1 <= rows <= 1000)".
  * - Names, lists and anything else: DS_OPT_FN with a setter
  *   `int set(const char *field, const char *value, void *target, char *err,
- *   size_t errlen)` that returns 0, or 2 with a message (e.g. call
- *   ds_parse_widths(field, value, ...) for --hidden).
+ *   size_t errlen)` that returns 0, or 2 with a message: for --hidden call
+ *   ds_parse_widths(field, value, ...) (every list form: 256,256 /
+ *   [256,256] / 256-256 / none), for a list of counts ds_parse_int_list.
+ *   Checks that involve several options (--save with --load) go after
+ *   ds_cli_parse, reported with ds_err_print.
+ * - Several spellings of one option (--cfg, --print-config): two rows with
+ *   the same target. A no-op option (run's -m/--multirun): DS_OPT_FLAG with
+ *   a NULL target.
  * - --help and -h are added for you: ds_cli_parse calls
  *   cli.usage(stdout, opts) and returns 1 with status 0. usage() writes the
  *   text (ds_cli_print_options(f, opts) prints the table's lines, --help
- *   included) and MUST end with
- *   ds_cli_exit_status(f): tests check that every --help ends with
- *   DS_CLI_EXIT_STATUS.
+ *   included; explain command-specific statuses before the end) and MUST
+ *   end with ds_cli_exit_status(f). tests/test_cli.c runs `deepsweep CMD
+ *   --help` and `deepsweep CMD --hepl` for every command `deepsweep --help`
+ *   lists: --help must exit 0 ending with DS_CLI_EXIT_STATUS, an unknown
+ *   option must exit 2 with the standard message. When you convert your
+ *   command, take it off `pending` in tests/test_cli.c.
  * - Accepted for free: `--opt value`, `--opt=value`, `-o value`, `-ovalue`,
  *   unambiguous prefixes (`--epo 3`), `--` ending the options, options and
  *   positional arguments in any order (GNU permutation; set stop_at_arg to
  *   stop at the first positional argument, as main.c does for the command).
+ *   An option's value may start with '-' (`--act-param -0.5`).
  * - Refused with exit status 2 and one line on stderr: an unknown option
  *   (with "did you mean --epochs?"), an ambiguous prefix, a missing value
  *   ("--rows needs a value"), a value given to a flag, a bad number, too few
  *   or too many positional arguments.
  * - Repeated calls in one process (tests) are fine: getopt's state is reset.
+ *   argv is permuted in place (glibc), so pass a writable char *argv[].
  * - Messages of your own after parsing: ds_err_print(cli.command, 2, ...)
- *   from err.h prints "deepsweep: foo: ..." and returns the status. */
+ *   from err.h prints "deepsweep: foo: ..." and returns the status; echo a
+ *   user's value through DS_ECHO() so a long one cannot push out the reason.
+ * - Config keys use the same parsers: ds_parse_int("epochs", s, ...) gives
+ *   "epochs: 'abc' is not an integer (1 <= epochs <= 100000)". */
 #ifndef DS_CLI_H
 #define DS_CLI_H
 
