@@ -290,16 +290,19 @@ static const char *bin(void)
     return b ? b : "build/deepsweep";
 }
 
-/* Runs `deepsweep run <args>` in dir; returns the exit status; stderr in
- * dir/err.txt, stdout in dir/out.txt. */
-static int run(const char *args)
+/* Runs `deepsweep <command> <args>` in dir; returns the exit status; stderr
+ * in dir/err.txt, stdout in dir/out.txt. */
+static int deepsweep(const char *command, const char *args)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' run %s >out.txt 2>err.txt", dir, bin(), args);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s %s >out.txt 2>err.txt", dir, bin(), command, args);
     int st = system(cmd);
     cr_assert(WIFEXITED(st), "%s", cmd);
     return WEXITSTATUS(st);
 }
+
+static int run(const char *args) { return deepsweep("run", args); }
+static int merge_cmd(const char *args) { return deepsweep("merge", args); }
 
 static void expect_refused(const char *args, const char *msg)
 {
@@ -334,6 +337,26 @@ Test(sweep, bad_input_writes_nothing)
     free(before);
     free(after);
     free(e);
+}
+
+/* GNU and Hydra forms: --opt=value, short options, -m/--multirun as a
+ * no-op, a misspelt option answered with the right one. */
+Test(sweep, run_options_gnu_and_hydra_forms)
+{
+    put("x.yaml", xor_cfg);
+    cr_assert_eq(run("x.yaml -m --threads=2 -n"), 0);
+    char *out = get("out.txt");
+    cr_assert_not_null(strstr(out, "4 runs: 0 finished, 4 to run"), "%s", out);
+    free(out);
+    cr_assert_eq(run("--multirun x.yaml --dry-run --out=elsewhere"), 0);
+    out = get("out.txt");
+    cr_assert_not_null(strstr(out, "results in elsewhere"), "%s", out);
+    free(out);
+    cr_assert_eq(run("x.yaml --dryrun"), 2);
+    char *e = get("err.txt");
+    cr_assert_not_null(strstr(e, "deepsweep: run: unknown option '--dryrun' (did you mean --dry-run?)"), "%s", e);
+    free(e);
+    cr_assert(!exists("results") && !exists("elsewhere"));
 }
 
 /* runs.csv without the columns that may differ between runs of one config:
@@ -435,16 +458,6 @@ Test(sweep, shards_then_merge_equal_one_process)
     cr_assert_not_null(strstr(e, "conflicting rows"), "%s", e);
     cr_assert_not_null(strstr(e, "column train_loss differs"), "%s", e);
     free(e);
-}
-
-/* `deepsweep merge` in dir; exit status, stderr in err.txt. */
-static int merge_cmd(const char *args)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' merge %s >out.txt 2>err.txt", dir, bin(), args);
-    int st = system(cmd);
-    cr_assert(WIFEXITED(st), "%s", cmd);
-    return WEXITSTATUS(st);
 }
 
 /* Holds <dir>/<folder>/.lock as a running `deepsweep run` does. */

@@ -1,15 +1,17 @@
-/* `deepsweep run CONFIG [key=value ...]`: expand an experiment file, run the
- * runs this shard owns that are not finished yet, commit each run's rows
- * whole, print a summary table (mean ± std over seeds per group). */
+/* `deepsweep run CONFIG [key=value ...]`: options, then the engine: load
+ * the experiment (ds_plan_load), run it (the runner, harness/results/),
+ * print the run table or the summary. */
+#include "cli.h"
 #include "commands.h"
 #include "config.h"
+#include "err.h"
 #include "runner.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *f)
+static void usage(FILE *f, const ds_opt *opts)
 {
     fprintf(f,
             "usage: deepsweep run CONFIG [key=value ...] [key=a,b,c ...] [--out DIR]\n"
@@ -27,103 +29,69 @@ static void usage(FILE *f)
             "  name=NAME        another sweep name (results/<name>)\n"
             "  method=grid|random run_cap=N sweep_seed=S\n"
             "\n"
-            "options:\n"
-            "  --out DIR        results folder (default results/<name>; with a shard,\n"
-            "                   results/<name>/shard-I-of-N)\n"
-            "  --threads N      OpenMP threads per run (results are the same at any N)\n"
-            "  --dry-run        print the numbered run table and the count; run nothing\n"
-            "  --shard I/N      run only the runs whose index is I mod N (0 <= I < N);\n"
-            "                   without it, SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT\n"
-            "                   select the shard inside a Slurm job array\n"
-            "  --force          redo finished runs, and write into a folder that holds\n"
-            "                   another sweep\n"
-            "  -q               no progress on stderr\n"
+            "options:\n");
+    ds_cli_print_options(f, opts);
+    fprintf(f,
             "\n"
             "files in the results folder: runs.csv (one row per run), epochs.csv,\n"
             "layers.csv, config.yaml (the resolved sweep). A run's rows are written\n"
             "when it ends, so an interrupted sweep resumes where it stopped: run the\n"
-            "same command again. SIGINT/SIGTERM abandon the current run (exit 130/143).\n"
-            "exit status: 0 done, 1 run-time failure, 2 bad input.\n");
+            "same command again. SIGINT/SIGTERM abandon the current run (exit 130/143).\n");
+    ds_cli_exit_status(f);
+}
+
+static int set_shard(const char *field, const char *value, void *target, char *err, size_t errlen)
+{
+    (void)field;
+    ds_runner_opts *o = target;
+    o->sharded = 1;
+    return ds_shard_parse(value, &o->shard_i, &o->shard_n, err, errlen);
+}
+
+/* --shard, else a Slurm array task's shard. 0 or 2 (message in err). */
+static int shard_from_env(ds_runner_opts *o, char *err, size_t errlen)
+{
+    if (o->sharded)
+        return 0;
+    int e = ds_shard_from_env(&o->shard_i, &o->shard_n, err, errlen);
+    o->sharded = e == 1;
+    return e == 2 ? 2 : 0;
 }
 
 int cmd_run(int argc, char **argv)
 {
-    const char *config = NULL, *out = NULL, *shard = NULL;
-    int threads = 0, dry = 0, force = 0, quiet = 0;
-    char **ov = calloc((size_t)argc + 1, sizeof *ov);
-    int n_ov = 0;
-    if (!ov) {
-        fprintf(stderr, "deepsweep: run: out of memory\n");
-        return 1;
-    }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            free(ov);
-            return 0;
-        } else if (!strcmp(a, "--out") || !strcmp(a, "--threads") || !strcmp(a, "--shard")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "deepsweep: run: %s needs a value (see deepsweep run --help)\n", a);
-                free(ov);
-                return 2;
-            }
-            const char *v = argv[++i];
-            if (!strcmp(a, "--out"))
-                out = v;
-            else if (!strcmp(a, "--shard"))
-                shard = v;
-            else {
-                char *end;
-                long t = strtol(v, &end, 10);
-                if (!*v || *end || t < 1 || t > 4096) {
-                    fprintf(stderr, "deepsweep: run: --threads %s is out of range (1 <= threads <= 4096)\n", v);
-                    free(ov);
-                    return 2;
-                }
-                threads = (int)t;
-            }
-        } else if (!strcmp(a, "--dry-run")) {
-            dry = 1;
-        } else if (!strcmp(a, "--force")) {
-            force = 1;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "deepsweep: run: unknown option '%s' (valid: --out, --threads, --dry-run, --shard, --force, -q, --help)\n", a);
-            free(ov);
-            return 2;
-        } else if (!config) {
-            config = a;
-        } else {
-            ov[n_ov++] = argv[i]; /* checked by the loader: key=value */
-        }
-    }
-    if (!config) {
-        fprintf(stderr, "deepsweep: run: no experiment file given (usage: deepsweep run CONFIG [key=value ...]; see --help)\n");
-        free(ov);
-        return 2;
-    }
+    ds_runner_opts o = {0};
+    int dry = 0, multirun = 0;
+    const ds_opt opts[] = {
+        DS_OPT_STR("out", 'o', "DIR", &o.out, "results folder (default results/<name>; with a\n"
+                                            "shard, results/<name>/shard-I-of-N)"),
+        DS_OPT_INT("threads", 't', "N", &o.threads, 1, 4096,
+                   "OpenMP threads per run (results are the same at any N)"),
+        DS_OPT_FLAG("dry-run", 'n', &dry, "print the numbered run table and the count; run nothing"),
+        DS_OPT_FN("shard", 0, "I/N", set_shard, &o,
+                  "run only the runs whose index is I mod N (0 <= I < N);\n"
+                  "without it, SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT\n"
+                  "select the shard inside a Slurm job array"),
+        DS_OPT_FLAG("force", 0, &o.force, "redo finished runs, and write into a folder that holds\n"
+                                          "another sweep"),
+        DS_OPT_FLAG("quiet", 'q', &o.quiet, "no progress on stderr"),
+        DS_OPT_FLAG("multirun", 'm', &multirun, "accepted for Hydra users; a sweep always runs\n"
+                                                "every run (no-op)"),
+        DS_OPT_END,
+    };
+    const ds_cli cli = {.command = "run", .opts = opts, .usage = usage, .min_args = 1,
+                        .max_args = -1, .args = "CONFIG [key=value ...]"};
+    int first, status;
+    if (ds_cli_parse(&cli, argc, argv, &first, &status))
+        return status;
     char err[2048];
+    if (shard_from_env(&o, err, sizeof err))
+        return ds_err_print("run", 2, "%s", err);
     ds_plan plan;
-    int rc = ds_plan_load(config, ov, n_ov, &plan, err, sizeof err);
-    free(ov);
+    /* argv[first] is CONFIG; the rest are overrides, checked by the loader */
+    int rc = ds_plan_load(argv[first], argv + first + 1, argc - first - 1, &plan, err, sizeof err);
     if (rc) {
         fprintf(stderr, "deepsweep: %s\n", err);
-        return rc;
-    }
-    ds_runner_opts o = {.out = out, .threads = threads, .force = force, .quiet = quiet};
-    if (shard) {
-        rc = ds_shard_parse(shard, &o.shard_i, &o.shard_n, err, sizeof err);
-        o.sharded = 1;
-    } else {
-        rc = ds_shard_from_env(&o.shard_i, &o.shard_n, err, sizeof err);
-        o.sharded = rc == 1;
-        rc = rc == 1 ? 0 : rc;
-    }
-    if (rc) {
-        fprintf(stderr, "deepsweep: run: %s\n", err);
-        ds_plan_free(&plan);
         return rc;
     }
     ds_runner r;
