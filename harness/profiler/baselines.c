@@ -97,9 +97,9 @@ static int stream_init(stream_ctx *s, size_t n, int threads, int triad)
 
 static void stream_free(stream_ctx *s)
 {
-    free(s->a);
-    free(s->b);
-    free(s->c);
+    ds_aligned_free(s->a);
+    ds_aligned_free(s->b);
+    ds_aligned_free(s->c);
 }
 
 static int run_peaks(bench_state *st, unsigned isas, const int *threads, int nt)

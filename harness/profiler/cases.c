@@ -102,10 +102,10 @@ static int run_act_case(bench_state *st, const char *iname, ds_act act, int bwd,
                         .bytes = (bwd ? 16.0 : 8.0) * (double)n, .items = (double)n};
         rc = bench_measure_threads(st, c, threads, nt, act_fn, act_checksum, &ac);
     }
-    free(ac.x);
-    free(ac.y);
-    free(ac.dy);
-    free(ac.dx);
+    ds_aligned_free(ac.x);
+    ds_aligned_free(ac.y);
+    ds_aligned_free(ac.dy);
+    ds_aligned_free(ac.dx);
     return rc;
 }
 
@@ -165,8 +165,8 @@ static int run_softmax(bench_state *st, const char *iname, const int *threads, i
                             .items = (double)e};
             rc = bench_measure_threads(st, c, threads, nt, softmax_fn, softmax_checksum, &sc);
         }
-        free(sc.z);
-        free(sc.dz);
+        ds_aligned_free(sc.z);
+        ds_aligned_free(sc.dz);
         free(sc.labels);
         if (rc != 0)
             return -1;
@@ -208,7 +208,7 @@ static int run_dropout(bench_state *st, const char *iname, const int *threads, i
                         .note = note, .elems = (long)n, .bytes = 8.0 * (double)n,
                         .items = (double)n};
         int rc = bench_measure_threads(st, c, threads, nt, dropout_fn, dropout_checksum, &dc);
-        free(dc.x);
+        ds_aligned_free(dc.x);
         if (rc != 0)
             return -1;
     }

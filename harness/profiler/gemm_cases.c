@@ -67,9 +67,9 @@ int gemm_ctx_init(gemm_ctx *g, const gemm_case *gc)
 
 void gemm_ctx_free(gemm_ctx *g)
 {
-    free(g->a);
-    free(g->b);
-    free(g->c);
+    ds_aligned_free(g->a);
+    ds_aligned_free(g->b);
+    ds_aligned_free(g->c);
 }
 
 void gemm_row_fill(ds_bench_row *r, const gemm_case *gc)

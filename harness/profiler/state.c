@@ -5,6 +5,7 @@
 #include <math.h>
 #include <omp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,8 +86,9 @@ void bench_shape_text(const ds_bench_row *r, char *buf, size_t len)
 
 float *bench_falloc(size_t n)
 {
-    size_t bytes = ((n ? n : 1) * sizeof(float) + 63) & ~(size_t)63;
-    return aligned_alloc(64, bytes);
+    if (n > SIZE_MAX / sizeof(float))
+        return NULL;
+    return ds_aligned_alloc(n * sizeof(float));
 }
 
 void bench_fill(float *x, size_t n, uint32_t seed, float lo, float hi)

@@ -87,7 +87,7 @@ static void step_free(step_ctx *s)
 {
     if (s->trainer_ok)
         ds_trainer_free(&s->t);
-    free(s->data.x);
+    ds_aligned_free(s->data.x);
     free(s->data.y);
 }
 
