@@ -280,3 +280,59 @@ Test(bench_topo, hwloc_binding_confines_each_thread_to_one_core)
                      i % t.cores, pl[i].core);
     }
 }
+
+/* ---- working-set sizes (issue 12: a profiler that fits any machine) -------- */
+
+#include "profiler.h"
+
+TestSuite(bench_sizes);
+
+static ds_topo topo_of(size_t l1, size_t l2, size_t l3, int l3_count, int cores)
+{
+    ds_topo t;
+    memset(&t, 0, sizeof t);
+    t.cores = t.pus = cores;
+    t.l1d_bytes = l1, t.l2_bytes = l2, t.l3_bytes = l3;
+    t.l1d_count = t.l2_count = cores, t.l3_count = l3_count;
+    return t;
+}
+
+/* This VM kind reports L3 = 508 MiB x 2 on 2 vCPUs: sized from it, each
+ * "mem" vector was 4 GiB and make bench used 16 GiB. */
+Test(bench_sizes, an_l3_above_64_mib_per_core_is_unknown)
+{
+    ds_topo t = topo_of(48 << 10, 1 << 20, (size_t)508 << 20, 2, 2);
+    size_t s[SZ_COUNT];
+    char cache[256], mem[256];
+    bench_working_sets(&t, (size_t)24 << 30, 0, s, cache, sizeof cache, mem, sizeof mem);
+    cr_assert_eq(s[SZ_MEM], (size_t)16 << 20, "mem vector %zu floats", s[SZ_MEM]);
+    cr_assert_eq(s[SZ_L1], (size_t)(48 << 10) / 16);
+    cr_assert_eq(s[SZ_L2], (size_t)(1 << 20) / 16);
+    cr_assert(strstr(cache, "L3 reported as 508 MiB x 2") && strstr(cache, "treated as unknown"),
+              "cache note: %s", cache);
+    cr_assert(strstr(mem, "L3 unknown") != NULL, "mem note: %s", mem);
+}
+
+Test(bench_sizes, a_sane_l3_sets_mem_to_four_times_it)
+{
+    ds_topo t = topo_of(32 << 10, 512 << 10, (size_t)32 << 20, 1, 8);
+    size_t s[SZ_COUNT];
+    char cache[256], mem[256];
+    bench_working_sets(&t, (size_t)64 << 30, 0, s, cache, sizeof cache, mem, sizeof mem);
+    cr_assert_eq(s[SZ_MEM], (size_t)32 << 20, "4 x 32 MiB = 128 MiB = 32M floats, got %zu", s[SZ_MEM]);
+    cr_assert_str_eq(cache, "");
+}
+
+Test(bench_sizes, mem_vectors_fit_a_quarter_of_available_memory)
+{
+    ds_topo t = topo_of(32 << 10, 512 << 10, (size_t)32 << 20, 1, 8);
+    size_t s[SZ_COUNT];
+    char cache[256], mem[256];
+    size_t avail = (size_t)512 << 20;
+    bench_working_sets(&t, avail, 0, s, cache, sizeof cache, mem, sizeof mem);
+    cr_assert_leq(4 * s[SZ_MEM] * sizeof(float), avail / 4, "4 vectors of %zu floats", s[SZ_MEM]);
+    cr_assert_eq(s[SZ_MEM], avail / 4 / 16);
+    cr_assert(strstr(mem, "capped") != NULL, "mem note: %s", mem);
+    bench_working_sets(&t, avail, 1, s, cache, sizeof cache, mem, sizeof mem);
+    cr_assert_eq(s[SZ_MEM], (size_t)4 << 20, "--quick: 4M floats");
+}

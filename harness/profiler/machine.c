@@ -6,6 +6,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -100,21 +101,73 @@ static void warnings_at_start(bench_state *st)
     }
 }
 
-/* Vector sizes: two arrays (in + out) filling half of L1 / half of L2, and
- * for memory 16 M floats or 4x the last-level cache, whichever is larger. */
-static void working_sets(bench_state *st)
+/* A cache size is trusted up to 64 MiB per core: a VM may report its host's
+ * whole cache (this kind reports L3 = 508 MiB x 2 on 2 vCPUs), and sizing
+ * from that made each "mem" vector 4 GiB and `make bench` use 16 GiB. */
+#define SANE_CACHE_PER_CORE ((size_t)64 << 20)
+
+/* bytes x count, or 0 (unknown) with a note when above the sane size. */
+static size_t sane_cache(const char *name, size_t bytes, int count, int cores, char *note,
+                         size_t notelen)
 {
-    size_t l1 = st->topo.l1d_bytes ? st->topo.l1d_bytes : 32768;
-    size_t l2 = st->topo.l2_bytes ? st->topo.l2_bytes : 524288;
-    size_t l3 = st->topo.l3_bytes * (size_t)(st->topo.l3_count > 0 ? st->topo.l3_count : 1);
-    st->sizes[SZ_L1] = l1 / 16;
-    st->sizes[SZ_L2] = l2 / 16;
-    st->sizes[SZ_MEM] = (size_t)16 << 20;
-    size_t four_l3_in_floats = l3; /* 4 x l3 bytes / 4 bytes per float */
-    if (four_l3_in_floats > st->sizes[SZ_MEM])
-        st->sizes[SZ_MEM] = four_l3_in_floats;
-    if (st->o->quick)
-        st->sizes[SZ_MEM] = (size_t)4 << 20;
+    size_t total = bytes * (size_t)(count > 0 ? count : 1);
+    if (total / (size_t)cores <= SANE_CACHE_PER_CORE)
+        return total;
+    size_t o = strlen(note);
+    snprintf(note + o, notelen - o, "%s%s reported as %zu MiB x %d = %zu MiB per core, above "
+             "%zu MiB per core: treated as unknown", o ? "; " : "", name, bytes >> 20,
+             count, total / (size_t)cores >> 20, SANE_CACHE_PER_CORE >> 20);
+    return 0;
+}
+
+void bench_working_sets(const ds_topo *t, size_t mem_available, int quick,
+                        size_t sizes[SZ_COUNT], char *cache_note, size_t cache_len,
+                        char *mem_note, size_t mem_len)
+{
+    int cores = t->cores > 0 ? t->cores : 1;
+    cache_note[0] = 0;
+    /* L1 and L2 are per core: one instance's size */
+    size_t l1 = sane_cache("L1d", t->l1d_bytes, 1, 1, cache_note, cache_len);
+    size_t l2 = sane_cache("L2", t->l2_bytes, 1, 1, cache_note, cache_len);
+    size_t l3 = sane_cache("L3", t->l3_bytes, t->l3_count, cores, cache_note, cache_len);
+    /* two arrays (in + out) filling half of L1 / half of L2 */
+    sizes[SZ_L1] = (l1 ? l1 : 32768) / 16;
+    sizes[SZ_L2] = (l2 ? l2 : 524288) / 16;
+    /* memory: 16 M floats or 4x the last-level cache, whichever is larger */
+    size_t mem = (size_t)16 << 20, four_l3_in_floats = l3; /* 4 x bytes / 4 per float */
+    const char *rule = l3 ? "max(16M floats, 4 x L3)" : "16M floats (L3 unknown)";
+    if (four_l3_in_floats > mem)
+        mem = four_l3_in_floats;
+    if (quick)
+        mem = (size_t)4 << 20, rule = "4M floats (--quick)";
+    /* The largest case holds 4 vectors (activation backward: x, y, dy, dx);
+     * together they may take a quarter of the memory available. */
+    size_t cap = mem_available / 4 / (4 * sizeof(float));
+    snprintf(mem_note, mem_len, "%s", rule);
+    if (mem_available && mem > cap) {
+        mem = cap;
+        snprintf(mem_note, mem_len, "%s, capped to %zu floats: 4 vectors take at most a quarter "
+                 "of the %zu MiB available", rule, cap, mem_available >> 20);
+    }
+    sizes[SZ_MEM] = mem;
+}
+
+/* MemAvailable of /proc/meminfo (what can be allocated without swapping),
+ * else the free pages; 0 when neither is known. */
+static size_t mem_available(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    unsigned long long kib = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    if (kib)
+        return (size_t)kib << 10;
+    long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (size_t)pages * (size_t)page : 0;
 }
 
 void bench_read_machine(bench_state *st)
@@ -123,5 +176,8 @@ void bench_read_machine(bench_state *st)
     read_governor(st);
     read_hypervisor(st);
     warnings_at_start(st);
-    working_sets(st);
+    bench_working_sets(&st->topo, mem_available(), st->o->quick, st->sizes, st->cache_note,
+                       sizeof st->cache_note, st->mem_note, sizeof st->mem_note);
+    if (st->cache_note[0])
+        bench_notef(st, "%s", st->cache_note);
 }

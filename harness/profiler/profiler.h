@@ -79,7 +79,7 @@ double bench_peak_gflops(const bench_state *st, const char *isa, int threads);
 const char *bench_best_isa_name(void);
 /* "MxNxK", "MxN" or the element count. */
 void bench_shape_text(const ds_bench_row *r, char *buf, size_t len);
-/* 64-byte aligned floats (never NULL-sized); free with free(). */
+/* n floats from ds_aligned_alloc (kernels.h); free with ds_aligned_free. */
 float *bench_falloc(size_t n);
 /* Deterministic fill in [lo, hi): setup only, never timed. */
 void bench_fill(float *x, size_t n, uint32_t seed, float lo, float hi);
@@ -131,6 +131,13 @@ void bench_run_openblas(bench_state *st, const int *threads, int n_threads);
 /* Governor, hypervisor, topology-based sizes and the start-up warnings. */
 void bench_read_machine(bench_state *st);
 int bench_mhz_per_cpu(void);
+/* Elements per vector of each size class, from the topology (a cache above
+ * 64 MiB per core is treated as unknown: cache_note says so) and capped so
+ * the largest case fits a quarter of mem_available bytes (0: unknown, no
+ * cap; mem_note says what set the memory size). */
+void bench_working_sets(const ds_topo *t, size_t mem_available, int quick,
+                        size_t sizes[SZ_COUNT], char *cache_note, size_t cache_len,
+                        char *mem_note, size_t mem_len);
 const char *bench_build_type(void);
 
 /* ---- derive.c --------------------------------------------------------------- */

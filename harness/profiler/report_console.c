@@ -50,8 +50,8 @@ static void print_header(const bench_state *st, FILE *f)
     if (st->obl_detected[0])
         fprintf(f, "oblas  OpenBLAS detects core %s; baseline = best core type: %s\n",
                 st->obl_detected, st->obl_best[0] ? st->obl_best : "none");
-    fprintf(f, "sizes  vectors: L1 %zu, L2 %zu, mem %zu floats\n", st->sizes[SZ_L1],
-            st->sizes[SZ_L2], st->sizes[SZ_MEM]);
+    fprintf(f, "sizes  vectors: L1 %zu, L2 %zu, mem %zu floats (mem: %s)\n", st->sizes[SZ_L1],
+            st->sizes[SZ_L2], st->sizes[SZ_MEM], st->mem_note);
 }
 
 static void print_baselines(const bench_state *st, FILE *f)

@@ -157,6 +157,8 @@ void bench_write_machine_csv(const bench_state *st, FILE *f)
         snprintf(key, sizeof key, "size_%s_elems", bench_size_names[i]);
         kvn(f, key, (double)st->sizes[i]);
     }
+    kv(f, "cache_note", st->cache_note);
+    kv(f, "size_mem_rule", st->mem_note);
 }
 
 int bench_write_file(const bench_state *st, const char *dir, const char *name,
