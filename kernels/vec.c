@@ -103,25 +103,62 @@ static double sum_parts(const double *part, size_t np)
     return s;
 }
 
-/* ---- activations --------------------------------------------------------- */
+/* Elements [lo, lo + len) of one element-wise call whose operands are in
+ * args; returns what it counts (dropout: the kept elements), else 0. */
+typedef size_t (*elem_piece_fn)(const void *args, size_t lo, size_t len);
 
-void ds_act_forward(ds_act act, float param, const float *x, float *y, size_t n)
+/* The split of every element-wise kernel: the calling thread alone below
+ * PAR_MIN elements, else one contiguous range per thread (thread_range),
+ * each thread flushing denormals first. Returns the pieces' counts summed.
+ * Inlined, so the small (serial) case costs a direct call, as before it was
+ * written once: tiny nets (XOR) make millions of such calls. */
+static inline __attribute__((always_inline)) size_t elementwise(size_t n, elem_piece_fn piece,
+                                                               const void *args)
 {
-    assert((unsigned)act < DS_ACT_COUNT);
-    assert(n == 0 || (x && y));
-    ds_act_fwd_fn f = ds_active_vec()->act_fwd[act];
-    if (n < PAR_MIN) {
-        f(param, x, y, n);
-        return;
-    }
-#pragma omp parallel
+    if (n < PAR_MIN)
+        return piece(args, 0, n);
+    size_t count = 0;
+#pragma omp parallel reduction(+ : count)
     {
         ds_denormals_flush();
         size_t lo, hi;
         thread_range(n, &lo, &hi);
         if (hi > lo)
-            f(param, x + lo, y + lo, hi - lo);
+            count += piece(args, lo, hi - lo);
     }
+    return count;
+}
+
+/* ---- activations --------------------------------------------------------- */
+
+typedef struct {
+    ds_act_fwd_fn fwd;
+    ds_act_bwd_fn bwd;
+    float param;
+    const float *x, *y, *dy;
+    float *out; /* y (forward) or dx (backward) */
+} act_args;
+
+static size_t act_fwd_piece(const void *args, size_t lo, size_t len)
+{
+    const act_args *a = args;
+    a->fwd(a->param, a->x + lo, a->out + lo, len);
+    return 0;
+}
+
+static size_t act_bwd_piece(const void *args, size_t lo, size_t len)
+{
+    const act_args *a = args;
+    a->bwd(a->param, a->x + lo, a->y + lo, a->dy + lo, a->out + lo, len);
+    return 0;
+}
+
+void ds_act_forward(ds_act act, float param, const float *x, float *y, size_t n)
+{
+    assert((unsigned)act < DS_ACT_COUNT);
+    assert(n == 0 || (x && y));
+    act_args a = {.fwd = ds_active_vec()->act_fwd[act], .param = param, .x = x, .out = y};
+    elementwise(n, act_fwd_piece, &a);
 }
 
 void ds_act_backward(ds_act act, float param, const float *x, const float *y,
@@ -129,19 +166,9 @@ void ds_act_backward(ds_act act, float param, const float *x, const float *y,
 {
     assert((unsigned)act < DS_ACT_COUNT);
     assert(n == 0 || (x && y && dy && dx));
-    ds_act_bwd_fn f = ds_active_vec()->act_bwd[act];
-    if (n < PAR_MIN) {
-        f(param, x, y, dy, dx, n);
-        return;
-    }
-#pragma omp parallel
-    {
-        ds_denormals_flush();
-        size_t lo, hi;
-        thread_range(n, &lo, &hi);
-        if (hi > lo)
-            f(param, x + lo, y + lo, dy + lo, dx + lo, hi - lo);
-    }
+    act_args a = {.bwd = ds_active_vec()->act_bwd[act], .param = param, .x = x, .y = y,
+                  .dy = dy, .out = dx};
+    elementwise(n, act_bwd_piece, &a);
 }
 
 /* ---- bias ----------------------------------------------------------------- */
@@ -214,32 +241,65 @@ void ds_cols_nonzero(int m, int n, const float *y, int ldy, uint8_t *alive)
  * piece's loss is summed in row order, pieces in piece order. */
 #define LOSS_ROWS_MIN 16
 
-double ds_softmax_xent(int m, int n, const float *z, int ldz,
-                       const int32_t *labels, float *dz, int lddz, float scale,
-                       int *correct)
+/* The operands of one fused-loss call; t or labels unused by some losses. */
+typedef struct {
+    const struct ds_vec_ops *ops;
+    size_t n, ldz, ldt, lddz;
+    const float *z, *t;
+    const int32_t *labels;
+    float *dz; /* may be NULL */
+    float scale;
+} loss_args;
+
+/* Row i's loss; *hit = 1 if the row counts as correct. */
+typedef double (*loss_row_fn)(const loss_args *a, size_t i, int *hit);
+
+static inline float *row_dz(const loss_args *a, size_t i)
 {
-    assert(m >= 0 && n >= 1 && ldz >= n && (!dz || lddz >= n));
-    assert(m == 0 || (z && labels));
-    const struct ds_vec_ops *ops = ds_active_vec();
-    size_t rows = piece_len((size_t)m, LOSS_ROWS_MIN);
-    size_t np = ((size_t)m + rows - 1) / rows;
+    return a->dz ? a->dz + i * a->lddz : NULL;
+}
+
+static double softmax_xent_row(const loss_args *a, size_t i, int *hit)
+{
+    int32_t lab = a->labels[i];
+    assert(lab >= 0 && (size_t)lab < a->n);
+    int am;
+    double l = a->ops->softmax_xent_row(a->z + i * a->ldz, a->n, lab, row_dz(a, i), a->scale, &am);
+    *hit = am == lab;
+    return l;
+}
+
+static double sigmoid_bce_row(const loss_args *a, size_t i, int *hit)
+{
+    return a->ops->sigmoid_bce_row(a->z + i * a->ldz, a->t + i * a->ldt, row_dz(a, i), a->n,
+                                   a->scale, hit);
+}
+
+static double mse_row(const loss_args *a, size_t i, int *hit)
+{
+    *hit = 0;
+    return a->ops->mse_row(a->z + i * a->ldz, a->t + i * a->ldt, row_dz(a, i), a->n, a->scale);
+}
+
+/* Σ over the m rows of row(a, i), in the fixed piece order above (so the
+ * same bits at any thread count); *correct (if non-NULL) = rows hit. */
+static inline __attribute__((always_inline)) double loss_rows(const loss_args *a, size_t m, loss_row_fn row, int *correct)
+{
+    size_t rows = piece_len(m, LOSS_ROWS_MIN);
+    size_t np = (m + rows - 1) / rows;
     double part[MAX_PARTS];
     int hits = 0;
-#pragma omp parallel if ((size_t)m * (size_t)n >= PAR_MIN) reduction(+ : hits)
+#pragma omp parallel if (m * a->n >= PAR_MIN) reduction(+ : hits)
     {
         ds_denormals_flush();
 #pragma omp for schedule(static)
         for (size_t p = 0; p < np; p++) {
             double s = 0.0;
-            size_t end = min_sz((size_t)m, (p + 1) * rows);
+            size_t end = min_sz(m, (p + 1) * rows);
             for (size_t i = p * rows; i < end; i++) {
-                int32_t lab = labels[i];
-                assert(lab >= 0 && lab < n);
-                int am;
-                s += ops->softmax_xent_row(z + i * (size_t)ldz, (size_t)n, lab,
-                                           dz ? dz + i * (size_t)lddz : NULL,
-                                           scale, &am);
-                hits += am == lab;
+                int hit;
+                s += row(a, i, &hit);
+                hits += hit;
             }
             part[p] = s;
         }
@@ -247,6 +307,17 @@ double ds_softmax_xent(int m, int n, const float *z, int ldz,
     if (correct)
         *correct = hits;
     return sum_parts(part, np);
+}
+
+double ds_softmax_xent(int m, int n, const float *z, int ldz,
+                       const int32_t *labels, float *dz, int lddz, float scale,
+                       int *correct)
+{
+    assert(m >= 0 && n >= 1 && ldz >= n && (!dz || lddz >= n));
+    assert(m == 0 || (z && labels));
+    loss_args a = {ds_active_vec(), (size_t)n, (size_t)ldz, 0, (size_t)lddz,
+                   z, NULL, labels, dz, scale};
+    return loss_rows(&a, (size_t)m, softmax_xent_row, correct);
 }
 
 double ds_sigmoid_bce(int m, int n, const float *z, int ldz, const float *t,
@@ -254,31 +325,9 @@ double ds_sigmoid_bce(int m, int n, const float *z, int ldz, const float *t,
 {
     assert(m >= 0 && n >= 0 && ldz >= n && ldt >= n && (!dz || lddz >= n));
     assert(m == 0 || n == 0 || (z && t));
-    const struct ds_vec_ops *ops = ds_active_vec();
-    size_t rows = piece_len((size_t)m, LOSS_ROWS_MIN);
-    size_t np = ((size_t)m + rows - 1) / rows;
-    double part[MAX_PARTS];
-    int hits = 0;
-#pragma omp parallel if ((size_t)m * (size_t)n >= PAR_MIN) reduction(+ : hits)
-    {
-        ds_denormals_flush();
-#pragma omp for schedule(static)
-        for (size_t p = 0; p < np; p++) {
-            double s = 0.0;
-            size_t end = min_sz((size_t)m, (p + 1) * rows);
-            for (size_t i = p * rows; i < end; i++) {
-                int ok;
-                s += ops->sigmoid_bce_row(z + i * (size_t)ldz, t + i * (size_t)ldt,
-                                          dz ? dz + i * (size_t)lddz : NULL,
-                                          (size_t)n, scale, &ok);
-                hits += ok;
-            }
-            part[p] = s;
-        }
-    }
-    if (correct)
-        *correct = hits;
-    return sum_parts(part, np);
+    loss_args a = {ds_active_vec(), (size_t)n, (size_t)ldz, (size_t)ldt, (size_t)lddz,
+                   z, t, NULL, dz, scale};
+    return loss_rows(&a, (size_t)m, sigmoid_bce_row, correct);
 }
 
 double ds_mse(int m, int n, const float *z, int ldz, const float *t, int ldt,
@@ -286,25 +335,9 @@ double ds_mse(int m, int n, const float *z, int ldz, const float *t, int ldt,
 {
     assert(m >= 0 && n >= 0 && ldz >= n && ldt >= n && (!dz || lddz >= n));
     assert(m == 0 || n == 0 || (z && t));
-    const struct ds_vec_ops *ops = ds_active_vec();
-    size_t rows = piece_len((size_t)m, LOSS_ROWS_MIN);
-    size_t np = ((size_t)m + rows - 1) / rows;
-    double part[MAX_PARTS];
-#pragma omp parallel if ((size_t)m * (size_t)n >= PAR_MIN)
-    {
-        ds_denormals_flush();
-#pragma omp for schedule(static)
-        for (size_t p = 0; p < np; p++) {
-            double s = 0.0;
-            size_t end = min_sz((size_t)m, (p + 1) * rows);
-            for (size_t i = p * rows; i < end; i++)
-                s += ops->mse_row(z + i * (size_t)ldz, t + i * (size_t)ldt,
-                                  dz ? dz + i * (size_t)lddz : NULL, (size_t)n,
-                                  scale);
-            part[p] = s;
-        }
-    }
-    return sum_parts(part, np);
+    loss_args a = {ds_active_vec(), (size_t)n, (size_t)ldz, (size_t)ldt, (size_t)lddz,
+                   z, t, NULL, dz, scale};
+    return loss_rows(&a, (size_t)m, mse_row, NULL);
 }
 
 /* ---- dropout ---------------------------------------------------------------- */
@@ -312,6 +345,20 @@ double ds_mse(int m, int n, const float *z, int ldz, const float *t, int ldt,
 void ds_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])
 {
     ds_philox4x32_10(ctr, key, out);
+}
+
+typedef struct {
+    const struct ds_vec_ops *ops;
+    float *x;
+    uint32_t key[2], layer, step, thr;
+    float scale;
+} dropout_args;
+
+/* lo is the global index of x[lo]: it picks the Philox counters */
+static size_t dropout_piece(const void *args, size_t lo, size_t len)
+{
+    const dropout_args *a = args;
+    return a->ops->dropout(a->x + lo, len, lo, a->key, a->layer, a->step, a->thr, a->scale);
 }
 
 size_t ds_dropout(float *x, size_t n, float p, uint64_t seed, uint32_t layer,
@@ -323,47 +370,47 @@ size_t ds_dropout(float *x, size_t n, float p, uint64_t seed, uint32_t layer,
     assert(n == 0 || x);
     if (p == 0.0f)
         return n;
-    const struct ds_vec_ops *ops = ds_active_vec();
-    const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
-    uint32_t thr = ds_dropout_threshold(p);
-    float scale = 1.0f / (1.0f - p);
-    if (n < PAR_MIN)
-        return ops->dropout(x, n, 0, key, layer, step, thr, scale);
-    size_t kept = 0;
-#pragma omp parallel reduction(+ : kept)
-    {
-        ds_denormals_flush();
-        size_t lo, hi;
-        thread_range(n, &lo, &hi);
-        if (hi > lo)
-            kept += ops->dropout(x + lo, hi - lo, lo, key, layer, step, thr, scale);
-    }
-    return kept;
+    dropout_args a = {ds_active_vec(), x, {(uint32_t)seed, (uint32_t)(seed >> 32)},
+                      layer, step, ds_dropout_threshold(p), 1.0f / (1.0f - p)};
+    return elementwise(n, dropout_piece, &a);
 }
 
 /* ---- optimizer steps -------------------------------------------------------- */
+
+typedef struct {
+    const struct ds_vec_ops *ops;
+    float *w, *m, *v; /* sgd: m is the velocity (may be NULL), v unused */
+    const float *g;
+    float lr, b1, b2, eps, wd, mu; /* adam: lr is lr_t, bias-corrected */
+    int nesterov;
+} step_args;
+
+static size_t adam_piece(const void *args, size_t lo, size_t len)
+{
+    const step_args *a = args;
+    a->ops->adam(a->w + lo, a->g + lo, a->m + lo, a->v + lo, len, a->lr, a->b1, a->b2, a->eps,
+                 a->wd);
+    return 0;
+}
+
+static size_t sgd_piece(const void *args, size_t lo, size_t len)
+{
+    const step_args *a = args;
+    a->ops->sgd(a->w + lo, a->g + lo, a->m ? a->m + lo : NULL, len, a->lr, a->mu, a->nesterov,
+                a->wd);
+    return 0;
+}
 
 void ds_adam_step(float *w, const float *g, float *m, float *v, size_t n,
                   float lr, float b1, float b2, float eps, float wd, long t)
 {
     assert(t >= 1);
     assert(n == 0 || (w && g && m && v));
-    const struct ds_vec_ops *ops = ds_active_vec();
     /* the bias correction, once per call in double */
     double bc = sqrt(1.0 - pow((double)b2, (double)t)) / (1.0 - pow((double)b1, (double)t));
-    float lr_t = (float)((double)lr * bc);
-    if (n < PAR_MIN) {
-        ops->adam(w, g, m, v, n, lr_t, b1, b2, eps, wd);
-        return;
-    }
-#pragma omp parallel
-    {
-        ds_denormals_flush();
-        size_t lo, hi;
-        thread_range(n, &lo, &hi);
-        if (hi > lo)
-            ops->adam(w + lo, g + lo, m + lo, v + lo, hi - lo, lr_t, b1, b2, eps, wd);
-    }
+    step_args a = {.ops = ds_active_vec(), .w = w, .m = m, .v = v, .g = g,
+                   .lr = (float)((double)lr * bc), .b1 = b1, .b2 = b2, .eps = eps, .wd = wd};
+    elementwise(n, adam_piece, &a);
 }
 
 void ds_sgd_step(float *w, const float *g, float *vel, size_t n, float lr,
@@ -371,20 +418,9 @@ void ds_sgd_step(float *w, const float *g, float *vel, size_t n, float lr,
 {
     assert(n == 0 || (w && g));
     assert(vel || mu == 0.0f);
-    const struct ds_vec_ops *ops = ds_active_vec();
-    if (n < PAR_MIN) {
-        ops->sgd(w, g, vel, n, lr, mu, nesterov, wd);
-        return;
-    }
-#pragma omp parallel
-    {
-        ds_denormals_flush();
-        size_t lo, hi;
-        thread_range(n, &lo, &hi);
-        if (hi > lo)
-            ops->sgd(w + lo, g + lo, vel ? vel + lo : NULL, hi - lo, lr, mu,
-                     nesterov, wd);
-    }
+    step_args a = {.ops = ds_active_vec(), .w = w, .m = vel, .g = g, .lr = lr, .wd = wd,
+                   .mu = mu, .nesterov = nesterov};
+    elementwise(n, sgd_piece, &a);
 }
 
 /* ---- reductions --------------------------------------------------------- */
