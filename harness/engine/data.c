@@ -8,10 +8,10 @@
  * actually present, so a truncated or padded file is refused rather than read
  * short. */
 #include "data.h"
+#include "err.h"
 #include "names.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,15 +22,6 @@
 /* MNIST's training images are 47 MB; anything past this is not a dataset we
  * know and would only exhaust memory. */
 #define IDX_MAX_BYTES ((size_t)1 << 31)
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 static void *alloc64(size_t bytes)
 {
@@ -45,26 +36,26 @@ static int slurp(const char *path, unsigned char **buf, size_t *len, char *err,
     struct stat st;
     if (stat(path, &st) != 0) {
         if (errno == ENOENT)
-            return fail(err, errlen, 2, "%s: not found (run 'make data')", path);
-        return fail(err, errlen, 2, "%s: %s", path, strerror(errno));
+            return ds_errf(err, errlen, 2, "%s: not found (run 'make data')", path);
+        return ds_errf(err, errlen, 2, "%s: %s", path, strerror(errno));
     }
     if (!S_ISREG(st.st_mode))
-        return fail(err, errlen, 2, "%s: not a regular file", path);
+        return ds_errf(err, errlen, 2, "%s: not a regular file", path);
     gzFile gz = gzopen(path, "rb");
     if (!gz)
-        return fail(err, errlen, 2, "%s: cannot open: %s", path, strerror(errno));
+        return ds_errf(err, errlen, 2, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = (size_t)st.st_size + 64, n = 0;
     unsigned char *b = malloc(cap);
     if (!b) {
         gzclose(gz);
-        return fail(err, errlen, 1, "%s: out of memory", path);
+        return ds_errf(err, errlen, 1, "%s: out of memory", path);
     }
     for (;;) {
         if (n == cap) {
             if (cap >= IDX_MAX_BYTES) {
                 free(b);
                 gzclose(gz);
-                return fail(err, errlen, 2, "%s: larger than %zu bytes uncompressed (not an MNIST-sized IDX file)",
+                return ds_errf(err, errlen, 2, "%s: larger than %zu bytes uncompressed (not an MNIST-sized IDX file)",
                             path, IDX_MAX_BYTES);
             }
             cap *= 2;
@@ -72,7 +63,7 @@ static int slurp(const char *path, unsigned char **buf, size_t *len, char *err,
             if (!nb) {
                 free(b);
                 gzclose(gz);
-                return fail(err, errlen, 1, "%s: out of memory", path);
+                return ds_errf(err, errlen, 1, "%s: out of memory", path);
             }
             b = nb;
         }
@@ -83,7 +74,7 @@ static int slurp(const char *path, unsigned char **buf, size_t *len, char *err,
         if (got < 0) {
             int zerr;
             const char *msg = gzerror(gz, &zerr);
-            int rc = fail(err, errlen, 2, "%s: corrupt gzip stream (%s)", path, msg);
+            int rc = ds_errf(err, errlen, 2, "%s: corrupt gzip stream (%s)", path, msg);
             free(b);
             gzclose(gz);
             return rc;
@@ -96,11 +87,11 @@ static int slurp(const char *path, unsigned char **buf, size_t *len, char *err,
     int zrc = gzclose(gz);
     if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
         free(b);
-        return fail(err, errlen, 2, "%s: corrupt gzip stream (zlib error %d)", path, zrc);
+        return ds_errf(err, errlen, 2, "%s: corrupt gzip stream (zlib error %d)", path, zrc);
     }
     if (zrc == Z_BUF_ERROR) {
         free(b);
-        return fail(err, errlen, 2, "%s: truncated gzip stream", path);
+        return ds_errf(err, errlen, 2, "%s: truncated gzip stream", path);
     }
     *buf = b;
     *len = n;
@@ -118,35 +109,35 @@ static int idx_header(const char *path, const unsigned char *b, size_t len, int 
                       uint32_t dims[3], size_t *offset, char *err, size_t errlen)
 {
     if (len < 4)
-        return fail(err, errlen, 2, "%s: truncated: %zu bytes, an IDX header needs at least 4",
+        return ds_errf(err, errlen, 2, "%s: truncated: %zu bytes, an IDX header needs at least 4",
                     path, len);
     if (b[0] != 0 || b[1] != 0)
-        return fail(err, errlen, 2, "%s: wrong magic 0x%02x%02x%02x%02x (an IDX file starts with 0x0000)",
+        return ds_errf(err, errlen, 2, "%s: wrong magic 0x%02x%02x%02x%02x (an IDX file starts with 0x0000)",
                     path, b[0], b[1], b[2], b[3]);
     if (b[2] != 0x08)
-        return fail(err, errlen, 2, "%s: element type 0x%02x is not supported (0x08 = unsigned byte)",
+        return ds_errf(err, errlen, 2, "%s: element type 0x%02x is not supported (0x08 = unsigned byte)",
                     path, b[2]);
     if (b[3] != rank)
-        return fail(err, errlen, 2, "%s: rank %d, expected %d (%s)", path, b[3], rank,
+        return ds_errf(err, errlen, 2, "%s: rank %d, expected %d (%s)", path, b[3], rank,
                     rank == 3 ? "images: count x rows x cols" : "labels: count");
     size_t hdr = 4 + 4 * (size_t)rank;
     if (len < hdr)
-        return fail(err, errlen, 2, "%s: truncated: %zu bytes, the rank-%d header needs %zu",
+        return ds_errf(err, errlen, 2, "%s: truncated: %zu bytes, the rank-%d header needs %zu",
                     path, len, rank, hdr);
     uint64_t prod = 1;
     for (int i = 0; i < rank; i++) {
         dims[i] = be32(b + 4 + 4 * i);
         prod *= dims[i]; /* each factor < 2^32 and we stop before 2^63 */
         if (prod > (uint64_t)INT32_MAX)
-            return fail(err, errlen, 2,
+            return ds_errf(err, errlen, 2,
                         "%s: dimensions overflow: their product exceeds %d elements", path,
                         INT32_MAX);
     }
     if (prod == 0)
-        return fail(err, errlen, 2, "%s: empty: a dimension is 0 (every dimension must be >= 1)",
+        return ds_errf(err, errlen, 2, "%s: empty: a dimension is 0 (every dimension must be >= 1)",
                     path);
     if (len - hdr != prod)
-        return fail(err, errlen, 2, "%s: %s: header says %llu bytes of data, file has %zu",
+        return ds_errf(err, errlen, 2, "%s: %s: header says %llu bytes of data, file has %zu",
                     path, len - hdr < prod ? "truncated" : "trailing bytes",
                     (unsigned long long)prod, len - hdr);
     *offset = hdr;
@@ -171,7 +162,7 @@ int ds_idx_read_images(const char *path, int *n, int *features, float **x, char 
     float *out = alloc64(total * sizeof *out);
     if (!out) {
         free(b);
-        return fail(err, errlen, 1, "%s: out of memory (%zu floats)", path, total);
+        return ds_errf(err, errlen, 1, "%s: out of memory (%zu floats)", path, total);
     }
     /* One-off conversion at load time, not a hot path. */
     for (size_t i = 0; i < total; i++)
@@ -200,11 +191,11 @@ int ds_idx_read_labels(const char *path, int max_label, int *n, int32_t **y, cha
     int32_t *out = alloc64((size_t)dims[0] * sizeof *out);
     if (!out) {
         free(b);
-        return fail(err, errlen, 1, "%s: out of memory", path);
+        return ds_errf(err, errlen, 1, "%s: out of memory", path);
     }
     for (uint32_t i = 0; i < dims[0]; i++) {
         if (b[off + i] >= max_label) {
-            rc = fail(err, errlen, 2, "%s: label %d at index %u is out of range (0-%d)", path,
+            rc = ds_errf(err, errlen, 2, "%s: label %d at index %u is out of range (0-%d)", path,
                       b[off + i], i, max_label - 1);
             free(out);
             free(b);
@@ -260,7 +251,7 @@ static int load_split(const char *dir, const char *images, const char *labels, i
         return rc;
     }
     if (n_img != n_lab) {
-        rc = fail(err, errlen, 2, "%s: %d labels but %s has %d images (the counts must agree)",
+        rc = ds_errf(err, errlen, 2, "%s: %d labels but %s has %d images (the counts must agree)",
                   lp, n_lab, ip, n_img);
         ds_dataset_free(d);
         return rc;
@@ -279,7 +270,7 @@ static int make_xor(ds_dataset *d, char *err, size_t errlen)
     d->y = alloc64(sizeof lab);
     if (!d->x || !d->y) {
         ds_dataset_free(d);
-        return fail(err, errlen, 1, "xor: out of memory");
+        return ds_errf(err, errlen, 1, "xor: out of memory");
     }
     memcpy(d->x, pts, sizeof pts);
     memcpy(d->y, lab, sizeof lab);
@@ -294,7 +285,7 @@ int ds_dataset_load(const char *name, const char *dir, ds_dataset *train, ds_dat
 {
     const ds_dataset_row *row = ds_dataset_row_of(name);
     if (!row)
-        return fail(err, errlen, 2, "dataset: unknown name '%s' (valid: %s)", name,
+        return ds_errf(err, errlen, 2, "dataset: unknown name '%s' (valid: %s)", name,
                     ds_dataset_valid_names());
     if (!row->files[0]) { /* built in: xor is the only one */
         int rc = make_xor(train, err, errlen);
@@ -316,7 +307,7 @@ int ds_dataset_load(const char *name, const char *dir, ds_dataset *train, ds_dat
         return rc;
     }
     if (train->features != test->features) {
-        rc = fail(err, errlen, 2, "%s/%s: %d features per image but the training images have %d",
+        rc = ds_errf(err, errlen, 2, "%s/%s: %d features per image but the training images have %d",
                   dir, row->files[2], test->features, train->features);
         ds_dataset_free(train);
         ds_dataset_free(test);
