@@ -219,8 +219,7 @@ Test(config, out_of_range)
     expect_err("name: x\ndataset: mnist\nbase: {batch: 0}\n", NULL, 0, "3:15",
                "batch: 0 is out of range (batch >= 1)");
     expect_err("name: x\ndataset: mnist\nbase: {hidden: [1048577]}\n", NULL, 0, "3:16",
-               "hidden: '1048577' is not a width (a list of widths 1 <= width <= 1048576, e.g. "
-               "[256, 256]; [] = none)");
+               "hidden: 1048577 is out of range (1 <= width <= 1048576)");
     expect_err("name: x\ndataset: mnist\nbase: {hidden: [8], activation: elu, act_param: -1}\n",
                NULL, 0, "3:49",
                "act_param: -1 is out of range for elu's alpha (0 <= act_param <= 100)");

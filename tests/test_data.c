@@ -273,7 +273,7 @@ Test(data_idx, cli_missing_data_writes_nothing)
     cr_assert_not_null(fgets(line, sizeof line, f));
     fclose(f);
     snprintf(want, sizeof want,
-             "deepsweep: %s/none/train-images-idx3-ubyte: not found (run 'make data')\n", dir);
+             "deepsweep: train: %s/none/train-images-idx3-ubyte: not found (run 'make data')\n", dir);
     cr_assert_str_eq(line, want);
     struct stat sb;
     cr_assert_neq(stat(out, &sb), 0, "%s was written", out);

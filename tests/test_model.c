@@ -162,8 +162,8 @@ Test(model_safetensors, roundtrip_and_python_reads_it)
     ds_mlp_init(&m, DS_INIT_XAVIER_UNIFORM, 1, DS_BIAS_NORMAL, 3);
     char path[128], err[512];
     snprintf(path, sizeof path, "%s/m.safetensors", tmpdir);
-    cr_assert_eq(ds_safetensors_save(path, &m, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(ds_safetensors_load(path, &r, 4, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_safetensors_save(path, &m, "mnist", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_safetensors_load(path, &r, 4, NULL, 0, err, sizeof err), 0, "%s", err);
     cr_assert_eq(r.n_layers, 3);
     cr_assert_eq(r.act, DS_ACT_ELU);
     cr_assert_eq(r.act_param, 1.0f);
@@ -209,7 +209,7 @@ Test(model_safetensors, malformed_files_refused)
     char path[128], err[512];
     ds_mlp r;
     snprintf(path, sizeof path, "%s/none.safetensors", tmpdir);
-    cr_assert_eq(ds_safetensors_load(path, &r, 4, err, sizeof err), 2);
+    cr_assert_eq(ds_safetensors_load(path, &r, 4, NULL, 0, err, sizeof err), 2);
     cr_assert(strstr(err, "not found"), "%s", err);
     struct { const char *name; const char *bytes; size_t len; const char *msg; } bad[] = {
         {"short", "\x05\0\0", 3, "truncated"},
@@ -222,7 +222,7 @@ Test(model_safetensors, malformed_files_refused)
         FILE *f = fopen(path, "wb");
         fwrite(bad[i].bytes, 1, bad[i].len, f);
         fclose(f);
-        cr_assert_eq(ds_safetensors_load(path, &r, 4, err, sizeof err), 2, "%s", bad[i].name);
+        cr_assert_eq(ds_safetensors_load(path, &r, 4, NULL, 0, err, sizeof err), 2, "%s", bad[i].name);
         cr_assert(strncmp(err, path, strlen(path)) == 0 && strstr(err, bad[i].msg), "%s: %s",
                   bad[i].name, err);
     }
@@ -231,11 +231,11 @@ Test(model_safetensors, malformed_files_refused)
     int hidden[1] = {4};
     cr_assert_eq(ds_mlp_create(&m, 3, 1, hidden, 2, DS_ACT_RELU, 0, DS_LOSS_SOFTMAX_CE, 0, 1), 0);
     snprintf(path, sizeof path, "%s/cut", tmpdir);
-    cr_assert_eq(ds_safetensors_save(path, &m, err, sizeof err), 0);
+    cr_assert_eq(ds_safetensors_save(path, &m, "mnist", err, sizeof err), 0);
     struct stat st;
     stat(path, &st);
     cr_assert_eq(truncate(path, st.st_size - 4), 0);
-    cr_assert_eq(ds_safetensors_load(path, &r, 4, err, sizeof err), 2);
+    cr_assert_eq(ds_safetensors_load(path, &r, 4, NULL, 0, err, sizeof err), 2);
     cr_assert(strstr(err, "layers.1.bias data_offsets"), "%s", err);
     ds_mlp_free(&m);
     char cmd[128];

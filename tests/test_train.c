@@ -455,9 +455,9 @@ Test(train_cli, bad_values_refused_before_any_work)
         {"--lr 0", "deepsweep: train: lr: 0 is out of range (lr > 0)\n"},
         {"--lr -1", "deepsweep: train: lr: -1 is out of range (lr > 0)\n"},
         {"--batch 0", "deepsweep: train: batch: 0 is out of range (batch >= 1)\n"},
-        {"--hidden 256,0", "deepsweep: train: --hidden: width 0 is out of range (1 <= width <= 1048576)\n"},
+        {"--hidden 256,0", "deepsweep: train: --hidden: 0 is out of range (width 2 of '256,0'; 1 <= width <= 1048576)\n"},
         {"--epochs 0", "deepsweep: train: epochs: 0 is out of range (epochs >= 1)\n"},
-        {"--epochs ten", "deepsweep: train: --epochs: 'ten' is not an integer\n"},
+        {"--epochs ten", "deepsweep: train: --epochs: 'ten' is not an integer (epochs >= 1)\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char args[512], err[1024], out[128];

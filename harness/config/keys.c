@@ -1,5 +1,6 @@
 /* The key table and how a key's text sets a ds_run_config (see keys.h). */
 #include "keys.h"
+#include "parse.h"
 #include "suggest.h"
 
 #include <ctype.h>
@@ -83,43 +84,10 @@ void ds_did_you_mean(const char *word, const char *const *cands, int n, char *ou
 
 /* ---- values ------------------------------------------------------------------ */
 
+/* The strict parser of base/parse.h, with the key's own message. */
 int ds_parse_long_text(const char *s, long *out)
 {
-    char *end;
-    errno = 0;
-    if (!*s || isspace((unsigned char)*s))
-        return -1;
-    long v = strtol(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_double(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    if (!*s || isspace((unsigned char)*s))
-        return -1;
-    double v = strtod(s, &end);
-    if (errno == ERANGE || *end || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_bool(const char *s, int *out)
-{
-    static const char *const t[] = {"true", "yes", "on", "1", "True", "TRUE"};
-    static const char *const f[] = {"false", "no", "off", "0", "False", "FALSE"};
-    for (int i = 0; i < 6; i++) {
-        if (!strcmp(s, t[i]))
-            return *out = 1, 0;
-        if (!strcmp(s, f[i]))
-            return *out = 0, 0;
-    }
-    return -1;
+    return ds_parse_long("", s, LONG_MIN, LONG_MAX, out, NULL, 0) ? -1 : 0;
 }
 
 void ds_run_build_init(ds_run_build *b, const char *label, ds_pos origin)
@@ -133,33 +101,18 @@ void ds_run_build_init(ds_run_build *b, const char *label, ds_pos origin)
         b->prov[k] = origin;
 }
 
-/* The widths of `hidden`: a YAML list's items joined by ','; as one scalar
- * "256-256" (or 256x256), as on the command line where ',' separates sweep
- * values; [], none or "" = no hidden layer. */
-static int apply_hidden(ds_run_build *b, const char *s, int is_list, ds_pos p, const char *kn,
-                        char *err, size_t errlen)
+/* The widths of `hidden`, in every form base/parse.h accepts: a YAML list's
+ * items joined by ',', "[256,256]", "256-256" (the command line, where ','
+ * separates sweep values), [], none or "" for no hidden layer. */
+static int apply_hidden(ds_run_build *b, const char *s, ds_pos p, const char *kn, char *err,
+                        size_t errlen)
 {
     ds_run_config *rc = &b->rc;
-    int n = 0;
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", s);
-    if (!is_list && (!strcmp(tmp, "[]") || !strcmp(tmp, "none") || !*tmp))
-        tmp[0] = 0;
-    const char *seps = is_list ? "," : "-x,";
-    for (char *save = NULL, *t = strtok_r(tmp, seps, &save); t; t = strtok_r(NULL, seps, &save)) {
-        long w;
-        while (*t == ' ')
-            t++;
-        if (ds_parse_long_text(t, &w) || w < 1 || w > DS_MAX_WIDTH)
-            return ds_err_at(err, errlen, p, "%s: '%s' is not a width (%s)", kn, t,
-                             keys[DS_KEY_HIDDEN].allowed);
-        if (n == DS_MAX_HIDDEN)
-            return ds_err_at(err, errlen, p, "%s: more than %d layers (depth <= %d)", kn,
-                             DS_MAX_HIDDEN, DS_MAX_HIDDEN);
-        rc->hidden[n++] = (int)w;
-    }
-    rc->n_hidden = n;
-    if (n)
+    char msg[512];
+    if (ds_parse_widths(kn, s, 1, DS_MAX_WIDTH, DS_MAX_HIDDEN, rc->hidden, &rc->n_hidden, msg,
+                        sizeof msg))
+        return ds_err_at(err, errlen, p, "%s", msg);
+    if (rc->n_hidden)
         b->width = rc->hidden[0];
     b->prov[DS_KEY_DEPTH] = b->prov[DS_KEY_WIDTH] = p;
     return 0;
@@ -239,9 +192,9 @@ static int apply_number(ds_run_build *b, ds_key k, const char *s, ds_pos p, cons
     int bv = 0;
     if (keys[k].type == 'i' && (ds_parse_long_text(s, &iv) || iv < INT_MIN || iv > INT_MAX))
         return ds_err_at(err, errlen, p, "%s: '%s' is not an integer (%s)", kn, s, keys[k].allowed);
-    if (keys[k].type == 'f' && parse_double(s, &fv))
+    if (keys[k].type == 'f' && ds_parse_double(kn, s, DS_ANY_REAL, &fv, NULL, 0))
         return ds_err_at(err, errlen, p, "%s: '%s' is not a number (%s)", kn, s, keys[k].allowed);
-    if (keys[k].type == 'b' && parse_bool(s, &bv))
+    if (keys[k].type == 'b' && ds_parse_bool(kn, s, &bv, NULL, 0))
         return ds_err_at(err, errlen, p, "%s: '%s' is not true or false", kn, s);
     switch (k) {
     case DS_KEY_TRAIN_SUBSET: rc->train_subset = (int)iv; break;
@@ -290,7 +243,7 @@ int ds_key_apply(ds_run_build *b, ds_key k, const char *text, int is_list, ds_po
         return ds_err_at(err, errlen, p, "%s: expected one value, got a list [%s] (%s; lists go under sweep:)",
                          kn, text, keys[k].allowed ? keys[k].allowed : "one name");
     switch (keys[k].type) {
-    case 'h': return apply_hidden(b, text, is_list, p, kn, err, errlen);
+    case 'h': return apply_hidden(b, text, p, kn, err, errlen);
     case 'e': return apply_name(b, k, text, p, kn, err, errlen);
     case 's': return apply_string(b, k, text, p, kn, err, errlen);
     default: return apply_number(b, k, text, p, kn, err, errlen);

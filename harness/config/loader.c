@@ -2,6 +2,7 @@
  * layers of loader.h (top-level dataset, base, variants, sweep axes, seeds,
  * modes), then ds_plan_load: overrides, the mode, expansion into runs. */
 #include "loader.h"
+#include "parse.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -176,14 +177,12 @@ int parse_seeds_val(loader *L, const val *v)
     for (char *save = NULL, *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         while (*t == ' ')
             t++;
-        char *end;
-        errno = 0;
-        unsigned long long s = strtoull(t, &end, 10);
-        if (!*t || *end || errno || *t == '-')
+        uint64_t s;
+        if (ds_parse_u64("seeds", t, 0, UINT64_MAX, &s, NULL, 0))
             return fail(L, v->p, "seeds: '%s' is not a seed (an integer >= 0)", t);
         for (int i = 0; i < L->n_seeds; i++)
             if (L->seeds[i] == s)
-                return fail(L, v->p, "seeds: %llu is listed twice (each seed once)", s);
+                return fail(L, v->p, "seeds: %llu is listed twice (each seed once)", (unsigned long long)s);
         L->seeds[L->n_seeds++] = s;
     }
     if (!L->n_seeds)

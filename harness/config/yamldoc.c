@@ -13,7 +13,9 @@ int ds_err_at(char *err, size_t errlen, ds_pos p, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (p.line > 0)
+    if (!p.src)
+        snprintf(err, errlen, "%s", msg);
+    else if (p.line > 0)
         snprintf(err, errlen, "%s:%d:%d: %s", p.src, p.line, p.col, msg);
     else
         snprintf(err, errlen, "%s: %s", p.src, msg);

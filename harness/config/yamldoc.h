@@ -49,7 +49,8 @@ yaml_node_t *ds_yaml_item(ds_yaml *y, yaml_node_t *seq, int i);
 int ds_yaml_check_keys(ds_yaml *y, yaml_node_t *map, char *err, size_t errlen);
 
 /* Formats "<src>:<line>:<col>: <message>" (or "<src>: <message>" without a
- * position) into err and returns 2, the exit status of bad input. */
+ * position, or "<message>" without a source) into err and returns 2, the
+ * exit status of bad input. */
 int ds_err_at(char *err, size_t errlen, ds_pos p, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

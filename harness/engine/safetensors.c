@@ -26,7 +26,8 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
     return rc;
 }
 
-int ds_safetensors_save(const char *path, const ds_mlp *m, char *err, size_t errlen)
+int ds_safetensors_save(const char *path, const ds_mlp *m, const char *dataset, char *err,
+                        size_t errlen)
 {
     size_t cap = 4096 + (size_t)m->n_layers * 256, len = 0;
     char *hdr = malloc(cap);
@@ -37,9 +38,10 @@ int ds_safetensors_save(const char *path, const ds_mlp *m, char *err, size_t err
         o += snprintf(dims + o, sizeof dims - (size_t)o, "%s%d", l ? "," : "", m->dims[l]);
     len += (size_t)snprintf(hdr + len, cap - len,
                             "{\"__metadata__\":{\"format\":\"deepsweep-mlp\",\"dims\":\"%s\","
-                            "\"activation\":\"%s\",\"act_param\":\"%.9g\",\"loss\":\"%s\"}",
+                            "\"activation\":\"%s\",\"act_param\":\"%.9g\",\"loss\":\"%s\"%s%s%s}",
                             dims, ds_act_to_name(m->act), (double)m->act_param,
-                            ds_loss_name(m->loss));
+                            ds_loss_name(m->loss), dataset ? ",\"dataset\":\"" : "",
+                            dataset ? dataset : "", dataset ? "\"" : "");
     size_t off = 0;
     for (int l = 0; l < m->n_layers; l++) {
         size_t nw = (size_t)m->dims[l] * (size_t)m->dims[l + 1] * 4, nb = (size_t)m->dims[l + 1] * 4;
@@ -274,7 +276,7 @@ typedef struct {
     /* all as long as dims: a metadata value of any length is cut, never overrun */
     char dims[DS_MAX_LAYERS * 12 + 16], activation[DS_MAX_LAYERS * 12 + 16],
         act_param[DS_MAX_LAYERS * 12 + 16], loss[DS_MAX_LAYERS * 12 + 16],
-        format[DS_MAX_LAYERS * 12 + 16];
+        format[DS_MAX_LAYERS * 12 + 16], dataset[DS_MAX_LAYERS * 12 + 16];
     tensor_info t[MAX_TENSORS];
     int nt;
 } header;
@@ -318,6 +320,8 @@ static void parse_meta(jp *p, header *h)
             snprintf(h->loss, sizeof h->loss, "%s", v);
         else if (!strcmp(k, "format"))
             snprintf(h->format, sizeof h->format, "%s", v);
+        else if (!strcmp(k, "dataset"))
+            snprintf(h->dataset, sizeof h->dataset, "%s", v);
     } while (obj_more(p));
 }
 
@@ -350,9 +354,12 @@ static const tensor_info *find(const header *h, const char *name)
     return NULL;
 }
 
-int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *err, size_t errlen)
+int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *dataset,
+                        size_t dataset_len, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
+    if (dataset && dataset_len)
+        dataset[0] = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return fail(err, errlen, 2, "%s: %s", path,
@@ -463,6 +470,8 @@ int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *err, s
     }
     if (rc)
         ds_mlp_free(m);
+    else if (dataset && dataset_len)
+        snprintf(dataset, dataset_len, "%s", h->dataset);
 out:
     free(h);
     free(buf);

@@ -4,7 +4,8 @@
  * "layers.<i>.bias" [out], i = 0 for the input-side layer. "__metadata__"
  * holds the architecture as strings so a file alone rebuilds the net:
  *   format "deepsweep-mlp", dims "784,256,256,10", activation "relu",
- *   act_param "0.01", loss "softmax_ce". */
+ *   act_param "0.01", loss "softmax_ce", dataset "mnist" (the dataset it
+ *   was trained on; absent in files written before it was recorded). */
 #ifndef DS_SAFETENSORS_H
 #define DS_SAFETENSORS_H
 
@@ -14,11 +15,14 @@
 
 /* Writes m's parameters to path (via a temporary file renamed into place, so
  * a failed write leaves no file). Returns 0, or 1 with a message in err. */
-int ds_safetensors_save(const char *path, const ds_mlp *m, char *err, size_t errlen);
+int ds_safetensors_save(const char *path, const ds_mlp *m, const char *dataset, char *err,
+                        size_t errlen);
 
-/* Reads path, creates *m (max_batch rows) with its architecture and weights.
+/* Reads path, creates *m (max_batch rows) with its architecture and weights,
+ * and copies the dataset it names into dataset ("" if none; may be NULL).
  * Returns 0; 2 with a message naming the file for a missing or malformed
  * file; 1 out of memory. */
-int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *err, size_t errlen);
+int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *dataset,
+                        size_t dataset_len, char *err, size_t errlen);
 
 #endif
