@@ -359,6 +359,50 @@ Test(sweep, run_options_gnu_and_hydra_forms)
     cr_assert(!exists("results") && !exists("elsewhere"));
 }
 
+/* The text after a dry run's first line (which names the mode): the run
+ * table and the count. */
+static char *run_table(void)
+{
+    char *out = get("out.txt");
+    cr_assert_not_null(out);
+    char *nl = strchr(out, '\n');
+    cr_assert_not_null(nl, "%s", out);
+    memmove(out, nl + 1, strlen(nl + 1) + 1);
+    return out;
+}
+
+/* `run CONFIG overrides --cfg > r.yaml && run r.yaml --dry-run` lists the
+ * same runs (ids, groups, order) as `run CONFIG overrides --dry-run`, with
+ * Hydra's override forms among the overrides; --cfg writes no results. */
+Test(sweep, cfg_prints_an_experiment_run_accepts_back)
+{
+    put("x.yaml", xor_cfg);
+    const char *ov = "x.yaml lr=0.25 'hidden=[3,2]' activation=relu,tanh,sigmoid +weight_decay=0.001 seeds=3";
+    char args[512];
+    snprintf(args, sizeof args, "%s --cfg", ov);
+    cr_assert_eq(run(args), 0);
+    char *composed = get("out.txt");
+    put("r.yaml", composed);
+    free(composed);
+    cr_assert(!exists("results"), "--cfg wrote results");
+    snprintf(args, sizeof args, "%s --dry-run", ov);
+    cr_assert_eq(run(args), 0);
+    char *want = run_table();
+    /* --print-config is --cfg; printing wins over --dry-run */
+    cr_assert_eq(run("--print-config r.yaml -n"), 0);
+    char *again = get("out.txt");
+    cr_assert_not_null(strstr(again, "name: t"), "%s", again);
+    cr_assert_null(strstr(again, "runs: 0 finished"), "%s", again);
+    free(again);
+    cr_assert_eq(run("r.yaml --dry-run"), 0);
+    char *got = run_table();
+    cr_assert_str_eq(got, want);
+    cr_assert_not_null(strstr(want, "9 runs: 0 finished, 9 to run"), "%s", want);
+    cr_assert_not_null(strstr(want, "3-2"), "%s", want);
+    free(want);
+    free(got);
+}
+
 /* runs.csv without the columns that may differ between runs of one config:
  * seconds, samples_per_s, threads (19, 20, 22), rows sorted. */
 static char *deterministic(const char *name)

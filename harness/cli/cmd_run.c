@@ -16,6 +16,7 @@ static void usage(FILE *f, const ds_opt *opts)
     fprintf(f,
             "usage: deepsweep run CONFIG [key=value ...] [key=a,b,c ...] [--out DIR]\n"
             "                     [--threads N] [--dry-run] [--shard I/N] [--force] [-q]\n"
+            "                     [--cfg]\n"
             "\n"
             "Runs the experiment file CONFIG (see configs/README.md): every run of its\n"
             "variants x sweep x seeds, skipping runs already finished in the results\n"
@@ -24,6 +25,9 @@ static void usage(FILE *f, const ds_opt *opts)
             "overrides (applied after the file and its mode):\n"
             "  key=value        sets a run key for every run (epochs=3, hidden=256-256)\n"
             "  key=a,b,c        adds or replaces a sweep axis (lr=0.1,0.01)\n"
+            "  key=[a,b]        one list value (hidden=[256,256] is hidden=256-256)\n"
+            "  +key=value       adds a key the file does not set (Hydra)\n"
+            "  ~key             removes a key the file sets (Hydra)\n"
             "  mode=NAME        selects a mode of the file (e.g. mode=quick)\n"
             "  seeds=N|a,b,c    N seeds 1..N, or a list of seeds\n"
             "  name=NAME        another sweep name (results/<name>)\n"
@@ -61,7 +65,7 @@ static int shard_from_env(ds_runner_opts *o, char *err, size_t errlen)
 int cmd_run(int argc, char **argv)
 {
     ds_runner_opts o = {0};
-    int dry = 0, multirun = 0;
+    int dry = 0, multirun = 0, print_cfg = 0;
     const ds_opt opts[] = {
         DS_OPT_STR("out", 'o', "DIR", &o.out, "results folder (default results/<name>; with a\n"
                                             "shard, results/<name>/shard-I-of-N)"),
@@ -75,6 +79,9 @@ int cmd_run(int argc, char **argv)
         DS_OPT_FLAG("force", 0, &o.force, "redo finished runs, and write into a folder that holds\n"
                                           "another sweep"),
         DS_OPT_FLAG("quiet", 'q', &o.quiet, "no progress on stderr"),
+        DS_OPT_FLAG("cfg", 0, &print_cfg, "print the experiment after the overrides and mode as\n"
+                                          "YAML that `run` accepts back; run nothing"),
+        DS_OPT_FLAG("print-config", 0, &print_cfg, "the same as --cfg"),
         DS_OPT_FLAG("multirun", 'm', &multirun, "accepted for Hydra users; a sweep always runs\n"
                                                 "every run (no-op)"),
         DS_OPT_END,
@@ -93,6 +100,11 @@ int cmd_run(int argc, char **argv)
     if (rc) {
         fprintf(stderr, "deepsweep: %s\n", err);
         return rc;
+    }
+    if (print_cfg) {
+        fputs(plan.composed, stdout);
+        ds_plan_free(&plan);
+        return 0;
     }
     ds_runner r;
     rc = ds_runner_init(&r, &plan, &o, err, sizeof err);
