@@ -143,7 +143,8 @@ def main():
         p = run(exe, ["--shapes", "cube", "--out", out])
         check(p.returncode == 2 and "valid: mlp, square" in p.stderr, f"unknown shape -> exit 2 ({p.stderr.strip()})")
         p = run(exe, ["--threads", "0", "--out", out])
-        check(p.returncode == 2 and "thread count" in p.stderr, f"--threads 0 -> exit 2 ({p.stderr.strip()})")
+        check(p.returncode == 2 and "--threads: 0 is out of range" in p.stderr and "1 <= threads <=" in p.stderr,
+              f"--threads 0 -> exit 2 naming the option and the range ({p.stderr.strip()})")
         p = run(exe, ["--threads", "100000", "--out", out])
         check(p.returncode == 2, f"--threads 100000 -> exit 2 ({p.stderr.strip()})")
         p = run(exe, ["--format", "xml", "--out", out])
@@ -159,6 +160,15 @@ def main():
         p = run(exe, [bad_yaml, "--out", out])
         check(p.returncode == 2 and f"{bad_yaml}:2:1: reps" in p.stderr,
               f"profile error names file:line:col ({p.stderr.strip()})")
+        typo_yaml = os.path.join(tmp, "typo.yaml")
+        with open(typo_yaml, "w") as f:
+            f.write("kernels: [gemm]\nkernals: [act]\n")
+        p = run(exe, [typo_yaml, "--out", out])
+        check(p.returncode == 2 and f"{typo_yaml}:2:1: unknown key 'kernals'" in p.stderr and
+              "did you mean 'kernels'" in p.stderr, f"profile key typo -> suggestion ({p.stderr.strip()})")
+        p = run(exe, ["--kernels=gemm,bogus", "--out", out])  # GNU --opt=value (getopt_long)
+        check(p.returncode == 2 and "--kernels: unknown kernel 'bogus'" in p.stderr,
+              f"--kernels=VALUE form is parsed ({p.returncode}: {p.stderr.strip()})")
         # OpenBLAS absent: one note, not a failure.
         p = run(exe, ["--kernels", "gemm", "--shapes", "square", "--square", "64", "--isa", "openblas",
                       "--threads", "1", "--reps", "5", "--min-time", "0.001", "--quick", "--out", out, "-q"],

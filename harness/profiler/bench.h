@@ -73,6 +73,17 @@ const char *ds_bench_machine_header(void);
 void ds_bench_row_csv(const ds_bench_row *r, char *buf, size_t len);
 
 void ds_bench_opts_default(ds_bench_opts *o);
+/* Sets one key of the profile (profile.c: kernels, isa, threads, shapes,
+ * square, acts, format, out, bind, reps, min_time, max_case_s, quick) from
+ * its text; field names it in messages ("--threads" or "threads"). The YAML
+ * profile and the command line go through here. Returns 0, or 2 with the
+ * message in err ("--threads: '0' is out of range (1 <= threads <= 8)"). */
+int ds_bench_opts_set(ds_bench_opts *o, const char *key, const char *field, const char *value,
+                      char *err, size_t errlen);
+/* Applies the YAML profile at path: a mapping of keys to a scalar or a list
+ * of scalars. Returns 0; 2 with "<path>:<line>:<col>: <key>: ..." in err; 1
+ * when out of memory. */
+int ds_bench_profile_load(ds_bench_opts *o, const char *path, char *err, size_t errlen);
 /* Runs the whole profile; returns the process exit status (0, 1). */
 int ds_bench_run(const ds_bench_opts *o);
 
