@@ -281,27 +281,43 @@ static double mse_row(const loss_args *a, size_t i, int *hit)
     return a->ops->mse_row(a->z + i * a->ldz, a->t + i * a->ldt, row_dz(a, i), a->n, a->scale);
 }
 
+/* Σ of row(a, i) over the rows of piece p ([p·rows, (p+1)·rows) ∩ [0, m)),
+ * in row order; adds the rows hit to *hits. */
+static inline __attribute__((always_inline)) double loss_piece(const loss_args *a, size_t m,
+                                                              size_t rows, size_t p,
+                                                              loss_row_fn row, int *hits)
+{
+    double s = 0.0;
+    size_t end = min_sz(m, (p + 1) * rows);
+    for (size_t i = p * rows; i < end; i++) {
+        int hit;
+        s += row(a, i, &hit);
+        *hits += hit;
+    }
+    return s;
+}
+
 /* Σ over the m rows of row(a, i), in the fixed piece order above (so the
- * same bits at any thread count); *correct (if non-NULL) = rows hit. */
-static inline __attribute__((always_inline)) double loss_rows(const loss_args *a, size_t m, loss_row_fn row, int *correct)
+ * same bits at any thread count); *correct (if non-NULL) = rows hit. Small
+ * calls run without an OpenMP region: even one that `if` turns serial costs
+ * microseconds in libgomp, more than a tiny net's whole loss. */
+static inline __attribute__((always_inline)) double loss_rows(const loss_args *a, size_t m,
+                                                             loss_row_fn row, int *correct)
 {
     size_t rows = piece_len(m, LOSS_ROWS_MIN);
     size_t np = (m + rows - 1) / rows;
     double part[MAX_PARTS];
     int hits = 0;
-#pragma omp parallel if (m * a->n >= PAR_MIN) reduction(+ : hits)
-    {
-        ds_denormals_flush();
+    if (m * a->n < PAR_MIN) {
+        for (size_t p = 0; p < np; p++)
+            part[p] = loss_piece(a, m, rows, p, row, &hits);
+    } else {
+#pragma omp parallel reduction(+ : hits)
+        {
+            ds_denormals_flush();
 #pragma omp for schedule(static)
-        for (size_t p = 0; p < np; p++) {
-            double s = 0.0;
-            size_t end = min_sz(m, (p + 1) * rows);
-            for (size_t i = p * rows; i < end; i++) {
-                int hit;
-                s += row(a, i, &hit);
-                hits += hit;
-            }
-            part[p] = s;
+            for (size_t p = 0; p < np; p++)
+                part[p] = loss_piece(a, m, rows, p, row, &hits);
         }
     }
     if (correct)
@@ -432,7 +448,12 @@ double ds_sumsq(const float *x, size_t n)
     size_t len = piece_len(n, CHUNK);
     size_t np = (n + len - 1) / len;
     double part[MAX_PARTS];
-#pragma omp parallel if (n >= PAR_MIN)
+    if (n < PAR_MIN) { /* no OpenMP region at all: see loss_rows */
+        for (size_t p = 0; p < np; p++)
+            part[p] = ops->sumsq(x + p * len, min_sz(len, n - p * len));
+        return sum_parts(part, np);
+    }
+#pragma omp parallel
     {
         ds_denormals_flush();
 #pragma omp for schedule(static)
