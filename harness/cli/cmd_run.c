@@ -69,7 +69,7 @@ int cmd_run(int argc, char **argv)
     const ds_opt opts[] = {
         DS_OPT_STR("out", 'o', "DIR", &o.out, "results folder (default results/<name>; with a\n"
                                             "shard, results/<name>/shard-I-of-N)"),
-        DS_OPT_INT("threads", 't', "N", &o.threads, 1, 4096,
+        DS_OPT_INT("threads", 't', "N", &o.threads, 1, ds_thread_limit(),
                    "OpenMP threads per run (results are the same at any N)"),
         DS_OPT_FLAG("dry-run", 'n', &dry, "print the numbered run table and the count; run nothing"),
         DS_OPT_FN("shard", 0, "I/N", set_shard, &o,

@@ -354,97 +354,76 @@ static const tensor_info *find(const header *h, const char *name)
     return NULL;
 }
 
-int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *dataset,
-                        size_t dataset_len, char *err, size_t errlen)
+/* The whole file into *buf (at least the 8-byte header length). */
+static int read_whole(const char *path, unsigned char **buf, long *fsz, char *err, size_t errlen)
 {
-    memset(m, 0, sizeof *m);
-    if (dataset && dataset_len)
-        dataset[0] = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return fail(err, errlen, 2, "%s: %s", path,
                     errno == ENOENT ? "not found" : strerror(errno));
-    unsigned char *buf = NULL;
-    int rc = 0;
-    long fsz = -1;
+    *fsz = -1;
     if (fseek(f, 0, SEEK_END) == 0)
-        fsz = ftell(f);
+        *fsz = ftell(f);
     rewind(f);
-    if (fsz < 8) {
+    if (*fsz < 8) {
         fclose(f);
         return fail(err, errlen, 2, "%s: truncated: %ld bytes, a safetensors file has at least 8",
-                    path, fsz);
+                    path, *fsz);
     }
-    buf = malloc((size_t)fsz);
-    if (!buf) {
+    *buf = malloc((size_t)*fsz);
+    if (!*buf) {
         fclose(f);
         return fail(err, errlen, 1, "%s: out of memory", path);
     }
-    size_t got = fread(buf, 1, (size_t)fsz, f);
+    size_t got = fread(*buf, 1, (size_t)*fsz, f);
     fclose(f);
-    if (got != (size_t)fsz) {
-        free(buf);
+    if (got != (size_t)*fsz) {
+        free(*buf);
+        *buf = NULL;
         return fail(err, errlen, 2, "%s: read error", path);
     }
-    uint64_t hlen = 0;
-    for (int i = 0; i < 8; i++)
-        hlen |= (uint64_t)buf[i] << (8 * i);
-    if (hlen > (uint64_t)fsz - 8) {
-        free(buf);
-        return fail(err, errlen, 2, "%s: header length %llu exceeds the file (%ld bytes)", path,
-                    (unsigned long long)hlen, fsz);
-    }
-    header *h = calloc(1, sizeof *h);
-    if (!h) {
-        free(buf);
-        return fail(err, errlen, 1, "%s: out of memory", path);
-    }
-    jp p = {(const char *)buf + 8, (const char *)buf + 8 + hlen, (const char *)buf + 8, path,
-            err, errlen, 0};
-    parse_header(&p, h);
-    const unsigned char *data = buf + 8 + hlen;
-    uint64_t dlen = (uint64_t)fsz - 8 - hlen;
+    return 0;
+}
+
+/* The net the metadata describes (dims, activation, act_param, loss). */
+static int create_from_meta(const char *path, const header *h, ds_mlp *m, int max_batch,
+                            char *err, size_t errlen)
+{
     int dims[DS_MAX_LAYERS + 1], nd = 0;
     ds_act act;
     ds_loss loss;
-    if (p.bad) {
-        rc = 2;
-        goto out;
-    }
-    if (!*h->dims) {
-        rc = fail(err, errlen, 2, "%s: no \"dims\" in __metadata__ (not written by deepsweep: the architecture is unknown)",
-                  path);
-        goto out;
-    }
-    for (char *s = h->dims, *e; *s; s = *e ? e + 1 : e) {
+    if (!*h->dims)
+        return fail(err, errlen, 2, "%s: no \"dims\" in __metadata__ (not written by deepsweep: the architecture is unknown)",
+                    path);
+    for (const char *s = h->dims; *s;) {
+        char *e;
         long v = strtol(s, &e, 10);
-        if (e == s || v <= 0 || v > (1L << 24) || nd > DS_MAX_LAYERS || (*e && *e != ',')) {
-            rc = fail(err, errlen, 2, "%s: __metadata__ dims \"%s\" is malformed (comma-separated widths >= 1, at most %d layers)",
-                      path, h->dims, DS_MAX_LAYERS);
-            goto out;
-        }
+        if (e == s || v <= 0 || v > (1L << 24) || nd > DS_MAX_LAYERS || (*e && *e != ','))
+            return fail(err, errlen, 2, "%s: __metadata__ dims \"%s\" is malformed (comma-separated widths >= 1, at most %d layers)",
+                        path, h->dims, DS_MAX_LAYERS);
         dims[nd++] = (int)v;
+        s = *e ? e + 1 : e;
     }
-    if (nd < 2) {
-        rc = fail(err, errlen, 2, "%s: __metadata__ dims \"%s\" needs inputs and outputs", path, h->dims);
-        goto out;
-    }
-    if (ds_act_parse(h->activation, &act) != 0) {
-        rc = fail(err, errlen, 2, "%s: activation \"%s\" is unknown (valid: %s)", path, h->activation,
-                  ds_act_valid_names());
-        goto out;
-    }
-    if (ds_loss_parse(h->loss, &loss) != 0) {
-        rc = fail(err, errlen, 2, "%s: loss \"%s\" is unknown (valid: %s)", path, h->loss,
-                  ds_loss_valid_names());
-        goto out;
-    }
-    if (ds_mlp_create(m, dims[0], nd - 2, dims + 1, dims[nd - 1], act,
-                      *h->act_param ? strtof(h->act_param, NULL) : ds_act_row_of(act)->param_default, loss, 0.0f,
-                      max_batch) != 0) {
-        rc = fail(err, errlen, 1, "%s: out of memory", path);
-        goto out;
-    }
+    if (nd < 2)
+        return fail(err, errlen, 2, "%s: __metadata__ dims \"%s\" needs inputs and outputs", path, h->dims);
+    if (ds_act_parse(h->activation, &act) != 0)
+        return fail(err, errlen, 2, "%s: activation \"%s\" is unknown (valid: %s)", path, h->activation,
+                    ds_act_valid_names());
+    if (ds_loss_parse(h->loss, &loss) != 0)
+        return fail(err, errlen, 2, "%s: loss \"%s\" is unknown (valid: %s)", path, h->loss,
+                    ds_loss_valid_names());
+    float act_param = *h->act_param ? strtof(h->act_param, NULL) : ds_act_row_of(act)->param_default;
+    if (ds_mlp_create(m, dims[0], nd - 2, dims + 1, dims[nd - 1], act, act_param, loss, 0.0f,
+                      max_batch) != 0)
+        return fail(err, errlen, 1, "%s: out of memory", path);
+    return 0;
+}
+
+/* Every layer's weight and bias tensor, checked against m's shape. */
+static int copy_tensors(const char *path, const header *h, const unsigned char *data,
+                        uint64_t dlen, ds_mlp *m, char *err, size_t errlen)
+{
+    int rc = 0;
     for (int l = 0; l < m->n_layers && !rc; l++) {
         for (int kind = 0; kind < 2 && !rc; kind++) {
             char name[64];
@@ -468,11 +447,41 @@ int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *datase
                 memcpy(kind ? m->b[l] : m->W[l], data + t->off[0], (size_t)n * 4);
         }
     }
+    return rc;
+}
+
+int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *dataset,
+                        size_t dataset_len, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    if (dataset && dataset_len)
+        dataset[0] = 0;
+    unsigned char *buf = NULL;
+    long fsz = 0;
+    int rc = read_whole(path, &buf, &fsz, err, errlen);
     if (rc)
+        return rc;
+    uint64_t hlen = 0;
+    for (int i = 0; i < 8; i++)
+        hlen |= (uint64_t)buf[i] << (8 * i);
+    if (hlen > (uint64_t)fsz - 8) {
+        free(buf);
+        return fail(err, errlen, 2, "%s: header length %llu exceeds the file (%ld bytes)", path,
+                    (unsigned long long)hlen, fsz);
+    }
+    header *h = calloc(1, sizeof *h);
+    if (!h) {
+        free(buf);
+        return fail(err, errlen, 1, "%s: out of memory", path);
+    }
+    jp p = {(const char *)buf + 8, (const char *)buf + 8 + hlen, (const char *)buf + 8, path,
+            err, errlen, 0};
+    parse_header(&p, h);
+    rc = p.bad ? 2 : create_from_meta(path, h, m, max_batch, err, errlen);
+    if (!rc && (rc = copy_tensors(path, h, buf + 8 + hlen, (uint64_t)fsz - 8 - hlen, m, err, errlen)))
         ds_mlp_free(m);
-    else if (dataset && dataset_len)
+    if (!rc && dataset && dataset_len)
         snprintf(dataset, dataset_len, "%s", h->dataset);
-out:
     free(h);
     free(buf);
     return rc;

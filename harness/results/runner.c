@@ -12,16 +12,10 @@
 #include "progress.h"
 #include "train.h"
 
-static double phys_ram(void)
-{
-    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
-    return pages > 0 && psz > 0 ? (double)pages * (double)psz : 0;
-}
-
 /* Memory: refuse before allocating anything big. */
 static int check_memory(const ds_runner *r, char *err, size_t errlen)
 {
-    double ram = phys_ram(), worst = 0;
+    double ram = ds_phys_ram(), worst = 0;
     const ds_run *worst_run = NULL;
     for (int i = 0; i < r->n_sel; i++) {
         double m = ds_run_mem_estimate(&r->sel[i]->rc);
