@@ -37,12 +37,12 @@ static void usage(FILE *f, const ds_opt *opts)
 
 static char err[512];
 static opts_t o;
+static char *argv[16]; /* the words parse() parsed, as getopt left them */
 
 /* Parses the words of line (at most 15) as `deepsweep test <line>`. */
 static int parse(const char *line, int max_args, int *first)
 {
     static char buf[512];
-    static char *argv[16];
     snprintf(buf, sizeof buf, "%s", line);
     int argc = 0;
     argv[argc++] = "test";
@@ -109,6 +109,25 @@ Test(cli, value_forms)
     cr_assert_eq(first, 4);
 }
 
+/* Options after positional arguments, in every environment: with
+ * POSIXLY_CORRECT set, plain getopt_long would stop at "file.yaml" and take
+ * "--epochs" for a second positional argument. */
+Test(cli, positional_arguments_gathered_in_order)
+{
+    for (int posix = 0; posix < 2; posix++) {
+        if (posix)
+            setenv("POSIXLY_CORRECT", "1", 1);
+        int first;
+        cr_assert_eq(parse("a.yaml --epochs 2 b=1 -q c=2 -- -d", -1, &first), 0, "%s", err);
+        cr_assert(o.epochs == 2 && o.quiet, "POSIXLY_CORRECT %d", posix);
+        cr_assert_eq(first, 5, "POSIXLY_CORRECT %d: first %d", posix, first);
+        const char *want[] = {"a.yaml", "b=1", "c=2", "-d"};
+        for (int i = 0; i < 4; i++)
+            cr_assert_str_eq(argv[first + i], want[i], "POSIXLY_CORRECT %d", posix);
+    }
+    unsetenv("POSIXLY_CORRECT");
+}
+
 Test(cli, bad_input)
 {
     refused("--rows", "--rows needs a value");
@@ -127,6 +146,13 @@ Test(cli, bad_input)
     refused("--hlep", "unknown option '--hlep' (did you mean --help?)");
     refused("--zzzzzz", "unknown option '--zzzzzz' (see 'deepsweep test --help')");
     refused("-x", "unknown option '-x' (see 'deepsweep test --help')");
+    refused("-qx", "unknown option '-x' in '-qx' (see 'deepsweep test --help')");
+    refused("-row 3", "unknown option '-row' (did you mean --rows?)");
+    /* after one dash, a word starting with a short option is that option: GNU */
+    refused("-epochs 3", "--epochs: 'pochs' is not an integer (1 <= epochs <= 100000)");
+    refused("-lr 0.1", "unknown option '-lr' (did you mean --lr?)");
+    refused("-seed 8", "unknown option '-seed' (did you mean --seed?)");
+    refused("-zzzzz", "unknown option '-z' in '-zzzzz' (see 'deepsweep test --help')");
     refused("--e 3", "option '--e' is ambiguous (--epochs, --eval)");
     refused("--quiet=1", "--quiet takes no value (it is a switch)");
     refused("a b", "unexpected argument 'b' (usage: deepsweep test [options] [FILE])");

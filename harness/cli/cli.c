@@ -84,31 +84,50 @@ static int ambiguous(const ds_opt *opts, const char *word, size_t wl, char *buf,
     return hits > 1;
 }
 
-/* The message for an option getopt did not recognise. */
+/* The option a misspelt long name most likely meant (NULL: none). After a
+ * single dash ("-epochs", "-lr") only a long name it begins counts: a
+ * cluster of short options ("-qx") is no typo of a long one. */
+static const char *nearest_option(const ds_opt *opts, const char *name, int single_dash)
+{
+    int n = count_rows(opts);
+    if (single_dash) {
+        for (int i = 0; i < n; i++)
+            if (is_option(&opts[i]) && !strncmp(opts[i].name, name, strlen(name)))
+                return opts[i].name;
+        return NULL;
+    }
+    const char **cands = calloc((size_t)n + 1, sizeof *cands);
+    if (!cands)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        cands[i] = is_option(&opts[i]) ? opts[i].name : NULL;
+    cands[n] = "help";
+    const char *best = ds_suggest(name, cands, n + 1);
+    free(cands);
+    return best;
+}
+
+/* The message for an option getopt did not recognise: a long one (token
+ * "--name[=value]"), or the short option short_opt of token. */
 static int unknown(const ds_cli *cli, const char *token, int short_opt, char *err, size_t errlen)
 {
     char see[96];
     see_help(cli, see, sizeof see);
-    if (short_opt)
+    if (short_opt && (token[1] == '-' || strlen(token) <= 2))
         return ds_errf(err, errlen, 2, "unknown option '-%c' (%s)", short_opt, see);
     const char *word = token + strspn(token, "-");
     size_t wl = strcspn(word, "=");
     char name[64], list[512];
     snprintf(name, sizeof name, "%.*s", (int)(wl < 63 ? wl : 63), word);
-    if (ambiguous(cli->opts, word, wl, list, sizeof list))
+    if (!short_opt && ambiguous(cli->opts, word, wl, list, sizeof list))
         return ds_errf(err, errlen, 2, "option '--%s' is ambiguous (%s)", name, list);
-    int n = count_rows(cli->opts);
-    const char **cands = calloc((size_t)n + 1, sizeof *cands);
-    const char *best = NULL;
-    if (cands) {
-        for (int i = 0; i < n; i++)
-            cands[i] = is_option(&cli->opts[i]) ? cli->opts[i].name : NULL;
-        cands[n] = "help";
-        best = ds_suggest(name, cands, n + 1);
-        free(cands);
-    }
+    const char *best = nearest_option(cli->opts, name, short_opt != 0);
     if (best)
-        return ds_errf(err, errlen, 2, "unknown option '--%s' (did you mean --%s?)", DS_ECHO(name), best);
+        return ds_errf(err, errlen, 2, "unknown option '%s%s' (did you mean --%s?)",
+                       short_opt ? "-" : "--", DS_ECHO(name), best);
+    if (short_opt)
+        return ds_errf(err, errlen, 2, "unknown option '-%c' in '%s' (%s)", short_opt,
+                       DS_ECHO(token), see);
     return ds_errf(err, errlen, 2, "unknown option '%s' (%s)", DS_ECHO(token), see);
 }
 
@@ -144,46 +163,93 @@ static int check_positional(const ds_cli *cli, int argc, char **argv, int first,
     return 0;
 }
 
-int ds_cli_getopt(const ds_cli *cli, int argc, char **argv, int *first, char *err, size_t errlen)
+/* getopt_long's tables for opts: *lo the long options (and help), *shorts
+ * the short-option string, "-:h..." ('-': positional arguments come back in
+ * order as 1, so POSIXLY_CORRECT cannot change how a command line parses;
+ * ':': a missing value comes back as ':'). Returns 0 or -1 (no memory). */
+static int getopt_tables(const ds_opt *opts, struct option **lo, char **shorts)
 {
-    const ds_opt *opts = cli->opts;
     int n = count_rows(opts);
-    struct option *lo = calloc((size_t)n + 2, sizeof *lo);
-    char *shorts = malloc(3 * (size_t)n + 8);
-    if (!lo || !shorts) {
-        free(lo);
-        free(shorts);
-        return ds_errf(err, errlen, 1, "out of memory");
+    *lo = calloc((size_t)n + 2, sizeof **lo);
+    *shorts = malloc(3 * (size_t)n + 8);
+    if (!*lo || !*shorts) {
+        free(*lo);
+        free(*shorts);
+        return -1;
     }
-    /* "+" stops at the first argument; ":" reports a missing value as ':' */
     size_t ns = 0, nl = 0;
-    if (cli->stop_at_arg)
-        shorts[ns++] = '+';
-    shorts[ns++] = ':';
-    shorts[ns++] = 'h';
+    char *sh = *shorts;
+    sh[ns++] = '-';
+    sh[ns++] = ':';
+    sh[ns++] = HELP_VAL;
     for (int i = 0; i < n; i++) {
         if (!is_option(&opts[i]))
             continue;
         int has_arg = opts[i].type == DS_ARG_FLAG ? no_argument : required_argument;
-        lo[nl++] = (struct option){opts[i].name, has_arg, NULL,
-                                   opts[i].short_name ? opts[i].short_name : LONG_VAL0 + i};
+        (*lo)[nl++] = (struct option){opts[i].name, has_arg, NULL,
+                                      opts[i].short_name ? opts[i].short_name : LONG_VAL0 + i};
         if (opts[i].short_name) {
-            shorts[ns++] = opts[i].short_name;
+            sh[ns++] = opts[i].short_name;
             if (has_arg)
-                shorts[ns++] = ':';
+                sh[ns++] = ':';
         }
     }
-    shorts[ns] = 0;
-    lo[nl++] = (struct option){"help", no_argument, NULL, HELP_VAL};
-    lo[nl] = (struct option){0};
+    sh[ns] = 0;
+    (*lo)[nl++] = (struct option){"help", no_argument, NULL, HELP_VAL};
+    (*lo)[nl] = (struct option){0};
+    return 0;
+}
 
+/* The token getopt stopped at for an unknown short option c: the current
+ * word while getopt is still inside it ("-epochs"), else the one before. */
+static const char *short_token(int argc, char **argv, int c)
+{
+    if (optind < argc && argv[optind][0] == '-' && argv[optind][1] != '-' &&
+        strchr(argv[optind] + 1, c))
+        return argv[optind];
+    return argv[optind - 1];
+}
+
+/* Moves the positional arguments (is_pos) after everything else, each group
+ * in its order, as GNU getopt's permutation does; returns where they start. */
+static int gather(int argc, char **argv, const unsigned char *is_pos, char **tmp)
+{
+    int k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 1; i < argc; i++)
+            if (is_pos[i] == pass)
+                tmp[k++] = argv[i];
+    int first = argc;
+    for (int i = 1; i < argc; i++)
+        first -= is_pos[i];
+    memcpy(argv + 1, tmp, (size_t)k * sizeof *tmp);
+    return first;
+}
+
+int ds_cli_getopt(const ds_cli *cli, int argc, char **argv, int *first, char *err, size_t errlen)
+{
+    const ds_opt *opts = cli->opts;
+    struct option *lo;
+    char *shorts;
+    unsigned char *is_pos = calloc((size_t)argc + 1, 1);
+    char **tmp = calloc((size_t)argc + 1, sizeof *tmp);
+    if (!is_pos || !tmp || getopt_tables(opts, &lo, &shorts)) {
+        free(is_pos);
+        free(tmp);
+        return ds_errf(err, errlen, 1, "out of memory");
+    }
     optind = 0; /* glibc: a full re-initialisation (tests parse many times) */
     opterr = 0; /* our messages, not getopt's */
-    int r = 0, c;
+    int r = 0, c, rest = -1;
     while (!r && (c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
         const char *token = argv[optind - 1];
         int row = row_of(opts, c == '?' || c == ':' ? optopt : c);
-        if (c == HELP_VAL)
+        if (c == 1 && cli->stop_at_arg) { /* the command: the rest is its own */
+            rest = optind - 1;
+            break;
+        } else if (c == 1)
+            is_pos[optind - 1] = 1;
+        else if (c == HELP_VAL)
             r = DS_CLI_HELP;
         else if (c == ':')
             r = row >= 0 && !strncmp(token, "--", 2)
@@ -194,14 +260,21 @@ int ds_cli_getopt(const ds_cli *cli, int argc, char **argv, int *first, char *er
         else if (c == '?' && optopt == HELP_VAL)
             r = ds_errf(err, errlen, 2, "--help takes no value");
         else if (c == '?')
-            r = unknown(cli, token, optopt, err, errlen);
+            r = unknown(cli, optopt ? short_token(argc, argv, optopt) : token, optopt, err, errlen);
         else if (row >= 0)
             r = apply(&opts[row], optarg, err, errlen);
     }
+    if (!r) { /* after "--" (or the command): positional, whatever they look like */
+        for (int i = rest >= 0 ? rest : optind; i < argc; i++)
+            is_pos[i] = 1;
+        *first = gather(argc, argv, is_pos, tmp);
+        r = check_positional(cli, argc, argv, *first, err, errlen);
+    }
     free(lo);
     free(shorts);
-    *first = optind;
-    return r ? r : check_positional(cli, argc, argv, optind, err, errlen);
+    free(is_pos);
+    free(tmp);
+    return r;
 }
 
 int ds_cli_parse(const ds_cli *cli, int argc, char **argv, int *first, int *status)
