@@ -88,13 +88,11 @@ static int get(ds_csv *c)
     return ch;
 }
 
-/* Parses one record into buf/off: 1 = a record, 0 = EOF before any byte,
- * -1 = malformed or out of memory (err set). Empty lines are skipped. */
-static int read_record(ds_csv *c, char *err, size_t errlen)
+/* Skips empty lines (LF or CRLF): 0 at the end of the input, else 1. */
+static int skip_empty_lines(ds_csv *c)
 {
-    int ch;
-    for (;;) { /* skip empty lines (LF or CRLF) */
-        ch = getc(c->f);
+    for (;;) {
+        int ch = getc(c->f);
         if (ch == EOF)
             return 0;
         if (ch == '\n') {
@@ -113,102 +111,122 @@ static int read_record(ds_csv *c, char *err, size_t errlen)
                 ungetc(nx, c->f);
         }
         ungetc(ch, c->f);
-        break;
+        return 1;
     }
+}
+
+static int oom(const ds_csv *c, char *err, size_t errlen)
+{
+    msg(err, errlen, c->name, c->line, c->col, "out of memory reading a row (rows fit in RAM)");
+    return -1;
+}
+
+/* Appends a field's character: -1 with err for a NUL byte or out of memory. */
+static int put_text(ds_csv *c, int ch, char *err, size_t errlen)
+{
+    if (ch == 0) {
+        msg(err, errlen, c->name, c->line, c->col - 1,
+            "NUL byte in a field (a text file has none: a crash may have torn it)");
+        return -1;
+    }
+    return put(c, (char)ch) ? oom(c, err, errlen) : 0;
+}
+
+/* A CR before LF ends the line as LF does: *ch becomes '\n'. 1 if so. */
+static int crlf(ds_csv *c, int *ch)
+{
+    int nx = getc(c->f);
+    if (nx == '\n') {
+        c->line++;
+        c->col = 1;
+        *ch = '\n';
+        return 1;
+    }
+    if (nx != EOF)
+        ungetc(nx, c->f);
+    return 0;
+}
+
+/* The rest of a quoted field (its opening quote read, at qline:qcol); *ch
+ * becomes what follows the closing quote (',', '\n' or EOF). 0 or -1. */
+static int read_quoted(ds_csv *c, long qline, long qcol, int *ch, char *err, size_t errlen)
+{
+    for (;;) {
+        int x = get(c);
+        if (x == EOF) {
+            msg(err, errlen, c->name, qline, qcol,
+                "quoted field is not closed before the end of the file "
+                "(a quoted field ends with a quote)");
+            return -1;
+        }
+        if (x == '"') {
+            int nx = getc(c->f);
+            if (nx != '"') {
+                if (nx != EOF)
+                    ungetc(nx, c->f);
+                break;
+            }
+            c->col++; /* "" is one quote */
+        }
+        if (put_text(c, x, err, errlen))
+            return -1;
+    }
+    *ch = get(c);
+    if ((*ch == '\r' && !crlf(c, ch)) || (*ch != ',' && *ch != '\n' && *ch != EOF)) {
+        msg(err, errlen, c->name, c->line, c->col - 1,
+            "text after a closing quote (a quoted field ends at its "
+            "closing quote, then ',' or the line end)");
+        return -1;
+    }
+    return 0;
+}
+
+/* An unquoted field from its first character *ch; *ch becomes the
+ * character that ended it (',', '\n' or EOF). 0 or -1. */
+static int read_plain(ds_csv *c, int *ch, char *err, size_t errlen)
+{
+    while (*ch != ',' && *ch != '\n' && *ch != EOF) {
+        if (*ch == '"') {
+            msg(err, errlen, c->name, c->line, c->col - 1,
+                "quote inside an unquoted field (quote the whole field and "
+                "double the quotes inside it)");
+            return -1;
+        }
+        if (*ch == '\r' && crlf(c, ch))
+            break;
+        if (put_text(c, *ch, err, errlen))
+            return -1;
+        *ch = get(c);
+    }
+    return 0;
+}
+
+/* Parses one record into buf/off: 1 = a record, 0 = EOF before any byte,
+ * -1 = malformed or out of memory (err set). Empty lines are skipped. */
+static int read_record(ds_csv *c, char *err, size_t errlen)
+{
+    if (!skip_empty_lines(c))
+        return 0;
     c->len = 0;
     c->nf = 0;
     c->row_line = c->line;
     c->row_start = ftell(c->f);
     for (;;) { /* one field per iteration */
         if (start_field(c))
-            goto oom;
+            return oom(c, err, errlen);
         long qline = c->line, qcol = c->col;
-        ch = get(c);
-        if (ch == '"') {
-            for (;;) {
-                ch = get(c);
-                if (ch == EOF) {
-                    msg(err, errlen, c->name, qline, qcol,
-                        "quoted field is not closed before the end of the file "
-                        "(a quoted field ends with a quote)");
-                    return -1;
-                }
-                if (ch == '"') {
-                    int nx = getc(c->f);
-                    if (nx == '"') {
-                        c->col++;
-                        if (put(c, '"'))
-                            goto oom;
-                        continue;
-                    }
-                    if (nx != EOF)
-                        ungetc(nx, c->f);
-                    break;
-                }
-                if (ch == 0)
-                    goto nul;
-                if (put(c, (char)ch))
-                    goto oom;
-            }
-            ch = get(c);
-            if (ch == '\r') {
-                int nx = getc(c->f);
-                if (nx != '\n') {
-                    msg(err, errlen, c->name, c->line, c->col - 1,
-                        "text after a closing quote (a quoted field ends at its "
-                        "closing quote, then ',' or the line end)");
-                    return -1;
-                }
-                c->line++;
-                c->col = 1;
-                ch = '\n';
-            }
-            if (ch != ',' && ch != '\n' && ch != EOF) {
-                msg(err, errlen, c->name, c->line, c->col - 1,
-                    "text after a closing quote (a quoted field ends at its "
-                    "closing quote, then ',' or the line end)");
-                return -1;
-            }
-        } else {
-            while (ch != ',' && ch != '\n' && ch != EOF) {
-                if (ch == '"') {
-                    msg(err, errlen, c->name, c->line, c->col - 1,
-                        "quote inside an unquoted field (quote the whole field and "
-                        "double the quotes inside it)");
-                    return -1;
-                }
-                if (ch == '\r') {
-                    int nx = getc(c->f);
-                    if (nx == '\n') {
-                        c->line++;
-                        c->col = 1;
-                        ch = '\n';
-                        break;
-                    }
-                    if (nx != EOF)
-                        ungetc(nx, c->f);
-                }
-                if (ch == 0)
-                    goto nul;
-                if (put(c, (char)ch))
-                    goto oom;
-                ch = get(c);
-            }
-        }
-        if (put(c, '\0'))
-            goto oom;
+        int ch = get(c);
+        int bad = ch == '"' ? read_quoted(c, qline, qcol, &ch, err, errlen)
+                            : read_plain(c, &ch, err, errlen);
+        if (bad)
+            return -1;
+        if (put(c, '\0')) /* the field's end */
+            return oom(c, err, errlen);
         if (ch != ',') {
             c->row_complete = ch == '\n';
             return 1;
         }
     }
-nul:
-    msg(err, errlen, c->name, c->line, c->col - 1,
-        "NUL byte in a field (a text file has none: a crash may have torn it)");
-    return -1;
-oom:
-    msg(err, errlen, c->name, c->line, c->col, "out of memory reading a row (rows fit in RAM)");
-    return -1;
 }
 
 ds_csv *ds_csv_open_stream(FILE *f, const char *name, char *err, size_t errlen)
