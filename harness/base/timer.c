@@ -1,5 +1,6 @@
 /* Timer and statistics of the profiler: see timer.h. */
 #include "timer.h"
+#include "stats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -94,17 +95,6 @@ long ds_timer_next_iters(long iters, double elapsed, double min_time, long max_i
     return n;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median_sorted(const double *v, int n)
-{
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* P(B <= k) for B ~ binomial(n, 1/2), in log space so large n cannot
  * overflow. */
 static double binom_half_cdf(int n, int k)
@@ -127,24 +117,19 @@ void ds_stats_compute(const double *x, int n, ds_stats *s)
     }
     double *dev = v + n;
     memcpy(v, x, (size_t)n * sizeof *v);
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
     s->n = n;
+    s->median = ds_median(v, n); /* sorts v: the order statistics below */
     s->min = v[0];
     s->max = v[n - 1];
-    s->median = median_sorted(v, n);
-    double sum = 0;
+    ds_moments mo = {0};
     for (int i = 0; i < n; i++)
-        sum += v[i];
-    s->mean = sum / n;
-    double ss = 0;
-    for (int i = 0; i < n; i++)
-        ss += (v[i] - s->mean) * (v[i] - s->mean);
-    s->stddev = n > 1 ? sqrt(ss / (n - 1)) : 0;
+        ds_moments_add(&mo, v[i]);
+    s->mean = ds_moments_mean(&mo);
+    s->stddev = n > 1 ? ds_moments_std(&mo) : 0;
     s->cv = s->mean != 0 ? s->stddev / s->mean : 0;
     for (int i = 0; i < n; i++)
         dev[i] = fabs(v[i] - s->median);
-    qsort(dev, (size_t)n, sizeof *dev, cmp_double);
-    s->mad = median_sorted(dev, n);
+    s->mad = ds_median(dev, n);
 
     int l = 1; /* 1-based; l = 1 gives [min, max] */
     for (int cand = 1; 2 * cand <= n; cand++) {
