@@ -5,6 +5,8 @@
 #include <limits.h>
 #include <string.h>
 
+static int same(char x, char y) { return tolower((unsigned char)x) == tolower((unsigned char)y); }
+
 int ds_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
@@ -17,11 +19,14 @@ int ds_edit_distance(const char *a, const char *b)
         d[0][j] = (int)j;
     for (size_t i = 1; i <= la; i++)
         for (size_t j = 1; j <= lb; j++) {
-            int c = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            int c = d[i - 1][j - 1] + !same(a[i - 1], b[j - 1]);
             if (d[i - 1][j] + 1 < c)
                 c = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < c)
                 c = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1]) &&
+                d[i - 2][j - 2] + 1 < c)
+                c = d[i - 2][j - 2] + 1; /* two neighbours swapped: one typo */
             d[i][j] = c;
         }
     return d[la][lb];

@@ -3,8 +3,9 @@
 #ifndef DS_SUGGEST_H
 #define DS_SUGGEST_H
 
-/* Levenshtein distance, case-insensitive; 99 when either word is longer
- * than 63 characters. */
+/* Edit distance, case-insensitive: insertions, deletions, substitutions and
+ * swaps of two neighbours ("hepl" -> "help") count 1 each (optimal string
+ * alignment); 99 when either word is longer than 63 characters. */
 int ds_edit_distance(const char *a, const char *b);
 
 /* The candidate nearest to word if it is close enough to be a typo (at most

@@ -44,8 +44,7 @@
  *   end with ds_cli_exit_status(f). tests/test_cli.c runs `deepsweep CMD
  *   --help` and `deepsweep CMD --hepl` for every command `deepsweep --help`
  *   lists: --help must exit 0 ending with DS_CLI_EXIT_STATUS, an unknown
- *   option must exit 2 with the standard message. When you convert your
- *   command, take it off `pending` in tests/test_cli.c.
+ *   option must exit 2 with the standard message.
  * - Accepted for free: `--opt value`, `--opt=value`, `-o value`, `-ovalue`,
  *   unambiguous prefixes (`--epo 3`), `--` ending the options, options and
  *   positional arguments in any order (GNU permutation; set stop_at_arg to
