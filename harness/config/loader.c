@@ -347,7 +347,9 @@ int read_top(loader *L, yaml_node_t *root)
             ds_did_you_mean(k, top_keys, N_TOP, sug, sizeof sug);
             if (ds_key_find(k) >= 0)
                 return fail(L, ds_yaml_pos(&L->y, kn), "unknown top-level key '%s' (%s is a run key: put it under base:, a runs: variant or sweep:)", k, k);
-            return fail(L, ds_yaml_pos(&L->y, kn), "unknown top-level key '%s' (%svalid: name, dataset, description, base, runs, sweep, method, run_cap, sweep_seed, seeds, modes)", k, sug);
+            char valid[256] = "";
+            ds_names_join(valid, sizeof valid, top_keys, sizeof top_keys[0], N_TOP);
+            return fail(L, ds_yaml_pos(&L->y, kn), "unknown top-level key '%s' (%svalid: %s)", k, sug, valid);
         }
     }
     if (!L->name[0])
