@@ -416,23 +416,34 @@ static char *deterministic(const char *name)
     return s;
 }
 
-Test(sweep, same_bits_at_1_and_2_threads_and_resume_adds_nothing)
+/* Runs yaml at 1 and at 2 threads into t1/ and t2/: the deterministic
+ * columns of runs.csv and all of layers.csv must be equal. Returns the
+ * number of lines of runs.csv, header included. */
+static int same_bits_at_1_and_2_threads(const char *yaml)
 {
-    put("x.yaml", xor_cfg);
-    cr_assert_eq(run("x.yaml --out t1 --threads 1 -q"), 0);
-    cr_assert_eq(run("x.yaml --out t2 --threads 2 -q"), 0);
+    char args[256];
+    snprintf(args, sizeof args, "%s --out t1 --threads 1 -q", yaml);
+    cr_assert_eq(run(args), 0);
+    snprintf(args, sizeof args, "%s --out t2 --threads 2 -q", yaml);
+    cr_assert_eq(run(args), 0);
     char *a = deterministic("t1/runs.csv"), *b = deterministic("t2/runs.csv");
     cr_assert_str_eq(a, b);
     int rows = 0;
     for (char *c = a; *c; c++)
         rows += *c == '\n';
-    cr_assert_eq(rows, 1 + 4);
     free(a);
     free(b);
     char *l1 = get("t1/layers.csv"), *l2 = get("t2/layers.csv");
     cr_assert_str_eq(l1, l2);
     free(l1);
     free(l2);
+    return rows;
+}
+
+Test(sweep, same_bits_at_1_and_2_threads_and_resume_adds_nothing)
+{
+    put("x.yaml", xor_cfg);
+    cr_assert_eq(same_bits_at_1_and_2_threads("x.yaml"), 1 + 4);
     /* again: every run is finished, nothing is appended */
     char *before = get("t1/runs.csv");
     cr_assert_eq(run("x.yaml --out t1 -q"), 0);
@@ -457,16 +468,7 @@ Test(sweep, mnist_slice_same_bits_at_1_and_2_threads)
              "name: m\ndataset: mnist\nbase: {data_dir: %s/data/mnist, train_subset: 300, hidden: [256, 128], "
              "dropout: 0.2, init: he_normal, batch: 100, epochs: 1}\nseeds: 1\n", cwd);
     put("m.yaml", cfg);
-    cr_assert_eq(run("m.yaml --out t1 --threads 1 -q"), 0);
-    cr_assert_eq(run("m.yaml --out t2 --threads 2 -q"), 0);
-    char *a = deterministic("t1/runs.csv"), *b = deterministic("t2/runs.csv");
-    cr_assert_str_eq(a, b);
-    free(a);
-    free(b);
-    char *l1 = get("t1/layers.csv"), *l2 = get("t2/layers.csv");
-    cr_assert_str_eq(l1, l2);
-    free(l1);
-    free(l2);
+    cr_assert_eq(same_bits_at_1_and_2_threads("m.yaml"), 1 + 1);
 }
 
 Test(sweep, shards_then_merge_equal_one_process)
