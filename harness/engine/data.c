@@ -23,12 +23,6 @@
  * know and would only exhaust memory. */
 #define IDX_MAX_BYTES ((size_t)1 << 31)
 
-static void *alloc64(size_t bytes)
-{
-    size_t rounded = (bytes + 63) / 64 * 64;
-    return aligned_alloc(64, rounded ? rounded : 64);
-}
-
 /* Reads the whole (possibly gzip'd) file into *buf. */
 static int slurp(const char *path, unsigned char **buf, size_t *len, char *err,
                  size_t errlen)
@@ -144,22 +138,32 @@ static int idx_header(const char *path, const unsigned char *b, size_t len, int 
     return 0;
 }
 
+/* A whole IDX file of the given rank: its bytes in *b (free them), its
+ * dimensions, and the offset of the data after the header. */
+static int read_idx(const char *path, int rank, unsigned char **b, uint32_t dims[3],
+                    size_t *off, char *err, size_t errlen)
+{
+    size_t len = 0;
+    int rc = slurp(path, b, &len, err, errlen);
+    if (rc)
+        return rc;
+    rc = idx_header(path, *b, len, rank, dims, off, err, errlen);
+    if (rc)
+        free(*b);
+    return rc;
+}
+
 int ds_idx_read_images(const char *path, int *n, int *features, float **x, char *err,
                        size_t errlen)
 {
     unsigned char *b;
-    size_t len, off;
+    size_t off;
     uint32_t dims[3] = {0, 0, 0};
-    int rc = slurp(path, &b, &len, err, errlen);
+    int rc = read_idx(path, 3, &b, dims, &off, err, errlen);
     if (rc)
         return rc;
-    rc = idx_header(path, b, len, 3, dims, &off, err, errlen);
-    if (rc) {
-        free(b);
-        return rc;
-    }
     size_t total = (size_t)dims[0] * dims[1] * dims[2];
-    float *out = alloc64(total * sizeof *out);
+    float *out = ds_aligned_alloc(total * sizeof *out);
     if (!out) {
         free(b);
         return ds_errf(err, errlen, 1, "%s: out of memory (%zu floats)", path, total);
@@ -178,17 +182,12 @@ int ds_idx_read_labels(const char *path, int max_label, int *n, int32_t **y, cha
                        size_t errlen)
 {
     unsigned char *b;
-    size_t len, off;
+    size_t off;
     uint32_t dims[3] = {0, 0, 0};
-    int rc = slurp(path, &b, &len, err, errlen);
+    int rc = read_idx(path, 1, &b, dims, &off, err, errlen);
     if (rc)
         return rc;
-    rc = idx_header(path, b, len, 1, dims, &off, err, errlen);
-    if (rc) {
-        free(b);
-        return rc;
-    }
-    int32_t *out = alloc64((size_t)dims[0] * sizeof *out);
+    int32_t *out = ds_aligned_alloc((size_t)dims[0] * sizeof *out);
     if (!out) {
         free(b);
         return ds_errf(err, errlen, 1, "%s: out of memory", path);
@@ -197,7 +196,7 @@ int ds_idx_read_labels(const char *path, int max_label, int *n, int32_t **y, cha
         if (b[off + i] >= max_label) {
             rc = ds_errf(err, errlen, 2, "%s: label %d at index %u is out of range (0-%d)", path,
                       b[off + i], i, max_label - 1);
-            free(out);
+            ds_aligned_free(out);
             free(b);
             return rc;
         }
@@ -213,8 +212,8 @@ void ds_dataset_free(ds_dataset *d)
 {
     if (!d)
         return;
-    free(d->x);
-    free(d->y);
+    ds_aligned_free(d->x);
+    ds_aligned_free(d->y);
     memset(d, 0, sizeof *d);
 }
 
@@ -266,8 +265,8 @@ static int make_xor(ds_dataset *d, char *err, size_t errlen)
     static const float pts[8] = {0, 0, 0, 1, 1, 0, 1, 1};
     static const int32_t lab[4] = {0, 1, 1, 0};
     memset(d, 0, sizeof *d);
-    d->x = alloc64(sizeof pts);
-    d->y = alloc64(sizeof lab);
+    d->x = ds_aligned_alloc(sizeof pts);
+    d->y = ds_aligned_alloc(sizeof lab);
     if (!d->x || !d->y) {
         ds_dataset_free(d);
         return ds_errf(err, errlen, 1, "xor: out of memory");

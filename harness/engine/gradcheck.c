@@ -109,7 +109,7 @@ int ds_gradcheck_run(ds_act act, float act_param, ds_loss loss, const int *dims,
     int maxw = 0;
     for (int i = 0; i < n_dims; i++)
         maxw = dims[i] > maxw ? dims[i] : maxw;
-    float *xf = aligned_alloc(64, ((size_t)rows * dims[0] * sizeof(float) + 63) / 64 * 64);
+    float *xf = ds_aligned_alloc((size_t)rows * dims[0] * sizeof *xf);
     double *xd = malloc((size_t)rows * dims[0] * sizeof(double));
     int32_t *y = malloc((size_t)rows * sizeof *y);
     double *P = malloc(m.n_params * sizeof *P);
@@ -165,7 +165,7 @@ int ds_gradcheck_run(ds_act act, float act_param, ds_loss loss, const int *dims,
     res->n_layers = m.n_layers;
     rc = 0;
 out:
-    free(xf);
+    ds_aligned_free(xf);
     free(xd);
     free(y);
     free(P);

@@ -11,13 +11,11 @@
  * of one allocation stays 64-byte aligned. */
 static size_t pad16(size_t n) { return (n + 15) / 16 * 16; }
 
-static float *zalloc64(size_t n)
+float *ds_zalloc_floats(size_t n)
 {
-    size_t bytes = n * sizeof(float);
-    bytes = bytes ? bytes : 64;
-    float *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    float *p = ds_aligned_alloc(n * sizeof *p);
     if (p)
-        memset(p, 0, bytes);
+        memset(p, 0, n * sizeof *p);
     return p;
 }
 
@@ -44,8 +42,8 @@ int ds_mlp_create(ds_mlp *m, int inputs, int n_hidden, const int *hidden, int ou
         off += pad16((size_t)m->dims[l + 1]);
     }
     m->n_params = off;
-    m->params = zalloc64(off);
-    m->grads = zalloc64(off);
+    m->params = ds_zalloc_floats(off);
+    m->grads = ds_zalloc_floats(off);
 
     /* activations: z, h, a (only with dropout), dz per layer + targets */
     size_t act_floats = 0;
@@ -55,7 +53,7 @@ int ds_mlp_create(ds_mlp *m, int inputs, int n_hidden, const int *hidden, int ou
         act_floats += sz * (size_t)(2 + (hidden_layer ? 1 : 0) + (hidden_layer && dropout > 0));
     }
     act_floats += pad16((size_t)max_batch * (size_t)outputs);
-    m->arena = zalloc64(act_floats);
+    m->arena = ds_zalloc_floats(act_floats);
     if (!m->params || !m->grads || !m->arena) {
         ds_mlp_free(m);
         return -1;
@@ -83,9 +81,9 @@ int ds_mlp_create(ds_mlp *m, int inputs, int n_hidden, const int *hidden, int ou
 
 void ds_mlp_free(ds_mlp *m)
 {
-    free(m->params);
-    free(m->grads);
-    free(m->arena);
+    ds_aligned_free(m->params);
+    ds_aligned_free(m->grads);
+    ds_aligned_free(m->arena);
     memset(m, 0, sizeof *m);
 }
 

@@ -41,6 +41,9 @@ typedef struct ds_mlp {
     float *arena;                 /* the one allocation behind z/h/a/dz/targets */
 } ds_mlp;
 
+/* n zeroed floats, 64-byte aligned (ds_aligned_alloc; ds_aligned_free). */
+float *ds_zalloc_floats(size_t n);
+
 /* Returns 0, or -1 out of memory. Parameters are zero until ds_mlp_init. */
 int ds_mlp_create(ds_mlp *m, int inputs, int n_hidden, const int *hidden, int outputs,
                   ds_act act, float act_param, ds_loss loss, float dropout, int max_batch);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "model.h"
 
 typedef void (*step_fn)(ds_optim *o, float *w, const float *g, float *s1, float *s2,
                         size_t n, float wd);
@@ -43,14 +44,6 @@ static const opt_row opts[DS_OPT_COUNT] = {
     [DS_OPT_ADAM] = {2, step_adam},
 };
 
-static float *zalloc64(size_t n)
-{
-    size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-    float *p = aligned_alloc(64, bytes ? bytes : 64);
-    if (p)
-        memset(p, 0, bytes);
-    return p;
-}
 
 int ds_optim_create(ds_optim *o, const ds_run_config *rc, size_t n_params)
 {
@@ -65,9 +58,9 @@ int ds_optim_create(ds_optim *o, const ds_run_config *rc, size_t n_params)
     o->weight_decay = rc->weight_decay;
     o->n = n_params;
     int ns = opts[o->kind].n_state;
-    if (ns >= 1 && !(o->s1 = zalloc64(n_params)))
+    if (ns >= 1 && !(o->s1 = ds_zalloc_floats(n_params)))
         return -1;
-    if (ns >= 2 && !(o->s2 = zalloc64(n_params))) {
+    if (ns >= 2 && !(o->s2 = ds_zalloc_floats(n_params))) {
         ds_optim_free(o);
         return -1;
     }
@@ -76,8 +69,8 @@ int ds_optim_create(ds_optim *o, const ds_run_config *rc, size_t n_params)
 
 void ds_optim_free(ds_optim *o)
 {
-    free(o->s1);
-    free(o->s2);
+    ds_aligned_free(o->s1);
+    ds_aligned_free(o->s2);
     o->s1 = o->s2 = NULL;
 }
 
