@@ -84,7 +84,7 @@ static char *pack_fields(const char *const *f, int n)
 static int on_run(void *vctx, const char *const *f, const char *line, size_t len)
 {
     merge *c = vctx;
-    if (strcmp(f[14], "ok") && strcmp(f[14], "diverged"))
+    if (!ds_run_status_final(f[14]))
         return 1; /* failed runs are retried, never merged */
     if (c->n == c->cap) {
         int cap = c->cap ? 2 * c->cap : 256;

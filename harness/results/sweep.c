@@ -159,6 +159,13 @@ int ds_csv_each_row(const char *text, size_t len, int kind, ds_row_fn fn, void *
     return bad;
 }
 
+int ds_run_status_final(const char *status)
+{
+    /* failed runs (out of memory, ...) are retried; ok and diverged are
+     * deterministic outcomes and stay. */
+    return !strcmp(status, "ok") || !strcmp(status, "diverged");
+}
+
 /* ---- scan ---------------------------------------------------------------- */
 
 static int cmp_row(const void *a, const void *b)
@@ -233,9 +240,7 @@ static int on_run_row(void *vctx, const char *const *f, const char *line, size_t
     scan_ctx *c = vctx;
     ds_results *r = c->r;
     const char *id = f[0], *status = f[14];
-    /* failed runs (out of memory, ...) are retried; ok and diverged are
-     * deterministic outcomes and stay. */
-    if (strcmp(status, "ok") && strcmp(status, "diverged"))
+    if (!ds_run_status_final(status))
         return 1;
     if (c->n_redo && bsearch(&id, c->redo, (size_t)c->n_redo, sizeof id, cmp_str))
         return 1;

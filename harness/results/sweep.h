@@ -77,6 +77,10 @@ int ds_mkdir_p(const char *dir, char *err, size_t errlen);
 int ds_results_lock(const char *dir, int exclusive, const char *hint, int *fd, char *err,
                     size_t errlen);
 
+/* 1 for a runs.csv status that ends a run for good (ok, diverged: the same
+ * config gives them again); 0 for one a later run retries (failed). */
+int ds_run_status_final(const char *status);
+
 /* The finished row of id, or NULL. */
 const ds_run_row *ds_results_find(const ds_results *r, const char *id);
 
