@@ -27,7 +27,7 @@ TestSuite(train_engine, .init = best_isa);
 static void teacher_set(ds_dataset *d, int n, int f, int classes, uint64_t seed)
 {
     d->n = n, d->features = f, d->classes = classes;
-    d->x = aligned_alloc(64, ((size_t)n * f * 4 + 63) / 64 * 64);
+    d->x = ds_aligned_alloc((size_t)n * f * sizeof(float)); /* freed by ds_dataset_free */
     d->y = malloc((size_t)n * sizeof *d->y);
     float *t = malloc((size_t)f * classes * 4);
     ds_init_weights(DS_INIT_UNIFORM, 1, d->x, n, f, seed, 0);

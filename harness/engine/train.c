@@ -119,7 +119,7 @@ int ds_trainer_create(ds_trainer *t, const ds_run_config *rc, const ds_dataset *
             max_width = rc->hidden[l];
     t->perm = malloc((size_t)t->n * sizeof *t->perm);
     t->yb = malloc((size_t)t->batch * sizeof *t->yb);
-    t->xb = aligned_alloc(64, ((size_t)t->batch * (size_t)train->features * sizeof(float) + 63) / 64 * 64);
+    t->xb = ds_aligned_alloc((size_t)t->batch * (size_t)train->features * sizeof(float));
     t->grad_norm_sum = calloc((size_t)L, sizeof *t->grad_norm_sum);
     t->alive = malloc((size_t)max_width);
     t->model_ok = ds_mlp_create(&t->model, train->features, rc->n_hidden, rc->hidden,
@@ -143,7 +143,7 @@ void ds_trainer_free(ds_trainer *t)
     t->model_ok = 0;
     free(t->perm);
     free(t->yb);
-    free(t->xb);
+    ds_aligned_free(t->xb);
     free(t->grad_norm_sum);
     free(t->alive);
     t->perm = t->yb = NULL;
