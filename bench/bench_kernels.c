@@ -308,6 +308,46 @@ static int parse_threads(const char *arg, int *threads)
     return n;
 }
 
+/* The GEMM table: per thread count and shape, ours, then each OpenBLAS
+ * core type right after (only close-in-time figures compare). */
+static void print_table(ob_child ob[NCORES], const int *threads, int nthreads, const double *peak)
+{
+    printf("\n%-24s %-4s %3s %9s %6s", "shape", "form", "thr", "deepsweep", "%peak");
+    for (int c = 0; c < NCORES; c++) {
+        char h[80];
+        snprintf(h, sizeof h, "ob:%.60s", ob[c].core[0] ? ob[c].core : (coretypes[c] ? coretypes[c] : "detected"));
+        printf(" %11.11s", h);
+    }
+    printf(" %8s\n", "ds/best");
+    for (int t = 0; t < nthreads; t++) {
+        omp_set_num_threads(threads[t]);
+        for (int s = 0; s < NSHAPES; s++) {
+            /* idle spell: the other library's worker threads spin-wait after
+             * a call (OpenBLAS for up to ~2^28 cycles) and would steal the
+             * second core from this measurement */
+            usleep(200 * 1000);
+            double g = time_gemm(run_ds, &shapes[s]), best = 0;
+            printf("%-24s %-4s %3d %9.1f %5.0f%%", shapes[s].layer, shapes[s].form, threads[t], g,
+                   100.0 * g / peak[t]);
+            for (int c = 0; c < NCORES; c++) {
+                if (ob[c].c.to)
+                    usleep(200 * 1000);
+                double o = ob_measure(&ob[c], threads[t], s);
+                best = o > best ? o : best;
+                if (o > 0)
+                    printf(" %11.1f", o);
+                else
+                    printf(" %11s", "-");
+            }
+            if (best > 0)
+                printf(" %7.2fx\n", g / best);
+            else
+                printf(" %8s\n", "-");
+            fflush(stdout);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     shapes_init();
@@ -371,40 +411,7 @@ int main(int argc, char **argv)
         printf("OpenBLAS OPENBLAS_CORETYPE=%-9s -> core %s%s%s\n",
                coretypes[c] ? coretypes[c] : "(unset)", ob[c].core[0] ? ob[c].core : "?",
                ob[c].note[0] ? ": " : "", ob[c].note);
-    printf("\n%-24s %-4s %3s %9s %6s", "shape", "form", "thr", "deepsweep", "%peak");
-    for (int c = 0; c < NCORES; c++) {
-        char h[80];
-        snprintf(h, sizeof h, "ob:%.60s", ob[c].core[0] ? ob[c].core : (coretypes[c] ? coretypes[c] : "detected"));
-        printf(" %11.11s", h);
-    }
-    printf(" %8s\n", "ds/best");
-    for (int t = 0; t < nthreads; t++) {
-        omp_set_num_threads(threads[t]);
-        for (int s = 0; s < NSHAPES; s++) {
-            /* idle spell: the other library's worker threads spin-wait after
-             * a call (OpenBLAS for up to ~2^28 cycles) and would steal the
-             * second core from this measurement */
-            usleep(200 * 1000);
-            double g = time_gemm(run_ds, &shapes[s]), best = 0;
-            printf("%-24s %-4s %3d %9.1f %5.0f%%", shapes[s].layer, shapes[s].form, threads[t], g,
-                   100.0 * g / peak[t]);
-            for (int c = 0; c < NCORES; c++) {
-                if (ob[c].c.to)
-                    usleep(200 * 1000);
-                double o = ob_measure(&ob[c], threads[t], s);
-                best = o > best ? o : best;
-                if (o > 0)
-                    printf(" %11.1f", o);
-                else
-                    printf(" %11s", "-");
-            }
-            if (best > 0)
-                printf(" %7.2fx\n", g / best);
-            else
-                printf(" %8s\n", "-");
-            fflush(stdout);
-        }
-    }
+    print_table(ob, threads, nthreads, peak);
     for (int c = 0; c < NCORES; c++) {
         if (with_openblas && ob[c].note[0] && ob[c].core[0])
             printf("note: OpenBLAS core %s: %s\n", ob[c].core, ob[c].note);
