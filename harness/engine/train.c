@@ -241,6 +241,9 @@ int ds_train(const ds_run_config *rc, const ds_dataset *train, const ds_dataset 
                  train->features);
         return 2;
     }
+    /* before the trainer exists: the init runs on the run's threads too */
+    if (rc->threads > 0)
+        omp_set_num_threads(rc->threads);
     ds_trainer t;
     int made = ds_trainer_create(&t, rc, train, err, errlen);
     if (made == 2)
@@ -249,8 +252,6 @@ int ds_train(const ds_run_config *rc, const ds_dataset *train, const ds_dataset 
         out->status = DS_RUN_FAILED;
         return 0;
     }
-    if (rc->threads > 0)
-        omp_set_num_threads(rc->threads);
     out->params_weights = ds_mlp_weight_count(&t.model);
     out->params_biases = ds_mlp_bias_count(&t.model);
     ds_layer_metrics lm[DS_MAX_LAYERS];
