@@ -169,6 +169,12 @@ def main():
         p = run(exe, ["--kernels=gemm,bogus", "--out", out])  # GNU --opt=value (getopt_long)
         check(p.returncode == 2 and "--kernels: unknown kernel 'bogus'" in p.stderr,
               f"--kernels=VALUE form is parsed ({p.returncode}: {p.stderr.strip()})")
+        # --isa vector: every SIMD ISA here (the scalar one only without any).
+        p = run(exe, ["--kernels", "softmax", "--isa", "vector", "--threads", "1", "--reps", "5",
+                      "--min-time", "0.001", "--quick", "--format", "csv", "--out", out, "-q"])
+        got = {r[1] for r in list(csv.reader(p.stdout.splitlines()))[1:] if r[0] == "softmax_xent"}
+        want = {i for i in have if i != "scalar"} or {"scalar"}
+        check(p.returncode == 0 and got == want, f"--isa vector measures {sorted(want)} (got {sorted(got)})")
         # OpenBLAS absent: one note, not a failure.
         p = run(exe, ["--kernels", "gemm", "--shapes", "square", "--square", "64", "--isa", "openblas",
                       "--threads", "1", "--reps", "5", "--min-time", "0.001", "--quick", "--out", out, "-q"],

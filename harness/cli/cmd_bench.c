@@ -68,9 +68,10 @@ int cmd_bench(int argc, char **argv)
     const ds_opt opts[] = {
         DS_OPT_STR("kernels", 0, "LIST", &v[V_KERNELS], "gemm,act,softmax,dropout,step (default: all)"),
         DS_OPT_STR("isa", 0, "LIST", &v[V_ISA],
-                   "all | best | scalar,avx2,avx512,openblas (default: all =\n"
-                   "every ISA this CPU has + OpenBLAS; best = the fastest ISA\n"
-                   "here; one the CPU lacks is skipped with a note)"),
+                   "all | best | vector | scalar,avx2,avx512,openblas (default:\n"
+                   "all = every ISA this CPU has + OpenBLAS; best = the fastest\n"
+                   "ISA here; vector = every SIMD ISA here, or best without one;\n"
+                   "one the CPU lacks is skipped with a note)"),
         DS_OPT_STR("threads", 0, "LIST", &v[V_THREADS], "thread counts, e.g. 1,2 (default: 1 .. number of PUs)"),
         DS_OPT_STR("shapes", 0, "LIST", &v[V_SHAPES], "mlp,square (default: both)"),
         DS_OPT_STR("square", 0, "LIST", &v[V_SQUARE], "square GEMM sizes (default: 64,128,256,512,1024,2048,4096)"),

@@ -81,7 +81,7 @@ static int set_shapes(ds_bench_opts *o, const char *field, const char *val, char
 static int set_isa(ds_bench_opts *o, const char *field, const char *val, char *err, size_t errlen)
 {
     char valid[256], items[64][64];
-    snprintf(valid, sizeof valid, "all, best, %s, openblas", ds_isa_valid_names());
+    snprintf(valid, sizeof valid, "all, best, vector, %s, openblas", ds_isa_valid_names());
     int n = split(val, items, 64);
     if (n < 0)
         return ds_errf(err, errlen, 2, "%s: '%s' is not a list of ISAs (valid: %s)", field,
@@ -93,6 +93,11 @@ static int set_isa(ds_bench_opts *o, const char *field, const char *val, char *e
             return o->isas = 0, 0; /* all wins */
         else if (!strcmp(items[i], "best")) /* machine-independent profiles */
             o->isas |= 1u << ds_isa_best();
+        else if (!strcmp(items[i], "vector")) /* AVX2 rows beside AVX-512 rows */
+            for (int k = 0; k < DS_ISA_COUNT; k++)
+                o->isas |= k != DS_ISA_SCALAR && ds_isa_available((ds_isa)k) ? 1u << k
+                           : k == (int)ds_isa_best()                          ? 1u << k
+                                                                              : 0;
         else if (!strcmp(items[i], "openblas"))
             o->isas |= DS_BENCH_OPENBLAS_BIT;
         else if (ds_isa_parse(items[i], &isa) == 0 && strstr(ds_isa_valid_names(), items[i]))
