@@ -17,6 +17,7 @@
 #include "config.h"
 #include "csv.h"
 #include "csvread.h"
+#include "runner.h"
 #include "sweep.h"
 
 static char dir[64];
@@ -260,6 +261,48 @@ Test(sweep, repair_keeps_only_whole_finished_runs)
     ds_csvbuf_free(&ep);
     ds_csvbuf_free(&ly);
     ds_csvbuf_free(&want);
+    ds_plan_free(&p);
+}
+
+static char *deterministic(const char *name);
+
+/* The runner API as `run` drives it. The folder may change between the
+ * read-only scan (ds_runner_init) and the scan under the lock
+ * (ds_runner_execute): a run seen finished first and gone later is run,
+ * its data loaded then. */
+Test(sweep, runner_runs_what_the_locked_scan_finds_unfinished)
+{
+    ds_plan p;
+    plan_of(xor_cfg, NULL, 0, &p);
+    char out[128], err[1024];
+    snprintf(out, sizeof out, "%s/res", dir);
+    ds_runner_opts o = {.out = out, .quiet = 1};
+    ds_runner r;
+    cr_assert_eq(ds_runner_init(&r, &p, &o, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r.n_sel, 4);
+    cr_assert_eq(r.n_done, 0);
+    cr_assert_eq(ds_runner_execute(&r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_runner_exit_status(&r, stderr), 0);
+    ds_runner_free(&r);
+    char *runs = get("res/runs.csv");
+    put("first.csv", runs);
+    free(runs);
+
+    cr_assert_eq(ds_runner_init(&r, &p, &o, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r.n_done, 4);
+    ds_csvbuf h = {0};
+    header(&h, 0);
+    put("res/runs.csv", h.s); /* every run gone before the lock is taken */
+    cr_assert_eq(ds_runner_execute(&r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r.n_done, 0, "the scan under the lock found no run finished");
+    for (int i = 0; i < 4; i++)
+        cr_assert_not_null(r.rows[i], "run %d not run again", i);
+    ds_runner_free(&r);
+    char *a = deterministic("first.csv"), *b = deterministic("res/runs.csv");
+    cr_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    ds_csvbuf_free(&h);
     ds_plan_free(&p);
 }
 

@@ -231,6 +231,12 @@ int ds_runner_execute(ds_runner *r, char *err, size_t errlen)
         return rc;
     }
     find_finished(r); /* scanned again under the folder's lock */
+    /* a folder changed between the two scans may leave a run unfinished
+     * whose data is not loaded yet (normally a no-op) */
+    if ((rc = load_data(r, &data, err, errlen))) {
+        free_data(&data);
+        return rc;
+    }
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
