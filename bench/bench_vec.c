@@ -97,7 +97,7 @@ static double median_time(const job *j, arrays *a, int threads, double *cpu)
 
 static float *alloc_init(unsigned seed, float lo, float hi)
 {
-    float *p = aligned_alloc(64, N * sizeof(float));
+    float *p = ds_aligned_alloc(N * sizeof(float));
     if (!p)
         return NULL;
     uint32_t s = seed;
@@ -191,6 +191,7 @@ void bench_vec_report(int threads)
                1e6 * tb[R / 2], 1e6 * tg[R / 2], 100.0 * tb[R / 2] / tg[R / 2], R);
     }
 out:
-    free(a.x), free(a.y), free(a.g), free(a.m), free(a.v);
+    ds_aligned_free(a.x), ds_aligned_free(a.y), ds_aligned_free(a.g), ds_aligned_free(a.m),
+        ds_aligned_free(a.v);
     omp_set_num_threads(saved);
 }
