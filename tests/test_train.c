@@ -47,6 +47,21 @@ static void teacher_set(ds_dataset *d, int n, int f, int classes, uint64_t seed)
     free(t);
 }
 
+/* A training and a test set of one teacher, drawn from seeds seed and
+ * seed + 1. */
+static void teacher_sets(ds_dataset *tr, int n_tr, ds_dataset *te, int n_te, int f, int classes,
+                         uint64_t seed)
+{
+    teacher_set(tr, n_tr, f, classes, seed);
+    teacher_set(te, n_te, f, classes, seed + 1);
+}
+
+static void free_sets(ds_dataset *tr, ds_dataset *te)
+{
+    ds_dataset_free(tr);
+    ds_dataset_free(te);
+}
+
 #define MAX_LOG 64
 typedef struct {
     int n;
@@ -95,8 +110,7 @@ static void run(const ds_run_config *rc, const ds_dataset *tr, const ds_dataset 
 Test(train_engine, bit_identical_at_1_and_2_threads)
 {
     ds_dataset tr, te;
-    teacher_set(&tr, 610, 20, 4, 1);
-    teacher_set(&te, 200, 20, 4, 2);
+    teacher_sets(&tr, 610, &te, 200, 20, 4, 1);
     ds_run_config rc = small_cfg();
     static log_t a, b;
     ds_run_result ra, rb;
@@ -113,8 +127,7 @@ Test(train_engine, bit_identical_at_1_and_2_threads)
     rc.seed = 2;
     run(&rc, &tr, &te, &b, &rb);
     cr_assert_neq(ra.train_loss, rb.train_loss);
-    ds_dataset_free(&tr);
-    ds_dataset_free(&te);
+    free_sets(&tr, &te);
 }
 
 /* Learns the teacher (chance = 25%): > 90% test accuracy in 3 epochs, and the
@@ -122,8 +135,7 @@ Test(train_engine, bit_identical_at_1_and_2_threads)
 Test(train_engine, learns_and_reports_metrics)
 {
     ds_dataset tr, te;
-    teacher_set(&tr, 2000, 20, 4, 3);
-    teacher_set(&te, 500, 20, 4, 4);
+    teacher_sets(&tr, 2000, &te, 500, 20, 4, 3);
     ds_run_config rc = small_cfg();
     rc.dropout = 0;
     static log_t g;
@@ -145,8 +157,7 @@ Test(train_engine, learns_and_reports_metrics)
             cr_assert(g.l[e][l].dead_frac >= 0 && g.l[e][l].dead_frac <= 1);
         }
     cr_assert(r.samples_per_s > 0);
-    ds_dataset_free(&tr);
-    ds_dataset_free(&te);
+    free_sets(&tr, &te);
 }
 
 /* All-zero weights and biases: every relu unit outputs 0 (dead fraction 1)
@@ -154,8 +165,7 @@ Test(train_engine, learns_and_reports_metrics)
 Test(train_engine, dead_units_and_zero_gradient)
 {
     ds_dataset tr, te;
-    teacher_set(&tr, 100, 8, 3, 5);
-    teacher_set(&te, 50, 8, 3, 6);
+    teacher_sets(&tr, 100, &te, 50, 8, 3, 5);
     ds_run_config rc = small_cfg();
     rc.dropout = 0, rc.init = DS_INIT_ZEROS, rc.bias_init = DS_BIAS_ZEROS, rc.epochs = 1;
     rc.optimizer = DS_OPT_SGD;
@@ -168,8 +178,7 @@ Test(train_engine, dead_units_and_zero_gradient)
     /* every layer's input is 0 or its backward passes through W = 0 */
     for (int l = 0; l < 3; l++)
         cr_assert_eq(g.l[0][l].grad_norm, 0.0, "layer %d", l);
-    ds_dataset_free(&tr);
-    ds_dataset_free(&te);
+    free_sets(&tr, &te);
 }
 
 /* XOR, the course's lab 18/19 set-up in miniature: sigmoid output + BCE. A
@@ -195,15 +204,13 @@ Test(train_engine, xor_solved)
         cr_assert(r.train_loss < 0.1, "seed %d: loss %g (log 2 = 0.69 is chance)", (int)seed,
                   r.train_loss);
     }
-    ds_dataset_free(&tr);
-    ds_dataset_free(&te);
+    free_sets(&tr, &te);
 }
 
 Test(train_engine, diverges_without_crashing)
 {
     ds_dataset tr, te;
-    teacher_set(&tr, 200, 10, 3, 7);
-    teacher_set(&te, 50, 10, 3, 8);
+    teacher_sets(&tr, 200, &te, 50, 10, 3, 7);
     ds_run_config rc = small_cfg();
     rc.loss = DS_LOSS_MSE, rc.optimizer = DS_OPT_SGD, rc.lr = 1e30f, rc.epochs = 5;
     rc.init = DS_INIT_NORMAL;
@@ -213,15 +220,13 @@ Test(train_engine, diverges_without_crashing)
     cr_assert_eq(r.status, DS_RUN_DIVERGED);
     cr_assert_str_eq(ds_run_status_name(r.status), "diverged");
     cr_assert(r.epochs_done <= 5);
-    ds_dataset_free(&tr);
-    ds_dataset_free(&te);
+    free_sets(&tr, &te);
 }
 
 Test(train_engine, stop_flag_interrupts_before_any_epoch)
 {
     ds_dataset tr, te;
-    teacher_set(&tr, 200, 10, 3, 9);
-    teacher_set(&te, 50, 10, 3, 10);
+    teacher_sets(&tr, 200, &te, 50, 10, 3, 9);
     ds_run_config rc = small_cfg();
     static log_t g;
     volatile sig_atomic_t stop = 1;
@@ -232,15 +237,13 @@ Test(train_engine, stop_flag_interrupts_before_any_epoch)
     cr_assert_eq(ds_train(&rc, &tr, &te, &h, &r, err, sizeof err), 0);
     cr_assert_eq(r.status, DS_RUN_INTERRUPTED);
     cr_assert_eq(g.n, 0, "an interrupted run must record nothing");
-    ds_dataset_free(&tr);
-    ds_dataset_free(&te);
+    free_sets(&tr, &te);
 }
 
 Test(train_engine, subset_and_full_batch)
 {
     ds_dataset tr, te;
-    teacher_set(&tr, 100, 10, 3, 11);
-    teacher_set(&te, 50, 10, 3, 12);
+    teacher_sets(&tr, 100, &te, 50, 10, 3, 11);
     ds_run_config rc = small_cfg();
     ds_run_result r;
     char err[256];
@@ -251,8 +254,7 @@ Test(train_engine, subset_and_full_batch)
     rc.batch = 1000; /* larger than the set: one full batch per epoch */
     cr_assert_eq(ds_train(&rc, &tr, &te, NULL, &r, err, sizeof err), 0, "%s", err);
     cr_assert_eq(r.status, DS_RUN_OK);
-    ds_dataset_free(&tr);
-    ds_dataset_free(&te);
+    free_sets(&tr, &te);
 }
 
 /* The step API is the run: a trainer driven step by step (as the profiler's
@@ -261,8 +263,7 @@ Test(train_engine, subset_and_full_batch)
 Test(train_engine, trainer_steps_are_the_run)
 {
     ds_dataset tr, te;
-    teacher_set(&tr, 610, 20, 4, 13);
-    teacher_set(&te, 200, 20, 4, 14);
+    teacher_sets(&tr, 610, &te, 200, 20, 4, 13);
     ds_run_config rc = small_cfg();
     rc.epochs = 2;
     static log_t g;
@@ -294,8 +295,7 @@ Test(train_engine, trainer_steps_are_the_run)
         cr_assert(isfinite(mean_loss) && mean_loss > 0);
     }
     ds_trainer_free(&t);
-    ds_dataset_free(&tr);
-    ds_dataset_free(&te);
+    free_sets(&tr, &te);
 }
 
 /* A diverging step updates nothing and says so. */
@@ -344,8 +344,7 @@ Test(train_engine, real_mnist_slice_thread_invariant)
     cr_assert_eq(memcmp(a.l, b.l, sizeof a.l), 0);
     cr_assert(ra.test_acc > 0.6, "2000 images, 2 epochs: test acc %g (chance 0.1)", ra.test_acc);
     te.n = 10000;
-    ds_dataset_free(&tr);
-    ds_dataset_free(&te);
+    free_sets(&tr, &te);
 }
 
 TestSuite(train_config);
