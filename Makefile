@@ -13,6 +13,8 @@ ARCH := $(shell $(CC) -dumpmachine | cut -d- -f1)
 
 ifeq ($(SAN),1)
 BUILD ?= build/san
+# Criterion's runner leaks a block of its own under --jobs 2 (tests/lsan.supp)
+LSAN_ENV := LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp)
 OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDSAN := -fsanitize=address,undefined
 else
@@ -133,7 +135,7 @@ $(TEST_BIN): $(TEST_OBJ) $(HARNESS_OBJ) $(KERNEL_LIB) | deps-test
 test: test-unit test-qemu test-bench-json test-sweep
 
 test-unit: $(TEST_BIN) $(DEEPSWEEP) data
-	DEEPSWEEP_BIN=$(abspath $(DEEPSWEEP)) $(TEST_BIN) --jobs 2
+	$(LSAN_ENV) DEEPSWEEP_BIN=$(abspath $(DEEPSWEEP)) $(TEST_BIN) --jobs 2
 
 test-qemu: $(DEEPSWEEP) $(TEST_BIN)
 ifeq ($(SAN),1)
