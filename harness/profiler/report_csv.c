@@ -2,6 +2,8 @@
  * output file is written: whole or not at all. */
 #include "profiler.h"
 
+#include "csv.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,84 +19,103 @@ const char *ds_bench_kernels_header(void)
 const char *ds_bench_raw_header(void) { return "kernel,isa,threads,m,n,k,elems,rep,iters,wall_s,cpu_s"; }
 const char *ds_bench_machine_header(void) { return "key,value"; }
 
-/* A number, or nothing for "not applicable" (NAN). */
-static int put_num(char *buf, size_t len, double v)
+/* A number, or an empty field for "not applicable" (NAN). */
+static void num(ds_csvbuf *b, double v)
 {
-    return isfinite(v) ? snprintf(buf, len, ",%.9g", v) : snprintf(buf, len, ",");
+    if (isfinite(v))
+        ds_csvw_dbl(b, v);
+    else
+        ds_csvw_str(b, "");
 }
 
-/* RFC 4180: quote a field holding a comma, quote or newline; double quotes. */
-static size_t csv_field(char *buf, size_t len, const char *s)
+/* Writes the row built in b to f and empties b for the next one. */
+static void row_out(ds_csvbuf *b, FILE *f)
 {
-    int quote = strpbrk(s, ",\"\n\r") != NULL;
-    size_t o = 0;
-    if (quote && o + 1 < len)
-        buf[o++] = '"';
-    for (; *s && o + 2 < len; s++) {
-        if (*s == '"')
-            buf[o++] = '"';
-        buf[o++] = *s;
+    ds_csvw_end(b);
+    if (b->oom) { /* a row of a few hundred bytes: the machine is out of memory */
+        fputs("deepsweep: bench: out of memory\n", stderr);
+        exit(1);
     }
-    if (quote && o + 1 < len)
-        buf[o++] = '"';
-    buf[o < len ? o : len - 1] = 0;
-    return o;
+    fwrite(b->s, 1, b->len, f);
+    ds_csvbuf_clear(b);
+}
+
+static void row_fields(ds_csvbuf *b, const ds_bench_row *r)
+{
+    ds_csvw_str(b, r->kernel);
+    ds_csvw_str(b, r->isa);
+    const long long ints[] = {r->threads, r->m, r->n, r->k, r->elems, r->reps};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        ds_csvw_int(b, ints[i]);
+    const double v1[] = {r->median_s, r->mad_s, r->min_s, r->gflops, r->gbps,
+                         r->pct_peak, r->pct_bw, r->vs_openblas};
+    for (size_t i = 0; i < sizeof v1 / sizeof v1[0]; i++)
+        num(b, v1[i]);
+    ds_csvw_int(b, r->iters);
+    const double v2[] = {r->mean_s, r->stddev_s, r->cv, r->ci_lo_s, r->ci_hi_s,
+                         r->cpu_median_s, r->checksum};
+    for (size_t i = 0; i < sizeof v2 / sizeof v2[0]; i++)
+        num(b, v2[i]);
+    ds_csvw_str(b, r->note);
 }
 
 void ds_bench_row_csv(const ds_bench_row *r, char *buf, size_t len)
 {
-    size_t o = (size_t)snprintf(buf, len, "%s,%s,%d,%ld,%ld,%ld,%ld,%d", r->kernel, r->isa,
-                                r->threads, r->m, r->n, r->k, r->elems, r->reps);
-    const double v1[] = {r->median_s, r->mad_s, r->min_s, r->gflops, r->gbps,
-                         r->pct_peak, r->pct_bw, r->vs_openblas};
-    for (size_t i = 0; i < sizeof v1 / sizeof v1[0] && o < len; i++)
-        o += (size_t)put_num(buf + o, len - o, v1[i]);
-    if (o < len)
-        o += (size_t)snprintf(buf + o, len - o, ",%ld", r->iters);
-    const double v2[] = {r->mean_s, r->stddev_s, r->cv, r->ci_lo_s, r->ci_hi_s,
-                         r->cpu_median_s, r->checksum};
-    for (size_t i = 0; i < sizeof v2 / sizeof v2[0] && o < len; i++)
-        o += (size_t)put_num(buf + o, len - o, v2[i]);
-    if (o + 2 < len) {
-        buf[o++] = ',';
-        o += csv_field(buf + o, len - o, r->note);
-    }
-    if (o + 1 < len) {
-        buf[o++] = '\n';
-        buf[o] = 0;
-    }
+    ds_csvbuf b = {0};
+    row_fields(&b, r);
+    ds_csvw_end(&b);
+    snprintf(buf, len, "%s", b.oom || !b.s ? "" : b.s);
+    ds_csvbuf_free(&b);
 }
 
 void bench_write_kernels_csv(const bench_state *st, FILE *f)
 {
     fprintf(f, "%s\n", ds_bench_kernels_header());
-    char line[2048];
+    ds_csvbuf b = {0};
     for (int i = 0; i < st->n_rows; i++) {
-        ds_bench_row_csv(&st->rows[i].r, line, sizeof line);
-        fputs(line, f);
+        row_fields(&b, &st->rows[i].r);
+        row_out(&b, f);
     }
+    ds_csvbuf_free(&b);
 }
 
 void bench_write_raw_csv(const bench_state *st, FILE *f)
 {
     fprintf(f, "%s\n", ds_bench_raw_header());
+    ds_csvbuf b = {0};
     for (int i = 0; i < st->n_rows; i++) {
         const ds_bench_row *r = &st->rows[i].r;
-        for (int rep = 0; rep < r->reps; rep++)
-            fprintf(f, "%s,%s,%d,%ld,%ld,%ld,%ld,%d,%ld,%.9g,%.9g\n", r->kernel, r->isa,
-                    r->threads, r->m, r->n, r->k, r->elems, rep, r->iters, r->raw_wall[rep],
-                    r->raw_cpu[rep]);
+        for (int rep = 0; rep < r->reps; rep++) {
+            ds_csvw_str(&b, r->kernel);
+            ds_csvw_str(&b, r->isa);
+            const long long ints[] = {r->threads, r->m, r->n, r->k, r->elems, rep, r->iters};
+            for (size_t j = 0; j < sizeof ints / sizeof ints[0]; j++)
+                ds_csvw_int(&b, ints[j]);
+            ds_csvw_dbl(&b, r->raw_wall[rep]);
+            ds_csvw_dbl(&b, r->raw_cpu[rep]);
+            row_out(&b, f);
+        }
     }
+    ds_csvbuf_free(&b);
 }
 
 static void kv(FILE *f, const char *k, const char *v)
 {
-    char buf[1024];
-    csv_field(buf, sizeof buf, v);
-    fprintf(f, "%s,%s\n", k, buf);
+    ds_csvbuf b = {0};
+    ds_csvw_str(&b, k);
+    ds_csvw_str(&b, v);
+    row_out(&b, f);
+    ds_csvbuf_free(&b);
 }
 
-static void kvn(FILE *f, const char *k, double v) { fprintf(f, "%s,%.9g\n", k, v); }
+static void kvn(FILE *f, const char *k, double v)
+{
+    ds_csvbuf b = {0};
+    ds_csvw_str(&b, k);
+    ds_csvw_dbl(&b, v);
+    row_out(&b, f);
+    ds_csvbuf_free(&b);
+}
 
 static void machine_topology(const bench_state *st, FILE *f)
 {
@@ -164,29 +185,26 @@ void bench_write_machine_csv(const bench_state *st, FILE *f)
 int bench_write_file(const bench_state *st, const char *dir, const char *name,
                      void (*writer)(const bench_state *, FILE *))
 {
-    char path[1024], tmp[1100];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
+    char path[1024];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
     if (!f)
         return -1;
     writer(st, f);
     int bad = ferror(f);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        bad = 1;
     if (fclose(f) != 0 || bad) {
-        int e = errno;
-        unlink(tmp);
-        errno = e ? e : EIO;
+        free(buf);
+        errno = errno ? errno : ENOMEM;
         return -1;
     }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        errno = e;
-        return -1;
-    }
-    return 0;
+    int rc = ds_write_file_atomic(path, buf, len);
+    free(buf);
+    return rc;
 }
 
 static int make_dir(const char *p, char *err, size_t errlen)
