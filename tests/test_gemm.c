@@ -24,6 +24,7 @@
 
 #include "gemm_ukr.h"
 #include "kernels.h"
+#include "kernel_test_util.h"
 
 TestSuite(gemm, .timeout = 120);
 
@@ -44,15 +45,10 @@ static const unsigned policies[] = {0,         PACK_A | SPLIT,  INPLACE_A,
                                     CT | SPLIT, INPLACE_A | INPLACE_B | CT, NO_CT | SPLIT};
 enum { NPOL = sizeof policies / sizeof policies[0] };
 
-static uint32_t rng_state = 2463534242u;
-static uint32_t xorshift(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return rng_state;
-}
-static float urand(void) { return (float)(xorshift() >> 8) / (float)(1u << 23) - 1.0f; }
+/* Test data from the shared splitmix64 stream (kernel_test_util.h); each test
+ * seeds rng_state itself. */
+static uint32_t rand_u32(void) { return (uint32_t)(rng_next() >> 32); }
+static float urand(void) { return (float)(rand_u32() >> 8) / (float)(1u << 23) - 1.0f; }
 
 static float *alloc_floats(size_t n)
 {
@@ -166,9 +162,9 @@ static int next_shape(int idx, int *m, int *n, int *k)
         return 0;
     }
     for (;;) {
-        *m = sizes[xorshift() % NSIZES];
-        *n = sizes[xorshift() % NSIZES];
-        *k = sizes[xorshift() % NSIZES];
+        *m = sizes[rand_u32() % NSIZES];
+        *n = sizes[rand_u32() % NSIZES];
+        *k = sizes[rand_u32() % NSIZES];
         if ((double)*m * *n * *k <= 1e6)
             return 0;
     }
@@ -209,26 +205,18 @@ static void sweep_cfg(const struct ds_gemm_cfg *cfg)
     }
 }
 
-static void sweep(ds_isa isa)
+/* gemm/sweep_<isa>: one test per ISA, a missing one reported as skipped */
+ISA_TEST(gemm, sweep)
 {
-    if (!ds_isa_available(isa))
-        cr_skip_test("ISA %s not available on this CPU/OS: skipped", ds_isa_to_name(isa));
     cr_assert_not_null(ds_gemm_cfg_for(isa));
     sweep_cfg(ds_gemm_cfg_for(isa));
 }
 
-Test(gemm, sweep_scalar) { sweep(DS_ISA_SCALAR); }
-Test(gemm, sweep_avx2) { sweep(DS_ISA_AVX2); }
-Test(gemm, sweep_avx512) { sweep(DS_ISA_AVX512); }
-Test(gemm, sweep_neon) { sweep(DS_ISA_NEON); }
-
 /* Bits of C at 1, 2 and 3 threads, and along every packing path, must match
  * exactly: threads split output blocks only, never K. Shapes large enough to
  * be split into several blocks in both dimensions. */
-static void invariance(ds_isa isa)
+ISA_TEST(gemm, invariance)
 {
-    if (!ds_isa_available(isa))
-        cr_skip_test("ISA %s not available on this CPU/OS: skipped", ds_isa_to_name(isa));
     const struct ds_gemm_cfg *const prod = ds_gemm_cfg_for(isa);
     const struct ds_gemm_cfg small = small_blocks(prod);
     static const struct {
@@ -287,10 +275,6 @@ static void invariance(ds_isa isa)
     }
 }
 
-Test(gemm, invariance_scalar) { invariance(DS_ISA_SCALAR); }
-Test(gemm, invariance_avx2) { invariance(DS_ISA_AVX2); }
-Test(gemm, invariance_avx512) { invariance(DS_ISA_AVX512); }
-Test(gemm, invariance_neon) { invariance(DS_ISA_NEON); }
 
 /* The public entry points run the ISA chosen by ds_isa_set: same bits as
  * that ISA's table driven directly, whatever the options. */
