@@ -89,7 +89,7 @@ typedef struct {
 
 static float *rand_matrix(size_t n, unsigned *seed)
 {
-    float *p = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
+    float *p = ds_aligned_alloc(n * sizeof(float));
     if (!p) {
         fprintf(stderr, "bench-kernels: out of memory\n");
         exit(1);
@@ -111,9 +111,9 @@ static operands operands_new(const shape *s)
 
 static void operands_free(operands *o)
 {
-    free(o->a);
-    free(o->b);
-    free(o->c);
+    ds_aligned_free(o->a);
+    ds_aligned_free(o->b);
+    ds_aligned_free(o->c);
 }
 
 /* Median GFLOP/s of >= MIN_REPS repetitions; a repetition repeats the call

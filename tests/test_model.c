@@ -121,7 +121,7 @@ Test(model_mlp, dropout_train_only)
     cr_assert_eq(ds_mlp_create(&m0, in, 1, hidden, 10, DS_ACT_RELU, 0, DS_LOSS_SOFTMAX_CE, 0.0f, rows), 0);
     ds_mlp_init(&m, DS_INIT_HE_NORMAL, 1, DS_BIAS_NORMAL, 5);
     ds_mlp_init(&m0, DS_INIT_HE_NORMAL, 1, DS_BIAS_NORMAL, 5);
-    float *x = aligned_alloc(64, rows * in * sizeof(float));
+    float *x = ds_aligned_alloc(rows * in * sizeof(float));
     ds_init_weights(DS_INIT_NORMAL, 1, x, rows, in, 9, 0);
     size_t nout = (size_t)rows * 10;
     float *e1 = malloc(nout * 4), *e0 = malloc(nout * 4), *t1 = malloc(nout * 4), *t2 = malloc(nout * 4);
@@ -138,7 +138,7 @@ Test(model_mlp, dropout_train_only)
     cr_assert_eq(memcmp(t1, t2, nout * 4), 0, "same (seed, step) must give the same mask");
     ds_mlp_forward(&m, x, rows, 1, 1, 8);
     cr_assert_neq(memcmp(t1, m.z[1], nout * 4), 0, "another step must give another mask");
-    free(x), free(e1), free(e0), free(t1), free(t2);
+    ds_aligned_free(x), free(e1), free(e0), free(t1), free(t2);
     ds_mlp_free(&m);
     ds_mlp_free(&m0);
 }

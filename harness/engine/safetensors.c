@@ -4,9 +4,10 @@
  * checked against the file before any byte is copied. */
 #include "safetensors.h"
 
+#include "err.h"
+
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,22 +18,13 @@
 #error "safetensors.c writes float32 as stored in memory: a little-endian host is assumed"
 #endif
 
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 int ds_safetensors_save(const char *path, const ds_mlp *m, const char *dataset, char *err,
                         size_t errlen)
 {
     size_t cap = 4096 + (size_t)m->n_layers * 256, len = 0;
     char *hdr = malloc(cap);
     if (!hdr)
-        return fail(err, errlen, 1, "%s: out of memory", path);
+        return ds_errf(err, errlen, 1, "%s: out of memory", path);
     char dims[DS_MAX_LAYERS * 12 + 16] = "";
     for (int l = 0, o = 0; l <= m->n_layers; l++)
         o += snprintf(dims + o, sizeof dims - (size_t)o, "%s%d", l ? "," : "", m->dims[l]);
@@ -66,7 +58,7 @@ int ds_safetensors_save(const char *path, const ds_mlp *m, const char *dataset, 
     FILE *f = fopen(tmp, "wb");
     if (!f) {
         free(hdr);
-        return fail(err, errlen, 1, "%s: cannot create: %s", tmp, strerror(errno));
+        return ds_errf(err, errlen, 1, "%s: cannot create: %s", tmp, strerror(errno));
     }
     unsigned char le[8];
     for (int i = 0; i < 8; i++)
@@ -83,7 +75,7 @@ int ds_safetensors_save(const char *path, const ds_mlp *m, const char *dataset, 
     if (!ok || rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        return fail(err, errlen, 1, "%s: write failed: %s", path, strerror(e));
+        return ds_errf(err, errlen, 1, "%s: write failed: %s", path, strerror(e));
     }
     return 0;
 }
@@ -101,7 +93,7 @@ typedef struct {
 static void jfail(jp *p, const char *what)
 {
     if (!p->bad)
-        fail(p->err, p->errlen, 2, "%s: malformed safetensors header: %s at byte %ld", p->path,
+        ds_errf(p->err, p->errlen, 2, "%s: malformed safetensors header: %s at byte %ld", p->path,
              what, (long)(p->s - p->start) + 8);
     p->bad = 1;
 }
@@ -359,7 +351,7 @@ static int read_whole(const char *path, unsigned char **buf, long *fsz, char *er
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail(err, errlen, 2, "%s: %s", path,
+        return ds_errf(err, errlen, 2, "%s: %s", path,
                     errno == ENOENT ? "not found" : strerror(errno));
     *fsz = -1;
     if (fseek(f, 0, SEEK_END) == 0)
@@ -367,20 +359,20 @@ static int read_whole(const char *path, unsigned char **buf, long *fsz, char *er
     rewind(f);
     if (*fsz < 8) {
         fclose(f);
-        return fail(err, errlen, 2, "%s: truncated: %ld bytes, a safetensors file has at least 8",
+        return ds_errf(err, errlen, 2, "%s: truncated: %ld bytes, a safetensors file has at least 8",
                     path, *fsz);
     }
     *buf = malloc((size_t)*fsz);
     if (!*buf) {
         fclose(f);
-        return fail(err, errlen, 1, "%s: out of memory", path);
+        return ds_errf(err, errlen, 1, "%s: out of memory", path);
     }
     size_t got = fread(*buf, 1, (size_t)*fsz, f);
     fclose(f);
     if (got != (size_t)*fsz) {
         free(*buf);
         *buf = NULL;
-        return fail(err, errlen, 2, "%s: read error", path);
+        return ds_errf(err, errlen, 2, "%s: read error", path);
     }
     return 0;
 }
@@ -393,29 +385,29 @@ static int create_from_meta(const char *path, const header *h, ds_mlp *m, int ma
     ds_act act;
     ds_loss loss;
     if (!*h->dims)
-        return fail(err, errlen, 2, "%s: no \"dims\" in __metadata__ (not written by deepsweep: the architecture is unknown)",
+        return ds_errf(err, errlen, 2, "%s: no \"dims\" in __metadata__ (not written by deepsweep: the architecture is unknown)",
                     path);
     for (const char *s = h->dims; *s;) {
         char *e;
         long v = strtol(s, &e, 10);
         if (e == s || v <= 0 || v > (1L << 24) || nd > DS_MAX_LAYERS || (*e && *e != ','))
-            return fail(err, errlen, 2, "%s: __metadata__ dims \"%s\" is malformed (comma-separated widths >= 1, at most %d layers)",
+            return ds_errf(err, errlen, 2, "%s: __metadata__ dims \"%s\" is malformed (comma-separated widths >= 1, at most %d layers)",
                         path, h->dims, DS_MAX_LAYERS);
         dims[nd++] = (int)v;
         s = *e ? e + 1 : e;
     }
     if (nd < 2)
-        return fail(err, errlen, 2, "%s: __metadata__ dims \"%s\" needs inputs and outputs", path, h->dims);
+        return ds_errf(err, errlen, 2, "%s: __metadata__ dims \"%s\" needs inputs and outputs", path, h->dims);
     if (ds_act_parse(h->activation, &act) != 0)
-        return fail(err, errlen, 2, "%s: activation \"%s\" is unknown (valid: %s)", path, h->activation,
+        return ds_errf(err, errlen, 2, "%s: activation \"%s\" is unknown (valid: %s)", path, h->activation,
                     ds_act_valid_names());
     if (ds_loss_parse(h->loss, &loss) != 0)
-        return fail(err, errlen, 2, "%s: loss \"%s\" is unknown (valid: %s)", path, h->loss,
+        return ds_errf(err, errlen, 2, "%s: loss \"%s\" is unknown (valid: %s)", path, h->loss,
                     ds_loss_valid_names());
     float act_param = *h->act_param ? strtof(h->act_param, NULL) : ds_act_row_of(act)->param_default;
     if (ds_mlp_create(m, dims[0], nd - 2, dims + 1, dims[nd - 1], act, act_param, loss, 0.0f,
                       max_batch) != 0)
-        return fail(err, errlen, 1, "%s: out of memory", path);
+        return ds_errf(err, errlen, 1, "%s: out of memory", path);
     return 0;
 }
 
@@ -432,16 +424,16 @@ static int copy_tensors(const char *path, const header *h, const unsigned char *
             long long want0 = kind ? m->dims[l + 1] : m->dims[l];
             long long n = kind ? want0 : want0 * m->dims[l + 1];
             if (!t)
-                rc = fail(err, errlen, 2, "%s: tensor %s is missing", path, name);
+                rc = ds_errf(err, errlen, 2, "%s: tensor %s is missing", path, name);
             else if (strcmp(t->dtype, "F32"))
-                rc = fail(err, errlen, 2, "%s: %s has dtype %s (only F32 is read)", path, name, t->dtype);
+                rc = ds_errf(err, errlen, 2, "%s: %s has dtype %s (only F32 is read)", path, name, t->dtype);
             else if (t->rank != (kind ? 1 : 2) || t->shape[0] != want0 ||
                      (!kind && t->shape[1] != m->dims[l + 1]))
-                rc = fail(err, errlen, 2, "%s: %s has the wrong shape (expected [%lld%s%d])", path, name,
+                rc = ds_errf(err, errlen, 2, "%s: %s has the wrong shape (expected [%lld%s%d])", path, name,
                           want0, kind ? "" : ", ", kind ? 0 : m->dims[l + 1]);
             else if (t->off[1] < t->off[0] || (uint64_t)t->off[1] > dlen ||
                      t->off[1] - t->off[0] != n * 4)
-                rc = fail(err, errlen, 2, "%s: %s data_offsets [%lld, %lld] do not fit its shape or the file (%llu data bytes)",
+                rc = ds_errf(err, errlen, 2, "%s: %s data_offsets [%lld, %lld] do not fit its shape or the file (%llu data bytes)",
                           path, name, t->off[0], t->off[1], (unsigned long long)dlen);
             else
                 memcpy(kind ? m->b[l] : m->W[l], data + t->off[0], (size_t)n * 4);
@@ -466,13 +458,13 @@ int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *datase
         hlen |= (uint64_t)buf[i] << (8 * i);
     if (hlen > (uint64_t)fsz - 8) {
         free(buf);
-        return fail(err, errlen, 2, "%s: header length %llu exceeds the file (%ld bytes)", path,
+        return ds_errf(err, errlen, 2, "%s: header length %llu exceeds the file (%ld bytes)", path,
                     (unsigned long long)hlen, fsz);
     }
     header *h = calloc(1, sizeof *h);
     if (!h) {
         free(buf);
-        return fail(err, errlen, 1, "%s: out of memory", path);
+        return ds_errf(err, errlen, 1, "%s: out of memory", path);
     }
     jp p = {(const char *)buf + 8, (const char *)buf + 8 + hlen, (const char *)buf + 8, path,
             err, errlen, 0};
