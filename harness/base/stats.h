@@ -1,9 +1,13 @@
 /* The statistics of the harness, in one place: running moments (count, mean,
  * sample standard deviation, a 95% Student-t confidence interval of the
- * mean) for results pooled over seeds, and the median for timings.
+ * mean) for results pooled over seeds, Student's t distribution (CDF and
+ * quantile at any real df, through the regularized incomplete beta
+ * function), the Wilson score interval of a success fraction, Welch's
+ * two-sample t-test, and the median for timings.
  *
- * Undefined values are NaN, never 0: a standard deviation or an interval
- * needs two samples, a mean one. Callers print NaN as a blank or "-". */
+ * Undefined values are NaN, never 0: a standard deviation, an interval or a
+ * test needs two samples per group, a mean one. Callers print NaN as a blank
+ * or "-". */
 #ifndef DS_STATS_H
 #define DS_STATS_H
 
@@ -22,9 +26,36 @@ double ds_moments_std(const ds_moments *s);  /* sample (n - 1); NaN if n < 2 */
  * t(0.975, n - 1) * std / sqrt(n); NaN when n < 2. */
 double ds_moments_ci95(const ds_moments *s);
 
-/* The 0.975 quantile of Student's t with df >= 1 degrees of freedom (the
- * two-sided 95% critical value); NaN for df < 1. */
-double ds_t975(long df);
+/* The regularized incomplete beta function I_x(a, b) for a, b > 0 and
+ * 0 <= x <= 1 (continued fraction, modified Lentz); NaN outside. */
+double ds_betai(double a, double b, double x);
+/* P(T <= t) for Student's t with df > 0 degrees of freedom (real: Welch's
+ * df is fractional; df = INFINITY is the standard normal); NaN for df <= 0. */
+double ds_t_cdf(double t, double df);
+/* The p quantile of Student's t (t(0.975, df) is the two-sided 95%
+ * critical value), 0 < p < 1, df > 0; NaN otherwise. */
+double ds_t_quantile(double p, double df);
+
+typedef struct {
+    double lo, hi;
+} ds_interval;
+
+/* The 95% Wilson score interval of a success fraction k/n (no continuity
+ * correction): inside [0, 1], not a point at k = 0 or k = n. NaN when
+ * n < 1 or k outside 0..n. */
+ds_interval ds_wilson95(long k, long n);
+
+/* Welch's two-sample t-test of mean(a) - mean(b), unequal variances:
+ * se = sqrt(var_a/n_a + var_b/n_b), t = diff / se, df by Welch-Satterthwaite,
+ * p two-sided, [lo, hi] the 95% interval diff -+ t(0.975, df) se. diff is
+ * NaN when a group is empty; everything else NaN when a group has fewer
+ * than two samples or both have no spread (se = 0). */
+typedef struct {
+    double diff, lo, hi;
+    double t, df, p;
+} ds_welch;
+
+ds_welch ds_welch_test(const ds_moments *a, const ds_moments *b);
 
 /* Median of v[0..n-1] (sorts v in place; the mean of the two middle values
  * when n is even); NaN when n == 0. */
