@@ -442,3 +442,60 @@ Test(config, composed_experiment_round_trips)
     round_trip(grid, g1, 2);
     round_trip(grid, g2, 3);
 }
+
+/* Every mode of a file is checked, selected or not: a typo in a mode nobody
+ * picked today is found today, with the mode named. */
+Test(config, unselected_modes_are_checked)
+{
+    const char *typo = "name: x\ndataset: xor\nmodes:\n  quick:\n    epochz: 3\n";
+    expect_err(typo, NULL, 0, "5:5", NULL);
+    cr_assert_not_null(strstr(err, "modes: quick: unknown key 'epochz'"), "%s", err);
+    cr_assert_not_null(strstr(err, "(mode 'quick'; every mode is checked, selected or not)"), "%s", err);
+    /* a bad value, a bad seeds:, a bad sweep value, a range only the resolved run shows */
+    expect_err("name: x\ndataset: xor\nmodes:\n  quick: {lr: abc}\n", NULL, 0, "4:15", NULL);
+    expect_err("name: x\ndataset: xor\nmodes:\n  quick: {seeds: abc}\n", NULL, 0, "4:18", NULL);
+    expect_err("name: x\ndataset: xor\nmodes:\n  quick: {sweep: {lr: [0.1, x]}}\n", NULL, 0, "4:29",
+               NULL);
+    expect_err("name: x\ndataset: xor\nmodes:\n  quick: {dropout: 2}\n", NULL, 0, "4:20", NULL);
+    expect_err("name: x\ndataset: xor\nmodes:\n  quick: 3\n", NULL, 0, "4:10", NULL);
+    /* the file as written (mode full) is checked when another mode is picked */
+    char *q[] = {"mode=quick"};
+    expect_err("name: x\ndataset: xor\nbase: {dropout: 1}\nmodes:\n  quick: {dropout: 0.5}\n", q, 1,
+               "3:17", NULL);
+    cr_assert_not_null(strstr(err, "(mode 'full'; every mode is checked"), "%s", err);
+    /* every mode valid: fine */
+    ds_plan p;
+    cr_assert_eq(load("name: x\ndataset: xor\nmodes:\n  quick: {epochs: 2}\n  slow: {epochs: 9}\n",
+                      q, 1, &p), 0, "%s", err);
+    cr_assert_eq(p.runs[0].rc.epochs, 2);
+    ds_plan_free(&p);
+}
+
+/* One document per file: a second one (even `dataset: bogus`) is not ignored. */
+Test(config, second_yaml_document_refused)
+{
+    expect_err("name: x\ndataset: xor\n---\ndataset: bogus\n", NULL, 0, "3:1",
+               "a second YAML document starts here (one document per file)");
+    expect_err("name: x\ndataset: xor\n---\n", NULL, 0, "3:1",
+               "a second YAML document starts here (one document per file)");
+    ds_plan p; /* an explicit start and end of the one document are fine */
+    cr_assert_eq(load("---\nname: x\ndataset: xor\n...\n", NULL, 0, &p), 0, "%s", err);
+    ds_plan_free(&p);
+}
+
+/* run_cap belongs to method: random; a grid sweep does not ignore it silently. */
+Test(config, run_cap_with_grid_refused)
+{
+    char *a[] = {"run_cap=5"};
+    expect_err("name: x\ndataset: xor\nsweep: {lr: [0.1, 0.2]}\n", a, 1, NULL,
+               "argument 'run_cap=5': run_cap: only applies to method: random (add method=random)");
+    expect_err("name: x\ndataset: xor\nrun_cap: 3\n", NULL, 0, "3:10",
+               "run_cap: only applies to method: random");
+    /* method=grid on the command line replaces a random file's method and its cap */
+    char *g[] = {"method=grid"};
+    ds_plan p;
+    cr_assert_eq(load("name: x\ndataset: xor\nmethod: random\nrun_cap: 1\nsweep: {lr: [0.1, 0.2]}\n",
+                      g, 1, &p), 0, "%s", err);
+    cr_assert_eq(p.n_runs, 2);
+    ds_plan_free(&p);
+}

@@ -341,6 +341,12 @@ int read_top(loader *L, yaml_node_t *root)
                 return fail(L, ds_yaml_pos(&L->y, vn), "modes: expected a mapping of mode name: {keys}");
             if ((r = ds_yaml_check_keys(&L->y, vn, L->err, L->errlen)))
                 return r;
+            for (int i = 0; i < ds_yaml_len(vn); i++) {
+                yaml_node_t *mk = ds_yaml_node(&L->y, ds_yaml_pair(vn, i)->key);
+                if (!check_name(ds_yaml_scalar(mk), sizeof L->mode_name))
+                    return fail(L, ds_yaml_pos(&L->y, mk), "modes: '%s' is not a mode name (letters, digits, '-', '_', '.'; at most %zu)",
+                                ds_yaml_scalar(mk), sizeof L->mode_name - 1);
+            }
             L->modes = vn;
         } else {
             char sug[96];
@@ -448,8 +454,28 @@ static int describe(loader *L, ds_plan *plan, char *const *overrides, int n_over
     return 0;
 }
 
-int ds_plan_load(const char *path, char *const *overrides, int n_overrides, ds_plan *plan,
-                 char *err, size_t errlen)
+/* The names of the file's modes (malloc'd, *n of them), for the check of
+ * every mode: NULL and 0 when it has no modes:. */
+static char **mode_names(loader *L, int *n)
+{
+    *n = 0;
+    if (!L->modes)
+        return NULL;
+    int cnt = ds_yaml_len(L->modes);
+    char **names = calloc((size_t)cnt + 1, sizeof *names);
+    for (int i = 0; names && i < cnt; i++) {
+        names[*n] = strdup(ds_yaml_scalar(ds_yaml_node(&L->y, ds_yaml_pair(L->modes, i)->key)));
+        if (!names[*n])
+            break; /* out of memory: the ones named so far are checked */
+        ++*n;
+    }
+    return names;
+}
+
+/* One mode of the file (the one the overrides pick); *modes, if not NULL,
+ * receives the names of every mode the file defines. */
+static int plan_load(const char *path, char *const *overrides, int n_overrides, ds_plan *plan,
+                     char ***modes, int *n_modes, char *err, size_t errlen)
 {
     memset(plan, 0, sizeof *plan);
     loader L;
@@ -475,11 +501,48 @@ int ds_plan_load(const char *path, char *const *overrides, int n_overrides, ds_p
         r = expand(&L, plan);
     if (!r)
         r = write_resolved(&L, plan);
+    if (!r && modes)
+        *modes = mode_names(&L, n_modes);
     ds_yaml_free(&L.y);
     for (int i = 0; i < L.n_arena; i++)
         free(L.arena[i]);
     free(L.arena);
     free(L.seeds);
+    if (r)
+        ds_plan_free(plan);
+    return r;
+}
+
+/* The selected mode, then every other mode of the file as the file writes it
+ * (without the command line's overrides): a mistake in a mode nobody picked
+ * today is found today, not the day someone picks it. `full` (the file as
+ * written, or its modes: full:) is one of them. */
+int ds_plan_load(const char *path, char *const *overrides, int n_overrides, ds_plan *plan,
+                 char *err, size_t errlen)
+{
+    char **modes = NULL;
+    int n_modes = 0;
+    int r = plan_load(path, overrides, n_overrides, plan, &modes, &n_modes, err, errlen);
+    for (int i = -1; !r && i < n_modes; i++) {
+        const char *m = i < 0 ? "full" : modes[i];
+        int skip = !strcmp(m, plan->mode);
+        for (int j = 0; i < 0 && j < n_modes; j++)
+            skip |= !strcmp(modes[j], "full"); /* a full: under modes: comes in its turn */
+        if (skip)
+            continue;
+        char arg[sizeof plan->mode + 8], *ov[] = {arg};
+        snprintf(arg, sizeof arg, "mode=%s", m);
+        ds_plan other;
+        r = plan_load(path, ov, 1, &other, NULL, NULL, err, errlen);
+        ds_plan_free(&other);
+        if (r == 2) {
+            size_t len = strlen(err);
+            snprintf(err + len, errlen - len, " (mode '%s'; every mode is checked, selected or not)", m);
+        }
+    }
+    for (int i = 0; i < n_modes; i++)
+        free(modes[i]);
+    free(modes);
     if (r)
         ds_plan_free(plan);
     return r;

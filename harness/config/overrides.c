@@ -179,6 +179,8 @@ static int remove_keys(loader *L)
  * so `seeds=3 mode=quick` means three seeds whatever quick says. */
 static int apply_late(loader *L, char *const *ov, int n)
 {
+    ds_pos cap_at = {NULL, 0, 0};
+    const char *file_method = L->method[0] == 'r' ? "random" : "grid";
     for (int i = 0; i < n; i++) {
         const char *eq = strchr(ov[i], '=');
         if (ov[i][0] == '+' || ov[i][0] == '~' || !eq)
@@ -192,6 +194,8 @@ static int apply_late(loader *L, char *const *ov, int n)
         sprintf(src, "argument '%s'", ov[i]);
         ds_pos p = {src, 0, 0};
         long v;
+        if (!strcmp(key, "run_cap"))
+            cap_at = p;
         if (!strcmp(key, "seeds")) {
             val sv = {(char *)value, 0, p};
             int r = parse_seeds_val(L, &sv);
@@ -213,6 +217,15 @@ static int apply_late(loader *L, char *const *ov, int n)
     }
     if (!strcmp(L->method, "random") && L->run_cap < 1)
         return fail(L, at_file(L), "method: random needs run_cap: N (how many sweep points to draw per variant)");
+    /* run_cap belongs to method: random. The file's cap goes with the file's
+     * method when method=grid replaces it; a cap the command line gives to
+     * a grid sweep is an error, not ignored. */
+    if (L->run_cap && strcmp(L->method, "random")) {
+        if (cap_at.src)
+            return fail(L, cap_at, "run_cap: only applies to method: random (add method=random)");
+        if (!strcmp(file_method, "random"))
+            L->run_cap = 0;
+    }
     /* A command-line scalar for a swept key fixes it. */
     for (int k = 0; k < DS_KEY_COUNT; k++)
         if (L->cli.v[k])

@@ -22,6 +22,29 @@ int ds_err_at(char *err, size_t errlen, ds_pos p, const char *fmt, ...)
     return 2;
 }
 
+static int syntax_error(const yaml_parser_t *parser, const char *path, char *err, size_t errlen)
+{
+    ds_pos p = {path, (int)parser->problem_mark.line + 1, (int)parser->problem_mark.column + 1};
+    return ds_err_at(err, errlen, p, "YAML syntax error: %s%s%s",
+                     parser->problem ? parser->problem : "malformed", parser->context ? " " : "",
+                     parser->context ? parser->context : "");
+}
+
+/* After the first document: the end of the stream, or an error. A second
+ * document would otherwise be ignored, whatever it holds. */
+static int no_second_document(yaml_parser_t *parser, const char *path, char *err, size_t errlen)
+{
+    yaml_document_t next;
+    if (!yaml_parser_load(parser, &next))
+        return syntax_error(parser, path, err, errlen);
+    int more = yaml_document_get_root_node(&next) != NULL;
+    ds_pos p = {path, (int)next.start_mark.line + 1, (int)next.start_mark.column + 1};
+    yaml_document_delete(&next);
+    if (more)
+        return ds_err_at(err, errlen, p, "a second YAML document starts here (one document per file)");
+    return 0;
+}
+
 int ds_yaml_load(ds_yaml *y, const char *path, char *err, size_t errlen)
 {
     memset(y, 0, sizeof *y);
@@ -39,11 +62,9 @@ int ds_yaml_load(ds_yaml *y, const char *path, char *err, size_t errlen)
     int r = 0;
     if (yaml_parser_load(&parser, &y->doc)) {
         y->loaded = 1;
+        r = no_second_document(&parser, path, err, errlen);
     } else {
-        ds_pos p = {path, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1};
-        r = ds_err_at(err, errlen, p, "YAML syntax error: %s%s%s",
-                      parser.problem ? parser.problem : "malformed", parser.context ? " " : "",
-                      parser.context ? parser.context : "");
+        r = syntax_error(&parser, path, err, errlen);
     }
     yaml_parser_delete(&parser);
     fclose(f);
