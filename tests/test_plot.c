@@ -299,9 +299,9 @@ Test(plot_aggregate, mean_std_over_seeds_by_hand)
     cr_assert_float_eq(ds_moments_mean(&x->seconds), 37.0 / 3, 1e-12);
     /* one seed: std is 0, not NaN */
     cr_assert(nn->ok == 1 && ds_report_std(&nn->test_acc) == 0);
-    /* course figures by keyword: xavier 97.83, "NN" (any case) 94.55 */
-    cr_assert_eq(x->course, 97.83);
-    cr_assert_eq(nn->course, 94.55);
+    /* no reference_acc column: no reference, whatever the labels say
+     * (they used to be guessed from words: xavier 97.83, "NN" 94.55) */
+    cr_assert(isnan(x->reference) && isnan(nn->reference));
     /* per-epoch: a1 and a2 only (a4 diverged, zz unknown) */
     cr_assert_eq(x->n_epochs, 3);
     cr_assert_eq(x->ep_test_acc[0].n, 0);
@@ -321,19 +321,31 @@ Test(plot_aggregate, mean_std_over_seeds_by_hand)
     free(d);
 }
 
-Test(plot_aggregate, course_keywords)
+/* The reference of a group is the reference_acc its rows carry (from the
+ * config), with reference_source; an empty cell is no reference. */
+Test(plot_aggregate, reference_from_the_rows)
 {
-    cr_assert_eq(ds_course_accuracy("mnist", "Softmax"), 90.23);
-    cr_assert_eq(ds_course_accuracy("mnist", "nn"), 94.55);
-    cr_assert_eq(ds_course_accuracy("mnist", "NN-normal"), 94.55);
-    cr_assert_eq(ds_course_accuracy("mnist", "xavier"), 97.83);
-    cr_assert_eq(ds_course_accuracy("mnist", "deep"), 97.23);
-    cr_assert_eq(ds_course_accuracy("mnist", "Deep+Dropout"), 98.13);
-    /* configs/lab-mnist.yaml's labels */
-    cr_assert_eq(ds_course_accuracy("mnist", "nn-normal"), 94.55);
-    cr_assert_eq(ds_course_accuracy("mnist", "deep-dropout"), 98.13);
-    cr_assert(isnan(ds_course_accuracy("mnist", "dinner"))); /* "nn" inside a word */
-    cr_assert(isnan(ds_course_accuracy("fashion-mnist", "xavier")));
+    char *d = tmpdir(), err[512], text[2048];
+    snprintf(text, sizeof text, "%.*s,reference_acc,reference_source\n%s", (int)strlen(runs_head) - 1,
+             runs_head,
+             "a,xavier,mnist,2,256,relu,xavier_uniform,0,adam,0.001,100,3,1,9,ok,0.1,0.9,0.9,0.9,1,1,avx2,1,0.9783,\"the course, lab 22\"\n"
+             "b,deep,mnist,2,256,relu,normal,0,adam,0.001,100,3,1,9,ok,0.1,0.9,0.9,0.9,1,1,avx2,1,,\n");
+    write_file(d, "runs.csv", text);
+    ds_report *r;
+    cr_assert_eq(ds_report_load(d, &r, err, sizeof err), 0, "%s", err);
+    const ds_group *x = ds_report_group(r, 0), *deep = ds_report_group(r, 1);
+    cr_assert_eq(x->reference, 0.9783);
+    cr_assert_str_eq(x->reference_source, "the course, lab 22");
+    cr_assert(isnan(deep->reference) && !deep->reference_source[0]);
+    ds_report_free(r);
+    /* a reference is an accuracy: a fraction in [0, 1] */
+    snprintf(text, sizeof text, "%.*s,reference_acc\n%s", (int)strlen(runs_head) - 1, runs_head,
+             "a,x,mnist,2,256,relu,normal,0,adam,0.001,100,3,1,9,ok,0.1,0.9,0.9,0.9,1,1,avx2,1,97.83\n");
+    write_file(d, "runs.csv", text);
+    cr_assert_eq(ds_report_load(d, &r, err, sizeof err), 2);
+    cr_assert(strstr(err, "runs.csv:2: accuracy 97.83 is out of range"), "%s", err);
+    rm_rf(d);
+    free(d);
 }
 
 /* deepsweep run's extra "hidden" column splits groups that DESIGN.md's
@@ -500,6 +512,39 @@ Test(plot_command, xor_and_grid_figures)
     rm_rf(gd);
     free(xd);
     free(gd);
+}
+
+/* A sweep whose labels say "dropout" and "deep" but whose config gives no
+ * reference: no reference anywhere (it used to get the course's 98.13
+ * beside every point). */
+Test(plot_command, no_reference_without_one_in_the_config)
+{
+    char *d = tmpdir(), err[512], p[512], row[300];
+    char *text = malloc(8192);
+    strcpy(text, runs_head);
+    for (int k = 0; k < 3; k++) {
+        snprintf(row, sizeof row,
+                 "d%d,deep-dropout,mnist,4,512,relu,xavier_uniform,0.%d,adam,0.001,100,2,1,9,ok,"
+                 "0.1,0.95,0.9%d,0.9,1,1,avx2,1\n", k, k + 1, k);
+        strcat(text, row);
+    }
+    write_file(d, "runs.csv", text);
+    ds_report *r;
+    cr_assert_eq(ds_report_load(d, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_report_write(r, d, "plots", NULL, 1, err, sizeof err), 1);
+    ds_report_free(r);
+    snprintf(p, sizeof p, "%s/REPORT.md", d);
+    char *md = slurp(p);
+    cr_assert(!strstr(md, "98.13") && !strstr(md, "course") && !strstr(md, "reference"), "%s", md);
+    free(md);
+    snprintf(p, sizeof p, "%s/plot-data/accuracy.dat", d);
+    char *dat = slurp(p);
+    cr_assert_not_null(dat);
+    cr_assert(!strstr(dat, "98.13"), "%s", dat);
+    free(dat);
+    free(text);
+    rm_rf(d);
+    free(d);
 }
 
 Test(plot_command, without_gnuplot_tables_still_written)

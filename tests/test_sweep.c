@@ -185,6 +185,39 @@ static void header(ds_csvbuf *b, int kind)
     ds_header_line(kind, b);
 }
 
+/* The reference of a run's group, from the config only: reference_acc
+ * (a fraction, like every accuracy in the files) and reference_source,
+ * both empty when the config gives none. */
+Test(sweep, runs_row_has_the_configs_reference)
+{
+    ds_plan p;
+    plan_of(xor_cfg, NULL, 0, &p);
+    ds_run with = p.runs[0], without = p.runs[1];
+    with.reference = 0.9783;
+    with.has_reference = 1;
+    snprintf(with.reference_source, sizeof with.reference_source, "course lab 22, \"one run\"");
+    ds_csvbuf b = {0};
+    header(&b, 0);
+    ds_run_result ok = {.status = DS_RUN_OK, .train_acc = 1, .test_acc = 1};
+    ds_runs_row(&b, &with, &ok, "avx2", 2);
+    ds_runs_row(&b, &without, &ok, "avx2", 2);
+    FILE *f = fmemopen(b.s, b.len, "r");
+    char err[512];
+    ds_csv *c = ds_csv_open_stream(f, "runs.csv", err, sizeof err);
+    cr_assert_not_null(c, "%s", err);
+    int acc = ds_csv_col(c, "reference_acc"), src = ds_csv_col(c, "reference_source");
+    cr_assert(acc >= 0 && src >= 0, "runs.csv has reference_acc and reference_source");
+    cr_assert_eq(ds_csv_next(c, err, sizeof err), 1, "%s", err);
+    cr_assert_str_eq(ds_csv_field(c, acc), "0.9783");
+    cr_assert_str_eq(ds_csv_field(c, src), "course lab 22, \"one run\"");
+    cr_assert_eq(ds_csv_next(c, err, sizeof err), 1, "%s", err);
+    cr_assert_str_eq(ds_csv_field(c, acc), "");
+    cr_assert_str_eq(ds_csv_field(c, src), "");
+    ds_csv_close(c);
+    ds_csvbuf_free(&b);
+    ds_plan_free(&p);
+}
+
 Test(sweep, repair_keeps_only_whole_finished_runs)
 {
     ds_plan p;

@@ -90,6 +90,7 @@ static int build_run(loader *L, int vi, const int *idx, uint64_t seed, ds_run *r
     run->rc = b.rc;
     run->reference = b.reference;
     run->has_reference = b.has_reference;
+    snprintf(run->reference_source, sizeof run->reference_source, "%s", b.reference_source);
     char canon[2048];
     ds_run_canon(&b.rc, canon, sizeof canon);
     snprintf(run->id, sizeof run->id, "%016llx", (unsigned long long)ds_run_hash(canon));
@@ -243,11 +244,16 @@ int write_resolved(loader *L, ds_plan *plan)
         char lab[160], dd[600];
         yaml_str(lab, sizeof lab, rc->label);
         yaml_str(dd, sizeof dd, rc->data_dir);
-        char ref[64] = "";
+        char ref[400] = "";
         if (plan->runs[i].has_reference) {
-            char g[40];
+            char g[40], src[300] = "";
             ds_fmt_g9(g, sizeof g, plan->runs[i].reference);
-            snprintf(ref, sizeof ref, ", reference: %s", g);
+            if (plan->runs[i].reference_source[0]) {
+                char q[280];
+                yaml_str(q, sizeof q, plan->runs[i].reference_source);
+                snprintf(src, sizeof src, ", reference_source: %s", q);
+            }
+            snprintf(ref, sizeof ref, ", reference: %s%s", g, src);
         }
         char line[4096];
         snprintf(line, sizeof line,

@@ -52,7 +52,13 @@ static const ds_key_row keys[DS_KEY_COUNT] = {
     [DS_KEY_THREADS] = {"threads", 'i', "0 = OpenMP default, else 1 <= threads <= 4 x the processors",
                         "OpenMP threads (default: OMP_NUM_THREADS or all cores)"},
     [DS_KEY_LABEL] = {"label", 's', "1 to 63 printable characters", NULL},
-    [DS_KEY_REFERENCE] = {"reference", 'f', "a number shown beside the group, e.g. 97.83", NULL},
+    /* label and the reference describe a group, not a run: no train option,
+     * not in the run id */
+    [DS_KEY_REFERENCE] = {"reference", 'f',
+                          "0 <= reference <= 1: an accuracy as a fraction, e.g. 0.9783", NULL},
+    [DS_KEY_REFERENCE_SOURCE] = {"reference_source", 's',
+                                 "1 to 127 printable characters: where the reference comes from",
+                                 NULL},
 };
 
 const ds_key_row *ds_key_row_of(ds_key k) { return (unsigned)k < DS_KEY_COUNT ? &keys[k] : NULL; }
@@ -172,13 +178,17 @@ static int apply_string(ds_run_build *b, ds_key k, const char *s, ds_pos p, cons
         snprintf(rc->data_dir, sizeof rc->data_dir, "%s", s);
         return 0;
     }
-    size_t n = strlen(s); /* the label */
-    int ok = n >= 1 && n < sizeof rc->label;
+    /* the label or the reference's source: printable text */
+    int src = k == DS_KEY_REFERENCE_SOURCE;
+    char *dst = src ? b->reference_source : rc->label;
+    size_t cap = src ? sizeof b->reference_source : sizeof rc->label, n = strlen(s);
+    int ok = n >= 1 && n < cap;
     for (size_t i = 0; ok && i < n; i++)
         ok = isprint((unsigned char)s[i]);
     if (!ok)
-        return ds_err_at(err, errlen, p, "%s: '%s' is not a label (%s)", kn, s, keys[k].allowed);
-    snprintf(rc->label, sizeof rc->label, "%s", s);
+        return ds_err_at(err, errlen, p, "%s: '%s' is not %s (%s)", kn, s,
+                         src ? "a source text" : "a label", keys[k].allowed);
+    snprintf(dst, cap, "%s", s);
     return 0;
 }
 
@@ -228,7 +238,12 @@ static int apply_number(ds_run_build *b, ds_key k, const char *s, ds_pos p, cons
     case DS_KEY_EPOCHS: rc->epochs = (int)iv; break;
     case DS_KEY_LOG_EVERY: rc->log_every = (int)iv; break;
     case DS_KEY_THREADS: rc->threads = (int)iv; break;
-    case DS_KEY_REFERENCE: b->reference = fv; b->has_reference = 1; break;
+    case DS_KEY_REFERENCE:
+        if (!(fv >= 0 && fv <= 1))
+            return ds_err_at(err, errlen, p, "%s: %s is out of range (%s)", kn, s, keys[k].allowed);
+        b->reference = fv;
+        b->has_reference = 1;
+        break;
     default: break;
     }
     return 0;
@@ -252,6 +267,10 @@ int ds_key_apply(ds_run_build *b, ds_key k, const char *text, int is_list, ds_po
 
 int ds_run_build_finish(ds_run_build *b, char *err, size_t errlen)
 {
+    if (b->reference_source[0] && !b->has_reference)
+        return ds_err_at(err, errlen, b->prov[DS_KEY_REFERENCE_SOURCE],
+                         "reference_source: given without reference (the accuracy it is the "
+                         "source of)");
     ds_run_config_resolve(&b->rc, b->act_param_set, b->loss_set);
     char msg[512];
     const char *bad = ds_run_config_check(&b->rc, msg, sizeof msg);

@@ -18,7 +18,7 @@ typedef enum {
     DS_KEY_INIT_SCALE, DS_KEY_BIAS_INIT, DS_KEY_DROPOUT, DS_KEY_OPTIMIZER, DS_KEY_LR,
     DS_KEY_MOMENTUM, DS_KEY_NESTEROV, DS_KEY_BETA1, DS_KEY_BETA2, DS_KEY_EPS,
     DS_KEY_WEIGHT_DECAY, DS_KEY_BATCH, DS_KEY_EPOCHS, DS_KEY_LOG_EVERY, DS_KEY_THREADS,
-    DS_KEY_LABEL, DS_KEY_REFERENCE, DS_KEY_COUNT
+    DS_KEY_LABEL, DS_KEY_REFERENCE, DS_KEY_REFERENCE_SOURCE, DS_KEY_COUNT
 } ds_key;
 
 typedef struct {
@@ -38,8 +38,9 @@ typedef struct {
     ds_run_config rc;
     int width;          /* the width `depth` uses when it adds layers        */
     int act_param_set, loss_set;
-    double reference;
+    double reference;          /* `reference:`, an accuracy (fraction)        */
     int has_reference;
+    char reference_source[128]; /* `reference_source:`, where it comes from   */
     ds_pos prov[DS_KEY_COUNT]; /* where each key was last set (line 0: default) */
     ds_pos origin;             /* where the run comes from (the file)          */
 } ds_run_build;

@@ -1,5 +1,5 @@
 /* accuracy.png: final test accuracy per group, mean ± std over seeds, with
- * the course's figure beside it where there is one. */
+ * the config's reference beside it where the config gives one. */
 #include "figure.h"
 
 #include <math.h>
@@ -11,10 +11,10 @@ void ds_fig_accuracy(ds_report_writer *w, const char *png, int *scratch)
 {
     const ds_report *r = w->r;
     (void)scratch;
-    int any = 0, course = 0;
+    int any = 0, refs = 0;
     for (int g = 0; g < r->ngroups; g++) {
         any |= r->groups[g].ok > 0;
-        course |= isfinite(r->groups[g].course);
+        refs |= isfinite(r->groups[g].reference);
     }
     if (!any || r->is_xor)
         return; /* XOR has its own figure: success fraction */
@@ -31,19 +31,19 @@ void ds_fig_accuracy(ds_report_writer *w, const char *png, int *scratch)
              "Final test accuracy of each group: the dot is the mean over its seeds, the "
              "bar ± one standard deviation%s. The closer together the bars, the less a "
              "difference between groups can be told from seed noise.",
-             course ? "; the open diamond beside it is the accuracy the course reports "
-                      "for the same lab (one TensorFlow run)"
-                    : "");
+             refs ? "; the open diamond beside it is the reference accuracy the "
+                    "experiment file gives for that group (its source is in the table below)"
+                  : "");
     char path[4096], vars[64];
     FILE *f = ds_fig_data_open(w, "accuracy.dat", path, sizeof path);
     if (f) {
-        fprintf(f, "# index test_acc_mean_pct test_acc_std_pct course_pct ok_runs name\n");
+        fprintf(f, "# index test_acc_mean_pct test_acc_std_pct reference_pct ok_runs name\n");
         for (int g = 0; g < r->ngroups; g++) {
             const ds_group *gr = &r->groups[g];
             fprintf(f, "%d", g);
             ds_dat_num(f, 100 * ds_moments_mean(&gr->test_acc));
             ds_dat_num(f, 100 * ds_report_std(&gr->test_acc));
-            ds_dat_num(f, gr->course);
+            ds_dat_num(f, 100 * gr->reference);
             fprintf(f, " %d \"%s\"\n", gr->ok, gr->name);
         }
     }
@@ -52,7 +52,7 @@ void ds_fig_accuracy(ds_report_writer *w, const char *png, int *scratch)
     for (int g = 0; g < r->ngroups; g++)
         if (strlen(r->groups[g].name) > longest)
             longest = strlen(r->groups[g].name);
-    snprintf(vars, sizeof vars, "n=%d; course=%d; rot=%d", r->ngroups, course,
+    snprintf(vars, sizeof vars, "n=%d; ref=%d; rot=%d", r->ngroups, refs,
              (size_t)r->ngroups * (longest + 2) > 120);
     ds_fig_draw(w, fig, "accuracy", path, vars, f);
 }

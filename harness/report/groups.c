@@ -120,7 +120,6 @@ void ds_groups_describe(ds_report *r)
     for (int g = 0; g < r->ngroups; g++) {
         ds_group *gr = &r->groups[g];
         ds_group_name(r, gr, 0, gr->name, sizeof gr->name);
-        gr->course = ds_course_accuracy(gr->key[DS_K_DATASET], gr->key[DS_K_LABEL]);
         if (!strcasecmp(gr->key[DS_K_DATASET], "xor"))
             r->is_xor = 1;
     }

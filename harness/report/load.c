@@ -94,10 +94,14 @@ static int group_of(ds_report *r, const ds_csv *c, const int *kidx)
     }
     ds_group *g = &r->groups[r->ngroups];
     memset(g, 0, sizeof *g);
+    g->reference = NAN;
+    if (!(g->reference_source = strdup("")))
+        return -1;
     for (int k = 0; k < DS_K_COUNT; k++)
         if (!(g->key[k] = strdup(kidx[k] < 0 ? "" : ds_csv_field(c, kidx[k])))) {
             for (int j = 0; j < k; j++)
                 free(g->key[j]);
+            free(g->reference_source);
             return -1;
         }
     return r->ngroups++;
@@ -158,6 +162,8 @@ static int load_runs(ds_report *r, const char *path, char *err, size_t errlen)
     }
     for (int k = DS_K_REQUIRED; k < DS_K_COUNT; k++)
         kidx[k] = ds_csv_col(c, ds_group_key_cols[k]); /* -1: absent, grouped as "" */
+    /* the config's reference, when the file has it (older files do not) */
+    int ref_acc = ds_csv_col(c, "reference_acc"), ref_src = ds_csv_col(c, "reference_source");
     int rc = 2, st;
     while ((st = ds_csv_next(c, err, errlen)) == 1) {
         ds_run_rec rec = {.lay_min = -1, .lay_max = -1};
@@ -188,10 +194,23 @@ static int load_runs(ds_report *r, const char *path, char *err, size_t errlen)
              ds_csv_double(c, idx[C_SECS], &rec.secs, err, errlen) ||
              ds_csv_double(c, idx[C_SPS], &rec.sps, err, errlen)))
             goto out;
+        double ref = NAN;
+        if (ref_acc >= 0 && *ds_csv_field(c, ref_acc) &&
+            read_frac(c, ref_acc, &ref, err, errlen))
+            goto out;
         rc = ds_errf(err, errlen, 1, "deepsweep: %s: out of memory", path);
         rec.group = group_of(r, c, kidx);
         if (rec.group < 0)
             goto out;
+        ds_group *grp = &r->groups[rec.group];
+        if (isnan(grp->reference) && !isnan(ref)) { /* the group's first reference */
+            char *src = strdup(ref_src >= 0 ? ds_csv_field(c, ref_src) : "");
+            if (!src)
+                goto out;
+            free(grp->reference_source);
+            grp->reference_source = src;
+            grp->reference = ref;
+        }
         int old = find_run(r, ds_csv_field(c, idx[C_ID]));
         if (old >= 0) {
             /* A run redone after a failure (or with --force) appends a new
@@ -371,6 +390,7 @@ void ds_report_free(ds_report *r)
     for (int g = 0; g < r->ngroups; g++) {
         for (int k = 0; k < DS_K_COUNT; k++)
             free(r->groups[g].key[k]);
+        free(r->groups[g].reference_source);
         free(r->groups[g].ep_test_acc);
         free(r->groups[g].ep_train_loss);
         free(r->groups[g].grad_first);

@@ -52,7 +52,7 @@ static void md_intro(FILE *f, const ds_report *r)
             r->dir, runs, runs == 1 ? "" : "s", ok, dv, fl, r->ngroups,
             r->ngroups == 1 ? "" : "s");
     /* What every group shares, so a reader knows e.g. a quick mode's
-     * epochs and subset before comparing with the course. */
+     * epochs and subset before comparing with a reference. */
     int shared = 0;
     for (int k = 0; k < DS_K_COUNT && r->ngroups; k++) {
         const char *v = r->groups[0].key[k];
@@ -106,9 +106,9 @@ static void md_groups(FILE *f, const ds_report_writer *w)
 {
     const ds_report *r = w->r;
     fprintf(f, "## Groups\n\n");
-    int course = 0;
+    int refs = 0;
     for (int g = 0; g < r->ngroups; g++)
-        course |= isfinite(r->groups[g].course);
+        refs |= isfinite(r->groups[g].reference);
     int cols = 0;
     for (int k = 0; k < DS_K_COUNT; k++)
         if (r->varies[k]) {
@@ -119,10 +119,10 @@ static void md_groups(FILE *f, const ds_report_writer *w)
         fputs("| group ", f);
     fprintf(f, "| runs | ok | test acc (%%) | train acc (%%) | train loss | "
                "best test acc (%%) |%s%s s per run | samples/s |\n",
-            course ? " course (%) |" : "", r->is_xor ? " solved |" : "");
+            refs ? " reference (%) |" : "", r->is_xor ? " solved |" : "");
     for (int k = 0; k < (cols ? cols : 1); k++)
         fputs("|---", f);
-    fprintf(f, "|---:|---:|---:|---:|---:|---:|%s%s---:|---:|\n", course ? "---:|" : "",
+    fprintf(f, "|---:|---:|---:|---:|---:|---:|%s%s---:|---:|\n", refs ? "---:|" : "",
             r->is_xor ? "---:|" : "");
     for (int g = 0; g < r->ngroups; g++) {
         const ds_group *gr = &r->groups[g];
@@ -136,9 +136,9 @@ static void md_groups(FILE *f, const ds_report_writer *w)
         md_pm(f, &gr->train_acc, 100, "%.2f");
         md_pm(f, &gr->train_loss, 1, "%.4f");
         md_pm(f, &gr->best_test_acc, 100, "%.2f");
-        if (course) {
-            if (isfinite(gr->course))
-                fprintf(f, "| %.2f ", gr->course);
+        if (refs) {
+            if (isfinite(gr->reference))
+                fprintf(f, "| %.2f ", 100 * gr->reference);
             else
                 fputs("| — ", f);
         }
@@ -152,11 +152,21 @@ static void md_groups(FILE *f, const ds_report_writer *w)
     fprintf(f, "\nColumns: test/train accuracy and train loss are the last epoch's; best "
                "test acc is each run's best epoch%s%s. The full configuration of every run "
                "is in `%s/runs.csv`%s.\n",
-            course ? "; course is the test accuracy the course's lab reports" : "",
+            refs ? "; reference is the accuracy the experiment file gives for the group "
+                   "(`reference:`), from the source listed below" : "",
             r->is_xor ? "; solved counts runs (of all, diverged included) that classify "
                         "all four XOR points"
                       : "",
             r->dir, w->have_gnuplot ? "; the figures' numbers are in `plot-data/`" : "");
+    if (refs) {
+        fprintf(f, "\nReference sources:");
+        for (int g = 0, k = 0; g < r->ngroups; g++)
+            if (isfinite(r->groups[g].reference))
+                fprintf(f, "%s %s: %s", k++ ? ";" : "", r->groups[g].name,
+                        r->groups[g].reference_source[0] ? r->groups[g].reference_source
+                                                         : "not given");
+        fprintf(f, ".\n");
+    }
 }
 
 int ds_report_md_write(const ds_report_writer *w, char *err, size_t errlen)

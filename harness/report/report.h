@@ -11,7 +11,7 @@
  *
  * Files (harness/report/): load.c reads the CSVs (through csvread.h) into
  * the run table and groups; groups.c aggregates and names the groups;
- * course.c holds the course's figures; figures.c is the table of figure
+ * figures.c is the table of figure
  * kinds, one fig_<kind>.c each, drawn through gnuplot.c with lines.c's
  * line/colour helpers; markdown.c writes REPORT.md; report.c runs the
  * writing half. report_data.h and figure.h are their internal headers. */
@@ -45,7 +45,8 @@ typedef struct {
     int solved;            /* ok runs with test accuracy 1 (XOR: all four points) */
     ds_moments test_acc, train_acc, train_loss, best_test_acc, seconds, samples_per_s;
     ds_moments gap;           /* train_acc - test_acc, per run               */
-    double course;         /* the course's test accuracy in %, NaN if none */
+    double reference;      /* reference_acc of its rows (the config's), NaN if none */
+    char *reference_source; /* reference_source of its rows, "" if none     */
     /* Per epoch number (index = epoch, n_epochs = last epoch + 1), over the
      * group's ok runs; entries with n = 0 were not logged. */
     int n_epochs;
@@ -69,10 +70,6 @@ const ds_group *ds_report_group(const ds_report *r, int i);
 /* True when the grouping column k differs between at least two groups (an
  * extra column: between two groups equal in every required column). */
 int ds_report_varies(const ds_report *r, int k);
-
-/* The course's test accuracy (%) for an MNIST lab label (matched by keyword,
- * case-insensitive: dropout, deep, xavier, softmax, nn / normal), or NaN. */
-double ds_course_accuracy(const char *dataset, const char *label);
 
 /* The folder of the gnuplot scripts: $DEEPSWEEP_PLOTS, else the plots/ of
  * the source tree holding this binary (up to three folders up), else

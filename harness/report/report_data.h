@@ -41,7 +41,7 @@ extern const char *const ds_group_key_cols[DS_K_COUNT];
  * counts of ok/diverged/failed runs. */
 void ds_groups_aggregate(ds_report *r);
 /* groups.c: which keys vary, whether labels are unique, each group's display
- * name and course figure, whether the sweep is XOR. */
+ * name, whether the sweep is XOR. */
 void ds_groups_describe(ds_report *r);
 /* Display name of g leaving out the `exclude` keys (a bit per DS_K_*): only
  * what tells groups apart; "all runs" when nothing does. */

@@ -129,7 +129,7 @@ static void print_group(const summary *s, const group_stat *g, int gw, FILE *f)
     }
     if (s->any_ref) {
         if (g->has_reference)
-            fprintf(f, "  %9.2f", g->reference);
+            fprintf(f, "  %9.2f", 100 * g->reference); /* a fraction in the config */
         else
             fprintf(f, "  %9s", "");
     }

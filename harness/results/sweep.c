@@ -20,7 +20,10 @@ const char *const ds_runs_header[DS_RUNS_COLS] = {
     "optimizer", "lr", "batch", "epochs", "seed", "params", "status", "train_loss",
     "train_acc", "test_acc", "best_test_acc", "seconds", "samples_per_s", "isa", "threads",
     "hidden", "group", "train_subset", "loss", "bias_init", "weight_decay",
-    "params_weights", "params_biases", "epochs_done"};
+    "params_weights", "params_biases", "epochs_done",
+    /* the config's reference for the group (fraction, and where it is from);
+     * empty when the config gives none */
+    "reference_acc", "reference_source"};
 const char *const ds_epochs_header[6] = {"run_id", "epoch", "train_loss", "train_acc",
                                          "test_acc", "seconds"};
 const char *const ds_layers_header[6] = {"run_id", "epoch", "layer", "grad_norm",
@@ -546,6 +549,11 @@ void ds_runs_row(ds_csvbuf *b, const ds_run *run, const ds_run_result *res, cons
     ds_csvw_int(b, res->params_weights);
     ds_csvw_int(b, res->params_biases);
     ds_csvw_int(b, res->epochs_done);
+    if (run->has_reference)
+        ds_csvw_dbl(b, run->reference);
+    else
+        ds_csvw_str(b, "");
+    ds_csvw_str(b, run->has_reference ? run->reference_source : "");
     ds_csvw_end(b);
 }
 

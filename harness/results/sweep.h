@@ -19,7 +19,7 @@
 #include "csv.h"
 #include "train.h"
 
-#define DS_RUNS_COLS 32
+#define DS_RUNS_COLS 34
 extern const char *const ds_runs_header[DS_RUNS_COLS];
 extern const char *const ds_epochs_header[6];
 extern const char *const ds_layers_header[6];
