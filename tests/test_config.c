@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -336,7 +337,7 @@ Test(config, missing_name_and_file)
     snprintf(want, sizeof want, "%s: name: missing (every experiment has a name: its results go to results/<name>/)", path);
     cr_assert_str_eq(err, want);
     cr_assert_eq(ds_plan_load("/nonexistent/x.yaml", NULL, 0, &p, err, sizeof err), 2);
-    cr_assert_str_eq(err, "/nonexistent/x.yaml: cannot open: No such file or directory");
+    cr_assert_str_eq(err, "/nonexistent/x.yaml: not found");
 }
 
 /* The values `train` and a config used to disagree on come from one table
@@ -527,4 +528,28 @@ Test(config, run_cap_with_grid_refused)
                       g, 1, &p), 0, "%s", err);
     cr_assert_eq(p.n_runs, 2);
     ds_plan_free(&p);
+}
+
+/* A directory or a fifo named as the experiment file: a message, at once
+ * (a fifo used to block the loader forever; a directory was "input error"). */
+Test(config, directory_and_fifo_refused)
+{
+    ds_plan p;
+    char d[160], want[256];
+    snprintf(d, sizeof d, "%s/dir.yaml", dir);
+    cr_assert_eq(mkdir(d, 0755), 0);
+    cr_assert_eq(ds_plan_load(d, NULL, 0, &p, err, sizeof err), 2);
+    snprintf(want, sizeof want, "%s: is a directory (expected a file)", d);
+    cr_assert_str_eq(err, want);
+    rmdir(d);
+    snprintf(d, sizeof d, "%s/fifo.yaml", dir);
+    cr_assert_eq(mkfifo(d, 0644), 0);
+    cr_assert_eq(ds_plan_load(d, NULL, 0, &p, err, sizeof err), 2);
+    snprintf(want, sizeof want, "%s: is a fifo, not a regular file", d);
+    cr_assert_str_eq(err, want);
+    unlink(d);
+    snprintf(d, sizeof d, "%s/none.yaml", dir);
+    cr_assert_eq(ds_plan_load(d, NULL, 0, &p, err, sizeof err), 2);
+    snprintf(want, sizeof want, "%s: not found", d);
+    cr_assert_str_eq(err, want);
 }

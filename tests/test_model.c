@@ -226,6 +226,15 @@ Test(model_safetensors, malformed_files_refused)
         cr_assert(strncmp(err, path, strlen(path)) == 0 && strstr(err, bad[i].msg), "%s: %s",
                   bad[i].name, err);
     }
+    /* a directory, a fifo (used to say "out of memory", and to hang) */
+    snprintf(path, sizeof path, "%s/dir", tmpdir);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    cr_assert_eq(ds_safetensors_load(path, &r, 4, NULL, 0, err, sizeof err), 2);
+    cr_assert(strstr(err, "dir: is a directory (expected a file)"), "%s", err);
+    snprintf(path, sizeof path, "%s/fifo", tmpdir);
+    cr_assert_eq(mkfifo(path, 0644), 0);
+    cr_assert_eq(ds_safetensors_load(path, &r, 4, NULL, 0, err, sizeof err), 2);
+    cr_assert(strstr(err, "fifo: is a fifo, not a regular file"), "%s", err);
     /* a valid file with its data cut short */
     ds_mlp m;
     int hidden[1] = {4};

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -128,12 +130,13 @@ Test(train_cmd, hidden_lists_agree_between_train_and_run)
     ds_plan_free(&plan);
 }
 
-static int sh(const char *args, char *out, size_t n)
+/* Runs `pre deepsweep args` in sh (pre: e.g. a ulimit), output in out. */
+static int sh_pre(const char *pre, const char *args, char *out, size_t n)
 {
     const char *bin = getenv("DEEPSWEEP_BIN");
     char cmd[1024], of[128];
     snprintf(of, sizeof of, "%s/out", dir);
-    snprintf(cmd, sizeof cmd, "%s %s >%s 2>&1", bin ? bin : "build/deepsweep", args, of);
+    snprintf(cmd, sizeof cmd, "%s %s %s >%s 2>&1", pre, bin ? bin : "build/deepsweep", args, of);
     int st = system(cmd);
     FILE *f = fopen(of, "r");
     out[0] = 0;
@@ -143,6 +146,81 @@ static int sh(const char *args, char *out, size_t n)
         fclose(f);
     }
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int sh(const char *args, char *out, size_t n) { return sh_pre("", args, out, n); }
+
+/* --save replaces a regular file or writes a new one, nothing else: a
+ * device node, a fifo, a directory or a symbolic link is refused before the
+ * training (exit 2) and left as it was. /dev/full used to become a regular
+ * file, and a fifo hung the save. */
+Test(train_cmd, save_refuses_what_is_not_a_regular_file)
+{
+    char p[256], args[512], out[2048];
+    struct stat st;
+    const char *train = "train --dataset xor --hidden 4 --epochs 1 --batch 4 -q --save";
+    snprintf(p, sizeof p, "%s/full", dir);
+    if (mknod(p, S_IFCHR | 0666, makedev(1, 7)) == 0) { /* /dev/full's numbers */
+        snprintf(args, sizeof args, "%s %s", train, p);
+        cr_assert_eq(sh(args, out, sizeof out), 2, "%s", out);
+        cr_assert(strstr(out, "--save ") && strstr(out, "full: is a character device (--save writes a new file or replaces a regular file)"), "%s", out);
+        cr_assert(stat(p, &st) == 0 && S_ISCHR(st.st_mode), "the device node was replaced");
+    } else {
+        cr_log_warn("mknod not permitted: the device case is skipped");
+    }
+    snprintf(p, sizeof p, "%s/fifo", dir);
+    cr_assert_eq(mkfifo(p, 0644), 0);
+    snprintf(args, sizeof args, "%s %s", train, p);
+    cr_assert_eq(sh(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "fifo: is a fifo"), "%s", out);
+    cr_assert(stat(p, &st) == 0 && S_ISFIFO(st.st_mode));
+    snprintf(p, sizeof p, "%s/sub", dir);
+    cr_assert_eq(mkdir(p, 0755), 0);
+    snprintf(args, sizeof args, "%s %s", train, p);
+    cr_assert_eq(sh(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "sub: is a directory"), "%s", out);
+    /* a symbolic link: refused, the link and its target unchanged */
+    char target[256];
+    snprintf(target, sizeof target, "%s/target", dir);
+    FILE *f = fopen(target, "w");
+    fputs("old", f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/link", dir);
+    cr_assert_eq(symlink(target, p), 0);
+    snprintf(args, sizeof args, "%s %s", train, p);
+    cr_assert_eq(sh(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "link: is a symbolic link (--save writes a new file or replaces a regular "
+                          "file; give the link's target instead)"), "%s", out);
+    cr_assert(lstat(p, &st) == 0 && S_ISLNK(st.st_mode));
+    cr_assert(stat(target, &st) == 0 && st.st_size == 3);
+    /* a folder that does not exist */
+    snprintf(args, sizeof args, "%s %s/no/m.safetensors", train, dir);
+    cr_assert_eq(sh(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "No such file or directory"), "%s", out);
+    /* a regular file is replaced */
+    snprintf(args, sizeof args, "%s %s", train, target);
+    cr_assert_eq(sh(args, out, sizeof out), 0, "%s", out);
+    cr_assert(stat(target, &st) == 0 && st.st_size > 100);
+}
+
+/* A full disk (here: a file-size limit, the same write error) while saving:
+ * exit 1, the old file whole, no temporary file left. */
+Test(train_cmd, save_on_a_full_disk_leaves_the_target)
+{
+    char p[256], args[512], out[2048];
+    snprintf(p, sizeof p, "%s/m.safetensors", dir);
+    FILE *f = fopen(p, "w");
+    fputs("old", f);
+    fclose(f);
+    /* 4096 hidden units: ~50 kB of weights, over the 8-block limit */
+    snprintf(args, sizeof args, "train --dataset xor --hidden 4096 --epochs 1 --batch 4 -q --save %s", p);
+    cr_assert_eq(sh_pre("trap '' XFSZ; ulimit -f 8;", args, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "m.safetensors: write failed: File too large (the file is unchanged)"), "%s", out);
+    struct stat st;
+    cr_assert(stat(p, &st) == 0 && st.st_size == 3, "the old file was replaced");
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "ls %s | grep -q tmp", dir);
+    cr_assert_neq(system(cmd), 0, "a temporary file was left");
 }
 
 /* MNIST weights scored on Fashion-MNIST (same shape) used to exit 0. */

@@ -1,5 +1,6 @@
 /* CSV rows built in memory and written whole; see csv.h. */
 #include "csv.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -208,39 +209,8 @@ int ds_write_all_sync(int fd, const char *data, size_t len)
 
 int ds_write_file_atomic(const char *path, const char *data, size_t len)
 {
-    char tmp[4096 + 8];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-        errno = ENAMETOOLONG;
+    ds_atomic a;
+    if (ds_atomic_begin(&a, path) != 0 || ds_atomic_write(&a, data, len) != 0)
         return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    if (ds_write_all_sync(fd, data, len) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        errno = e;
-        return -1;
-    }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        errno = e;
-        return -1;
-    }
-    /* The rename is durable only once the directory entry is. */
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = 0;
-    else
-        snprintf(dir, sizeof dir, ".");
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
+    return ds_atomic_commit(&a);
 }

@@ -39,8 +39,10 @@ void ds_csvw_flt(ds_csvbuf *b, float v);
  * Returns 0, 1 if it does not exist, -1 on error (errno set). */
 int ds_read_file(const char *path, char **buf, size_t *len);
 
-/* Writes data to path atomically: path.tmp, fsync, rename, fsync of the
- * directory. Returns 0 or -1 (errno set; path.tmp removed). */
+/* Writes data to path atomically (files.h: a temporary file beside it,
+ * fsync, rename, fsync of the directory; a target that is not a regular
+ * file is not replaced). Returns 0 or -1 (errno set; the temporary file
+ * removed). */
 int ds_write_file_atomic(const char *path, const char *data, size_t len);
 
 /* write(2) all of data then fsync. 0 or -1 (errno set). */

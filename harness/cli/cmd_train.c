@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "data.h"
 #include "err.h"
+#include "files.h"
 #include "kernels.h"
 #include "model.h"
 #include "run_options.h"
@@ -182,7 +183,8 @@ int cmd_train(int argc, char **argv)
     opts[n++] = (ds_opt)DS_OPT_STR("save", 0, "FILE", &save,
                                    "write the trained weights (safetensors: layers.<i>.weight\n"
                                    "[in, out], layers.<i>.bias [out], architecture and dataset\n"
-                                   "in __metadata__)");
+                                   "in __metadata__); a new file or a regular file, replaced\n"
+                                   "whole (never a link, device, fifo or directory)");
     opts[n++] = (ds_opt)DS_OPT_STR("load", 0, "FILE",
                                    &load, "evaluate a saved model on the test set of its dataset");
     opts[n++] = (ds_opt)DS_OPT_FLAG("quiet", 'q', &quiet, "print only the final accuracy");
@@ -201,6 +203,9 @@ int cmd_train(int argc, char **argv)
     const char *msg = r ? err : ds_run_mem_check(&rc, err, sizeof err);
     if (msg)
         return ds_err_print("train", 2, "%s", msg);
+    /* before the training: what --save would replace must be a regular file */
+    if (save && ds_check_output("--save", save, err, sizeof err))
+        return ds_err_print("train", 2, "%s", err);
     if (rc.threads > 0)
         omp_set_num_threads(rc.threads);
     return train_and_print(&rc, save, quiet);

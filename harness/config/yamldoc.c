@@ -1,10 +1,14 @@
 /* The YAML layer over libyaml's document API (see yamldoc.h). */
 #include "yamldoc.h"
 
+#include "err.h"
+#include "files.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int ds_err_at(char *err, size_t errlen, ds_pos p, const char *fmt, ...)
 {
@@ -49,9 +53,15 @@ int ds_yaml_load(ds_yaml *y, const char *path, char *err, size_t errlen)
 {
     memset(y, 0, sizeof *y);
     y->path = path;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ds_err_at(err, errlen, (ds_pos){path, 0, 0}, "cannot open: %s", strerror(errno));
+    int fd;
+    int r = ds_open_input(path, NULL, &fd, NULL, err, errlen);
+    if (r)
+        return r;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return ds_errf(err, errlen, 1, "%s: out of memory", path);
+    }
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
         fclose(f);
@@ -59,7 +69,6 @@ int ds_yaml_load(ds_yaml *y, const char *path, char *err, size_t errlen)
         return 1;
     }
     yaml_parser_set_input_file(&parser, f);
-    int r = 0;
     if (yaml_parser_load(&parser, &y->doc)) {
         y->loaded = 1;
         r = no_second_document(&parser, path, err, errlen);

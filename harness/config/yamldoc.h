@@ -26,7 +26,8 @@ typedef struct {
 } ds_yaml;
 
 /* Loads path. Returns 0; 2 with err = "<path>:<line>:<col>: YAML syntax
- * error: ..." or "<path>: cannot open: ..."; 1 out of memory. Free with
+ * error: ...", or files.h's messages for a file that is missing, not a
+ * regular file or unreadable ("<path>: not found"); 1 out of memory. Free with
  * ds_yaml_free whatever the result. */
 int ds_yaml_load(ds_yaml *y, const char *path, char *err, size_t errlen);
 void ds_yaml_free(ds_yaml *y);

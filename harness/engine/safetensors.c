@@ -5,6 +5,7 @@
 #include "safetensors.h"
 
 #include "err.h"
+#include "files.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -53,30 +54,26 @@ int ds_safetensors_save(const char *path, const ds_mlp *m, const char *dataset, 
     while ((8 + len) % 8)
         hdr[len++] = ' ';
 
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
+    /* The target is checked again: it may have changed during the training. */
+    int rc = ds_check_output("--save", path, err, errlen);
+    if (rc) {
         free(hdr);
-        return ds_errf(err, errlen, 1, "%s: cannot create: %s", tmp, strerror(errno));
+        return 1;
     }
+    ds_atomic a;
     unsigned char le[8];
     for (int i = 0; i < 8; i++)
         le[i] = (unsigned char)((uint64_t)len >> (8 * i));
-    int ok = fwrite(le, 1, 8, f) == 8 && fwrite(hdr, 1, len, f) == len;
+    int ok = ds_atomic_begin(&a, path) == 0 && ds_atomic_write(&a, le, 8) == 0 &&
+             ds_atomic_write(&a, hdr, len) == 0;
     for (int l = 0; ok && l < m->n_layers; l++) {
         size_t nw = (size_t)m->dims[l] * (size_t)m->dims[l + 1], nb = (size_t)m->dims[l + 1];
-        ok = fwrite(m->W[l], 4, nw, f) == nw && fwrite(m->b[l], 4, nb, f) == nb;
+        ok = ds_atomic_write(&a, m->W[l], nw * 4) == 0 && ds_atomic_write(&a, m->b[l], nb * 4) == 0;
     }
     free(hdr);
-    ok = fflush(f) == 0 && ok;
-    ok = fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return ds_errf(err, errlen, 1, "%s: write failed: %s", path, strerror(e));
-    }
+    if (!ok || ds_atomic_commit(&a) != 0)
+        return ds_errf(err, errlen, 1, "%s: write failed: %s (the file is unchanged)", path,
+                       strerror(errno));
     return 0;
 }
 
@@ -349,30 +346,36 @@ static const tensor_info *find(const header *h, const char *name)
 /* The whole file into *buf (at least the 8-byte header length). */
 static int read_whole(const char *path, unsigned char **buf, long *fsz, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ds_errf(err, errlen, 2, "%s: %s", path,
-                    errno == ENOENT ? "not found" : strerror(errno));
-    *fsz = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        *fsz = ftell(f);
-    rewind(f);
+    int fd;
+    off_t size;
+    int rc = ds_open_input(path, NULL, &fd, &size, err, errlen);
+    if (rc)
+        return rc;
+    *fsz = (long)size;
     if (*fsz < 8) {
-        fclose(f);
+        close(fd);
         return ds_errf(err, errlen, 2, "%s: truncated: %ld bytes, a safetensors file has at least 8",
-                    path, *fsz);
+                       path, *fsz);
     }
     *buf = malloc((size_t)*fsz);
     if (!*buf) {
-        fclose(f);
-        return ds_errf(err, errlen, 1, "%s: out of memory", path);
+        close(fd);
+        return ds_errf(err, errlen, 1, "%s: out of memory (%ld bytes)", path, *fsz);
     }
-    size_t got = fread(*buf, 1, (size_t)*fsz, f);
-    fclose(f);
+    size_t got = 0;
+    while (got < (size_t)*fsz) {
+        ssize_t n = read(fd, *buf + got, (size_t)*fsz - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
     if (got != (size_t)*fsz) {
         free(*buf);
         *buf = NULL;
-        return ds_errf(err, errlen, 2, "%s: read error", path);
+        return ds_errf(err, errlen, 2, "%s: read error (%zu of %ld bytes)", path, got, *fsz);
     }
     return 0;
 }

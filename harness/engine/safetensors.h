@@ -13,8 +13,10 @@
 
 #include "model.h"
 
-/* Writes m's parameters to path (via a temporary file renamed into place, so
- * a failed write leaves no file). Returns 0, or 1 with a message in err. */
+/* Writes m's parameters to path, a new file or a regular file it replaces
+ * whole (files.h: a temporary file renamed into place, so a failed write, a
+ * full disk included, leaves path as it was; a link, device, fifo or
+ * directory at path is refused). Returns 0, or 1 with a message in err. */
 int ds_safetensors_save(const char *path, const ds_mlp *m, const char *dataset, char *err,
                         size_t errlen);
 
