@@ -197,7 +197,7 @@ Test(config, unknown_key_suggests_nearest)
                "reference_source)");
     expect_err("name: x\ndataset: mnist\nsweeps: {lr: [1]}\n", NULL, 0, "3:1",
                "unknown top-level key 'sweeps' (did you mean 'sweep'? valid: name, dataset, "
-               "description, base, runs, sweep, method, run_cap, sweep_seed, seeds, modes)");
+               "description, base, runs, sweep, method, run_cap, sweep_seed, seeds, modes, mode, source, overrides, sweep_id, n_runs, axes, resolved)");
 }
 
 /* A reference is an accuracy as a fraction, like every accuracy in the

@@ -20,49 +20,11 @@
 #include "runner.h"
 #include "sweep.h"
 
-static char dir[64];
+#include "folder_test_util.h"
 
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/ds-sweep-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
+static void setup(void) { folder_setup("/tmp/ds-sweep-XXXXXX"); }
 
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(sweep, .init = setup, .fini = teardown);
-
-static void put(const char *name, const char *text)
-{
-    char p[1024];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f, "%s", p);
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *get(const char *name)
-{
-    char p[1024], *s;
-    size_t n;
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    int r = ds_read_file(p, &s, &n);
-    return r ? NULL : s;
-}
-
-static int exists(const char *name)
-{
-    char p[1024];
-    struct stat st;
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    return stat(p, &st) == 0;
-}
+TestSuite(sweep, .init = setup, .fini = folder_teardown);
 
 /* ---- CSV ----------------------------------------------------------------- */
 
@@ -254,7 +216,7 @@ Test(sweep, repair_keeps_only_whole_finished_runs)
     put("layers.csv", ly.s);
     ds_results r;
     char err[1024];
-    cr_assert_eq(ds_results_scan(&r, dir, &p, 0, NULL, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_results_scan(&r, dir, &p, 0, err, sizeof err), 0, "%s", err);
     cr_assert_eq(r.n_done, 2);
     cr_assert_not_null(ds_results_find(&r, p.runs[0].id));
     cr_assert_null(ds_results_find(&r, p.runs[1].id));
@@ -285,10 +247,10 @@ Test(sweep, repair_keeps_only_whole_finished_runs)
     cr_assert_null(strstr(got, "garbage"));
     free(got);
     cr_assert(exists("config.yaml"));
-    /* force redoes the selected runs: their rows go */
-    const char *redo[] = {p.runs[0].id};
-    cr_assert_eq(ds_results_scan(&r, dir, &p, 1, redo, 1, err, sizeof err), 0);
-    cr_assert_eq(r.n_done, 1);
+    /* force keeps the finished runs of the plan: nothing to drop */
+    cr_assert_eq(ds_results_scan(&r, dir, &p, 1, err, sizeof err), 0);
+    cr_assert_eq(r.n_done, 2);
+    cr_assert_eq(r.n_stale, 0);
     ds_results_close(&r);
     ds_csvbuf_free(&runs);
     ds_csvbuf_free(&ep);
@@ -339,22 +301,40 @@ Test(sweep, runner_runs_what_the_locked_scan_finds_unfinished)
     ds_plan_free(&p);
 }
 
-Test(sweep, other_sweep_refused_without_force)
+/* Finished runs of another config (ids not in the plan) are refused
+ * without force and dropped with it; another sweep_id alone (an extended
+ * sweep) is no reason to refuse. */
+Test(sweep, other_config_refused_without_force)
 {
-    ds_plan p;
+    ds_plan p, q;
     plan_of(xor_cfg, NULL, 0, &p);
+    char *ov[] = {"lr=0.25"};
+    plan_of(xor_cfg, ov, 1, &q);
     put("config.yaml", "name: t\nsweep_id: 0123456789abcdef\nsource: \"old.yaml\"\noverrides: \"\"\n");
+    ds_csvbuf runs = {0};
+    header(&runs, 0);
+    ds_run_result ok = {.status = DS_RUN_OK, .train_acc = 1, .test_acc = 1};
+    ds_runs_row(&runs, &q.runs[1], &ok, "avx2", 1);
+    ds_runs_row(&runs, &p.runs[0], &ok, "avx2", 1);
+    put("runs.csv", runs.s);
     ds_results r;
     char err[1024], want[1024];
-    cr_assert_eq(ds_results_scan(&r, dir, &p, 0, NULL, 0, err, sizeof err), 2);
+    cr_assert_eq(ds_results_scan(&r, dir, &p, 0, err, sizeof err), 2);
     snprintf(want, sizeof want,
-             "%s: holds the results of a different sweep (sweep_id 0123456789abcdef from \"old.yaml\" \"\"; "
-             "this one is %s): use --out DIR for a new folder, or --force to add to it",
-             dir, p.sweep_id);
+             "%s: holds 1 finished run that is not in this sweep (the config changed since they ran; "
+             "e.g. run %s: group '%s', seed 2): use --out DIR for a new folder, or --force to drop "
+             "them and run this sweep there",
+             dir, q.runs[1].id, q.runs[1].group);
     cr_assert_str_eq(err, want);
     ds_results_close(&r);
-    cr_assert_eq(ds_results_scan(&r, dir, &p, 1, NULL, 0, err, sizeof err), 0);
+    cr_assert_eq(ds_results_scan(&r, dir, &p, 1, err, sizeof err), 0);
+    cr_assert_eq(r.n_stale, 1);
+    cr_assert_eq(r.n_done, 1);
+    cr_assert_not_null(ds_results_find(&r, p.runs[0].id));
+    cr_assert_str_eq(r.old_sweep_id, "0123456789abcdef");
     ds_results_close(&r);
+    ds_csvbuf_free(&runs);
+    ds_plan_free(&q);
     ds_plan_free(&p);
 }
 
@@ -408,7 +388,7 @@ Test(sweep, bad_input_writes_nothing)
     int st = run("x.yaml --out res lr=0.25 -q");
     char *e = get("err.txt"), *after = get("res/runs.csv");
     cr_assert_eq(st, 2);
-    cr_assert_not_null(strstr(e, "holds the results of a different sweep"), "%s", e);
+    cr_assert_not_null(strstr(e, "holds 4 finished runs that are not in this sweep"), "%s", e);
     cr_assert_str_eq(before, after);
     free(before);
     free(after);

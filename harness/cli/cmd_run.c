@@ -30,17 +30,22 @@ static void usage(FILE *f, const ds_opt *opts)
             "  ~key             removes a key the file sets (Hydra)\n"
             "  mode=NAME        selects a mode of the file (e.g. mode=quick)\n"
             "  seeds=N|a,b,c    N seeds 1..N, or a list of seeds\n"
-            "  name=NAME        another sweep name (results/<name>)\n"
+            "  name=NAME        another sweep name (its folder: see below)\n"
             "  method=grid|random run_cap=N sweep_seed=S\n"
             "\n"
             "options:\n");
     ds_cli_print_options(f, opts);
     fprintf(f,
             "\n"
-            "files in the results folder: runs.csv (one row per run), epochs.csv,\n"
-            "layers.csv, config.yaml (the resolved sweep). A run's rows are written\n"
-            "when it ends, so an interrupted sweep resumes where it stopped: run the\n"
-            "same command again. SIGINT/SIGTERM abandon the current run (exit 130/143).\n");
+            "results go to results/<name> for the full mode and results/<name>-<mode>\n"
+            "for a named mode: runs.csv (one row per run), epochs.csv, layers.csv,\n"
+            "config.yaml (the sweep as run: an experiment `run` accepts back, giving the\n"
+            "same run ids). A run's rows are written when it ends, so an interrupted\n"
+            "sweep resumes where it stopped: run the same command again. A run's id is\n"
+            "a hash of its config, so finished runs are never run again: adding values\n"
+            "or seeds to a sweep runs only the new runs. A folder holding finished runs\n"
+            "that are not in this sweep (the config changed) is refused unless --force.\n"
+            "SIGINT/SIGTERM abandon the current run (exit 130/143).\n");
     ds_cli_exit_status(f);
 }
 
@@ -67,8 +72,9 @@ int cmd_run(int argc, char **argv)
     ds_runner_opts o = {0};
     int dry = 0, multirun = 0, print_cfg = 0;
     const ds_opt opts[] = {
-        DS_OPT_STR("out", 'o', "DIR", &o.out, "results folder (default results/<name>; with a\n"
-                                            "shard, results/<name>/shard-I-of-N)"),
+        DS_OPT_STR("out", 'o', "DIR", &o.out, "results folder (default results/<name>, or\n"
+                                            "results/<name>-<mode> for a named mode; with a\n"
+                                            "shard, <that>/shard-I-of-N)"),
         DS_OPT_INT("threads", 't', "N", &o.threads, 1, ds_thread_limit(),
                    "OpenMP threads per run (results are the same at any N)"),
         DS_OPT_FLAG("dry-run", 'n', &dry, "print the numbered run table and the count; run nothing"),
@@ -76,8 +82,9 @@ int cmd_run(int argc, char **argv)
                   "run only the runs whose index is I mod N (0 <= I < N);\n"
                   "without it, SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT\n"
                   "select the shard inside a Slurm job array"),
-        DS_OPT_FLAG("force", 0, &o.force, "redo finished runs, and write into a folder that holds\n"
-                                          "another sweep"),
+        DS_OPT_FLAG("force", 0, &o.force, "the config changed: drop the folder's finished runs\n"
+                                          "that are not in this sweep (said on stderr) and run\n"
+                                          "it there; finished runs of this sweep are kept"),
         DS_OPT_FLAG("quiet", 'q', &o.quiet, "no progress on stderr"),
         DS_OPT_FLAG("cfg", 0, &print_cfg, "print the experiment after the overrides and mode as\n"
                                           "YAML that `run` accepts back; run nothing"),
@@ -108,6 +115,8 @@ int cmd_run(int argc, char **argv)
     }
     ds_runner r;
     rc = ds_runner_init(&r, &plan, &o, err, sizeof err);
+    if (!rc)
+        ds_runner_print_changes(&r, stderr);
     if (!rc && dry)
         ds_runner_print_plan(&r, stdout);
     else if (!rc)

@@ -5,7 +5,8 @@
  * The layers are kept as layers, since their order decides a run (base <
  * variant < sweep point < mode < command line): base and the variants as
  * read, the final sweep axes and seeds, and the mode with the command line's
- * keys on top written as the mode `full`, which a file without mode= runs. */
+ * keys on top written as that mode, which `mode:` makes the one the file
+ * runs without mode= (so it runs as the same mode, into the same folder). */
 #include "loader.h"
 #include "csv.h"
 
@@ -89,6 +90,10 @@ static void put_plan_keys(const loader *L, ds_csvbuf *b)
     char t[256];
     snprintf(t, sizeof t, "name: %s\n", L->name);
     put(b, t);
+    if (strcmp(L->mode_name, "full")) {
+        snprintf(t, sizeof t, "mode: %s\n", L->mode_name);
+        put(b, t);
+    }
     if (L->top.v[DS_KEY_DATASET]) {
         put(b, "dataset: ");
         put_val(b, L->top.v[DS_KEY_DATASET]);
@@ -141,9 +146,16 @@ int write_composed(loader *L, ds_plan *plan)
     }
     layer late;
     merge_late(L, &late);
-    put(&b, "modes:\n  full: ");
-    put_layer(&b, &late);
-    put(&b, "\n");
+    int any = strcmp(L->mode_name, "full") != 0;
+    for (int k = 0; k < DS_KEY_COUNT; k++)
+        any |= late.v[k] != NULL;
+    if (any) {
+        put(&b, "modes:\n  ");
+        put(&b, L->mode_name);
+        put(&b, ": ");
+        put_layer(&b, &late);
+        put(&b, "\n");
+    }
     if (b.oom) {
         ds_csvbuf_free(&b);
         return oom(L);

@@ -42,6 +42,9 @@ typedef struct {
 typedef struct {
     char name[64];
     char source[1024];  /* the config file as given                          */
+    char from[1024];    /* the experiment file the sweep came from: source,
+                           or the source: a results folder's config.yaml
+                           records when run again                            */
     char mode[32];      /* "full" unless mode=... selected another           */
     char method[8];     /* "grid" or "random"                                */
     char sweep_id[17];  /* FNV-1a 64 over every run id in order              */
@@ -50,7 +53,8 @@ typedef struct {
     ds_run *runs;
     int n_runs;
     char *resolved;     /* the resolved sweep as YAML text (config.yaml)     */
-    char *overrides;    /* the command-line overrides, space separated       */
+    char *overrides;    /* the command-line overrides, space separated (after
+                           a config.yaml's own, when one is run again)       */
     char *composed;     /* the experiment after overrides and mode, as YAML
                            that ds_plan_load reads back into the same runs
                            (Hydra's --cfg; `run CONFIG --cfg` prints it)     */
@@ -63,6 +67,10 @@ typedef struct {
 int ds_plan_load(const char *path, char *const *overrides, int n_overrides,
                  ds_plan *plan, char *err, size_t errlen);
 void ds_plan_free(ds_plan *plan);
+
+/* The plan's results folder: results/<name> for the full mode,
+ * results/<name>-<mode> for a named one (so modes never share a folder). */
+void ds_plan_folder(const ds_plan *plan, char *out, size_t n);
 
 /* The canonical text of a run's resolved config (every key that can change a
  * result, one "key=value" per line, fixed order; threads and data_dir

@@ -218,25 +218,36 @@ static void format_fields(const ds_run_config *rc, const char *sep, char *hid, c
         ds_fmt_float(f[j], sizeof f[j], (float)fs[j]);
 }
 
-/* config.yaml: every key of every run, defaults included. */
+/* config.yaml: what ran (source, overrides, sweep_id, n_runs, axes), the
+ * composed experiment (run --cfg's text, so `run` accepts the file back and
+ * gives the same runs) and, under resolved:, every key of every run,
+ * defaults included. */
 int write_resolved(loader *L, ds_plan *plan)
 {
     ds_csvbuf b = {0};
-    char t[1024], q[512];
-    yaml_str(q, sizeof q, plan->source);
+    char t[1024], q[1100];
+    yaml_str(q, sizeof q, plan->from);
     snprintf(t, sizeof t,
-             "# deepsweep: the resolved sweep as run (written by `deepsweep run`)\n"
-             "name: %s\nsource: %s\nmode: %s\n", plan->name, q, plan->mode);
+             "# deepsweep: the sweep as run (written by `deepsweep run`). `deepsweep run` this\n"
+             "# file to run it again: the same runs (ids) into the same folder. source,\n"
+             "# overrides, sweep_id, n_runs, axes and resolved record what ran.\n"
+             "source: %s\n", q);
     ds_csvw_raw(&b, t, strlen(t));
     yaml_str(q, sizeof q, plan->overrides);
-    snprintf(t, sizeof t, "overrides: %s\nmethod: %s\nsweep_id: %s\nn_runs: %d\naxes: [", q,
-             plan->method, plan->sweep_id, plan->n_runs);
+    snprintf(t, sizeof t, "overrides: %s\nsweep_id: %s\nn_runs: %d\naxes: [", q, plan->sweep_id,
+             plan->n_runs);
     ds_csvw_raw(&b, t, strlen(t));
     for (int a = 0; a < plan->n_axes; a++) {
         snprintf(t, sizeof t, "%s%s", a ? ", " : "", plan->axes[a]);
         ds_csvw_raw(&b, t, strlen(t));
     }
-    ds_csvw_raw(&b, "]\nruns:\n", 8);
+    ds_csvw_raw(&b, "]\n", 2);
+    /* the composed experiment, without its comment lines */
+    const char *c = plan->composed;
+    while (*c == '#' && strchr(c, '\n'))
+        c = strchr(c, '\n') + 1;
+    ds_csvw_raw(&b, c, strlen(c));
+    ds_csvw_raw(&b, "resolved:\n", 10);
     for (int i = 0; i < plan->n_runs; i++) {
         const ds_run_config *rc = &plan->runs[i].rc;
         char hid[DS_MAX_HIDDEN * 12 + 2], f[9][40];

@@ -12,7 +12,8 @@
 
 static const char *const top_keys[] = {"name", "dataset", "description", "base", "runs",
                                        "sweep", "method", "run_cap", "sweep_seed",
-                                       "seeds", "modes"};
+                                       "seeds", "modes", "mode", "source", "overrides",
+                                       "sweep_id", "n_runs", "axes", "resolved"};
 #define N_TOP (int)(sizeof top_keys / sizeof top_keys[0])
 
 void *keep(loader *L, void *p)
@@ -306,8 +307,24 @@ int read_top(loader *L, yaml_node_t *root)
         } else if (!strcmp(k, "dataset")) {
             if ((r = set_layer(L, &L->top, DS_KEY_DATASET, kn, vn)))
                 return r;
-        } else if (!strcmp(k, "description")) {
-            /* free text for the reader */
+        } else if (!strcmp(k, "description") || !strcmp(k, "sweep_id") || !strcmp(k, "n_runs") ||
+                   !strcmp(k, "axes") || !strcmp(k, "resolved")) {
+            /* free text for the reader; what a results folder's config.yaml
+             * records about the sweep as run (the runs follow from the rest) */
+        } else if (!strcmp(k, "source") || !strcmp(k, "overrides")) {
+            /* config.yaml's provenance, carried into the next config.yaml */
+            const char *s = ds_yaml_scalar(vn);
+            if (!s)
+                return fail(L, ds_yaml_pos(&L->y, vn), "%s: expected a text", k);
+            char **to = !strcmp(k, "source") ? &L->from_source : &L->from_overrides;
+            if (!(*to = kstrdup(L, s)))
+                return oom(L);
+        } else if (!strcmp(k, "mode")) {
+            /* the mode the file runs without mode= (a composed experiment's) */
+            const char *s = ds_yaml_scalar(vn);
+            if (!s || !check_name(s, sizeof L->mode_name))
+                return fail(L, ds_yaml_pos(&L->y, vn), "mode: '%s' is not a mode name (letters, digits, '-', '_', '.'; at most 31)", s ? s : "");
+            snprintf(L->mode_name, sizeof L->mode_name, "%s", s);
         } else if (!strcmp(k, "base")) {
             if ((r = read_block(L, vn, &L->base, "base", 1, NULL, NULL, NULL, 0)))
                 return r;
@@ -395,6 +412,8 @@ int apply_mode(loader *L, ds_pos at)
             return 0; /* full = the file as written, when it defines no full: */
         return fail(L, at, "mode: unknown mode '%s' (valid: full%s%s)", L->mode_name, names[0] ? ", " : "", names);
     }
+    if (!check_name(L->mode_name, sizeof L->mode_name))
+        return fail(L, at, "mode: '%s' is not a mode name (letters, digits, '-', '_', '.': it names the folder results/<name>-<mode>)", L->mode_name);
     static const char *const extra_names[] = {"seeds", "sweep"};
     yaml_node_pair_t *extra[4];
     int n_extra = 0;
@@ -430,24 +449,36 @@ void ds_plan_free(ds_plan *plan)
     memset(plan, 0, sizeof *plan);
 }
 
+void ds_plan_folder(const ds_plan *plan, char *out, size_t n)
+{
+    if (!strcmp(plan->mode, "full"))
+        snprintf(out, n, "results/%s", plan->name);
+    else
+        snprintf(out, n, "results/%s-%s", plan->name, plan->mode);
+}
+
 /* The plan's description: name, source, mode, method, axes, overrides. */
 static int describe(loader *L, ds_plan *plan, char *const *overrides, int n_overrides)
 {
     snprintf(plan->name, sizeof plan->name, "%s", L->name);
     snprintf(plan->source, sizeof plan->source, "%s", L->path);
+    snprintf(plan->from, sizeof plan->from, "%s", L->from_source ? L->from_source : L->path);
     snprintf(plan->mode, sizeof plan->mode, "%s", L->mode_name);
     snprintf(plan->method, sizeof plan->method, "%s", L->method);
     plan->n_axes = L->n_axes;
     for (int a = 0; a < L->n_axes; a++)
         snprintf(plan->axes[a], sizeof plan->axes[a], "%s", ds_key_row_of(L->axes[a].key)->name);
-    size_t ol = 1;
+    /* a config.yaml run again: its overrides first, then these */
+    const char *before = L->from_overrides ? L->from_overrides : "";
+    size_t ol = strlen(before) + 1;
     for (int i = 0; i < n_overrides; i++)
         ol += strlen(overrides[i]) + 1;
     plan->overrides = calloc(1, ol);
     if (!plan->overrides)
         return oom(L);
+    strcat(plan->overrides, before);
     for (int i = 0; i < n_overrides; i++) {
-        if (i)
+        if (plan->overrides[0])
             strcat(plan->overrides, " ");
         strcat(plan->overrides, overrides[i]);
     }

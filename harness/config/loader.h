@@ -59,6 +59,7 @@ typedef struct {
     long run_cap;
     uint64_t sweep_seed;
     char mode_name[32];
+    char *from_source, *from_overrides; /* config.yaml's source: and overrides: */
     yaml_node_t *modes; /* the `modes:` mapping, applied after overrides pick one */
     ds_pos removed[DS_KEY_COUNT]; /* ~key on the command line (src != NULL) */
 } loader;

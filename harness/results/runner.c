@@ -51,12 +51,14 @@ int ds_runner_init(ds_runner *r, const ds_plan *plan, const ds_runner_opts *o, c
     r->res.fd_lock = r->res.fd_runs = r->res.fd_epochs = r->res.fd_layers = -1;
     int sn = o->shard_n > 0 ? o->shard_n : 1, si = o->shard_i;
     r->opts.shard_n = sn;
+    char folder[128];
+    ds_plan_folder(plan, folder, sizeof folder);
     if (o->out)
         snprintf(r->out_dir, sizeof r->out_dir, "%s", o->out);
     else if (o->sharded)
-        snprintf(r->out_dir, sizeof r->out_dir, "results/%s/shard-%d-of-%d", plan->name, si, sn);
+        snprintf(r->out_dir, sizeof r->out_dir, "%s/shard-%d-of-%d", folder, si, sn);
     else
-        snprintf(r->out_dir, sizeof r->out_dir, "results/%s", plan->name);
+        snprintf(r->out_dir, sizeof r->out_dir, "%s", folder);
     size_t n = (size_t)plan->n_runs + 1;
     r->sel = malloc(n * sizeof *r->sel);
     r->rows = calloc(n, sizeof *r->rows);
@@ -73,11 +75,25 @@ int ds_runner_init(ds_runner *r, const ds_plan *plan, const ds_runner_opts *o, c
         }
     int rc = check_memory(r, err, errlen);
     if (!rc)
-        rc = ds_results_scan(&r->res, r->out_dir, plan, o->force, r->ids, o->force ? r->n_sel : 0,
-                             err, errlen);
+        rc = ds_results_scan(&r->res, r->out_dir, plan, o->force, err, errlen);
     if (!rc)
         find_finished(r);
     return rc;
+}
+
+void ds_runner_print_changes(const ds_runner *r, FILE *f)
+{
+    const ds_results *res = &r->res;
+    if (res->n_stale)
+        fprintf(f, "deepsweep: %s: --force: drops the %d finished run%s that %s not in this sweep "
+                   "(the config changed; e.g. %s); %d finished run%s of this sweep kept; %d runs to run\n",
+                r->out_dir, res->n_stale, res->n_stale == 1 ? "" : "s", res->n_stale == 1 ? "is" : "are",
+                res->stale_example, r->n_done, r->n_done == 1 ? "" : "s", r->n_sel - r->n_done);
+    else if (res->old_sweep_id[0] && strcmp(res->old_sweep_id, r->plan->sweep_id) && r->n_done)
+        fprintf(f, "deepsweep: %s: the sweep changed (sweep_id %s -> %s): its %d finished run%s %s in "
+                   "this sweep and %s kept; %d runs to run\n",
+                r->out_dir, res->old_sweep_id, r->plan->sweep_id, r->n_done, r->n_done == 1 ? "" : "s",
+                r->n_done == 1 ? "is" : "are", r->n_done == 1 ? "is" : "are", r->n_sel - r->n_done);
 }
 
 void ds_runner_free(ds_runner *r)

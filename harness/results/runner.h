@@ -15,12 +15,13 @@
 #include "sweep.h"
 
 typedef struct {
-    const char *out;   /* results folder; NULL: results/<name>, with a shard
-                          results/<name>/shard-I-of-N                        */
+    const char *out;   /* results folder; NULL: ds_plan_folder's, with a
+                          shard <that>/shard-I-of-N                          */
     int shard_i, shard_n; /* this process runs the runs with index % N == I */
     int sharded;       /* a shard was asked for (--shard or Slurm)            */
     int threads;       /* OpenMP threads per run; 0: the run's own setting   */
-    int force;         /* redo finished runs; write into another sweep's folder */
+    int force;         /* drop finished runs that are not in this sweep (a
+                          changed config) instead of refusing the folder  */
     int quiet;         /* no progress on stderr                              */
 } ds_runner_opts;
 
@@ -44,6 +45,11 @@ typedef struct {
 int ds_runner_init(ds_runner *r, const ds_plan *plan, const ds_runner_opts *o, char *err,
                    size_t errlen);
 void ds_runner_free(ds_runner *r);
+
+/* What the scan found that changes the folder, one line on f (nothing
+ * when the folder holds this sweep or nothing): finished runs of a changed
+ * config that --force drops, or the finished runs an extended sweep keeps. */
+void ds_runner_print_changes(const ds_runner *r, FILE *f);
 
 /* The numbered run table with each run's status (finished or todo): what
  * --dry-run prints. */

@@ -90,14 +90,21 @@ static void add_run(summary *s, const ds_run *run, const ds_run_row *row)
     }
 }
 
-/* rank by mean test accuracy (1 = best; ties by first appearance) */
+/* rank by mean test accuracy (1 = best; ties by first appearance); a
+ * group without an accuracy (never run, or every run diverged) has no
+ * rank (0) and is not counted in the others' */
 static void rank_groups(summary *s)
 {
     for (int a = 0; a < s->n_groups; a++) {
-        double ma = s->g[a].test.n ? ds_moments_mean(&s->g[a].test) : -1;
+        s->g[a].rank = 0;
+        if (!s->g[a].test.n)
+            continue;
+        double ma = ds_moments_mean(&s->g[a].test);
         s->g[a].rank = 1;
         for (int b = 0; b < s->n_groups; b++) {
-            double mb = s->g[b].test.n ? ds_moments_mean(&s->g[b].test) : -1;
+            if (!s->g[b].test.n)
+                continue;
+            double mb = ds_moments_mean(&s->g[b].test);
             s->g[a].rank += mb > ma || (mb == ma && b < a);
         }
     }
@@ -120,7 +127,10 @@ static void print_group(const summary *s, const group_stat *g, int gw, FILE *f)
     char te[40], tr[40];
     pm(te, sizeof te, &g->test);
     pm(tr, sizeof tr, &g->train);
-    fprintf(f, "%4d  %-*s  %5d  %-15s  %-15s", g->rank, gw, g->group, g->n, te, tr);
+    char rk[16] = "-";
+    if (g->rank)
+        snprintf(rk, sizeof rk, "%d", g->rank);
+    fprintf(f, "%4s  %-*s  %5d  %-15s  %-15s", rk, gw, g->group, g->n, te, tr);
     if (s->is_xor) {
         char sv[40];
         int fin = g->n - g->missing;

@@ -192,8 +192,8 @@ static int ds_results_find_linear(const ds_results *r, const char *id)
 typedef struct {
     ds_results *r;
     ds_csvbuf out;
-    const char *const *redo; /* sorted */
-    int n_redo;
+    const char **plan_ids; /* the plan's run ids, sorted */
+    int n_plan;
     int cap_done;
     uint64_t *seen; /* open-addressing set of ids, 0 = empty */
     size_t seen_cap, seen_n;
@@ -238,6 +238,15 @@ const ds_run_row *ds_results_find(const ds_results *r, const char *id)
     return r->n_done ? bsearch(&key, r->done, (size_t)r->n_done, sizeof key, cmp_row) : NULL;
 }
 
+/* Index of a runs.csv column by name, or -1. */
+static int runs_col(const char *name)
+{
+    for (int i = 0; i < DS_RUNS_COLS; i++)
+        if (!strcmp(ds_runs_header[i], name))
+            return i;
+    return -1;
+}
+
 static int on_run_row(void *vctx, const char *const *f, const char *line, size_t len)
 {
     scan_ctx *c = vctx;
@@ -245,8 +254,16 @@ static int on_run_row(void *vctx, const char *const *f, const char *line, size_t
     const char *id = f[0], *status = f[14];
     if (!ds_run_status_final(status))
         return 1;
-    if (c->n_redo && bsearch(&id, c->redo, (size_t)c->n_redo, sizeof id, cmp_str))
-        return 1;
+    if (!bsearch(&id, c->plan_ids, (size_t)c->n_plan, sizeof id, cmp_str)) {
+        /* a run of another config: extending a sweep keeps every id, so
+         * this is a changed config; --force drops it, else it is refused */
+        if (!r->n_stale++) {
+            int g = runs_col("group"), sd = runs_col("seed");
+            snprintf(r->stale_example, sizeof r->stale_example, "run %s: group '%.80s', seed %.20s",
+                     id, g >= 0 ? f[g] : "?", sd >= 0 ? f[sd] : "?");
+        }
+        return r->force;
+    }
     /* the first row of an id wins: a duplicate only comes from outside
      * (a hand-edited or concatenated file), never from a commit */
     if (seen_add(c, id))
@@ -280,8 +297,8 @@ static int on_child_row(void *vctx, const char *const *f, const char *line, size
     return 0;
 }
 
-int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int force,
-                    const char *const *redo, int n_redo, char *err, size_t errlen)
+int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int force, char *err,
+                    size_t errlen)
 {
     memset(r, 0, sizeof *r);
     r->fd_runs = r->fd_epochs = r->fd_layers = r->fd_lock = -1;
@@ -299,34 +316,19 @@ int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int for
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return 1;
     }
-    if (rr == 0) {
-        char old[64] = "";
-        ds_yaml_line_value(r->old_config, "sweep_id", old, sizeof old);
-        if (strcmp(old, plan->sweep_id) && !force) {
-            char src[1100] = "?", ov[1100] = "";
-            ds_yaml_line_value(r->old_config, "source", src, sizeof src);
-            ds_yaml_line_value(r->old_config, "overrides", ov, sizeof ov);
-            snprintf(err, errlen,
-                     "%s: holds the results of a different sweep (sweep_id %s from %s %s; this one is %s): "
-                     "use --out DIR for a new folder, or --force to add to it",
-                     dir, old[0] ? old : "missing", src, ov, plan->sweep_id);
-            return 2;
-        }
-    }
+    if (rr == 0)
+        ds_yaml_line_value(r->old_config, "sweep_id", r->old_sweep_id, sizeof r->old_sweep_id);
     r->force = force;
-    r->redo = redo;
-    r->n_redo = n_redo;
-    /* redo list sorted for bsearch */
-    const char **sorted = NULL;
-    if (n_redo) {
-        sorted = malloc((size_t)n_redo * sizeof *sorted);
-        if (!sorted) {
-            snprintf(err, errlen, "out of memory");
-            return 1;
-        }
-        memcpy(sorted, redo, (size_t)n_redo * sizeof *sorted);
-        qsort(sorted, (size_t)n_redo, sizeof *sorted, cmp_str);
+    /* the plan's ids sorted for bsearch: a finished run whose id is in the
+     * plan is kept whatever else changed (an extended sweep) */
+    const char **sorted = malloc(((size_t)plan->n_runs + 1) * sizeof *sorted);
+    if (!sorted) {
+        snprintf(err, errlen, "out of memory");
+        return 1;
     }
+    for (int i = 0; i < plan->n_runs; i++)
+        sorted[i] = plan->runs[i].id;
+    qsort(sorted, (size_t)plan->n_runs, sizeof *sorted, cmp_str);
     int status = 0;
     for (int kind = 0; kind < 3 && !status; kind++) {
         snprintf(path, sizeof path, "%s/%s", dir, file_names[kind]);
@@ -337,7 +339,7 @@ int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int for
             status = 1;
             break;
         }
-        scan_ctx c = {.r = r, .redo = sorted, .n_redo = force ? n_redo : 0};
+        scan_ctx c = {.r = r, .plan_ids = sorted, .n_plan = plan->n_runs};
         ds_header_line(kind, &c.out);
         int bad = 0;
         if (rr == 0) {
@@ -350,6 +352,15 @@ int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int for
         }
         if (kind == 0 && !status && r->n_done)
             qsort(r->done, (size_t)r->n_done, sizeof *r->done, cmp_row);
+        if (kind == 0 && !status && r->n_stale && !force) {
+            snprintf(err, errlen,
+                     "%s: holds %d finished run%s that %s not in this sweep (the config changed since "
+                     "they ran; e.g. %s): use --out DIR for a new folder, or --force to drop them "
+                     "and run this sweep there",
+                     dir, r->n_stale, r->n_stale == 1 ? "" : "s", r->n_stale == 1 ? "is" : "are",
+                     r->stale_example);
+            status = 2;
+        }
         free(text);
         free(c.seen);
         if (!status) {
@@ -426,7 +437,7 @@ int ds_results_open(ds_results *r, const ds_plan *plan, char *err, size_t errlen
     /* the repair was computed before the lock: compute it again under it,
      * since a writer that just finished may have appended rows */
     ds_results again;
-    int rs = ds_results_scan(&again, r->dir, plan, r->force, r->redo, r->n_redo, err, errlen);
+    int rs = ds_results_scan(&again, r->dir, plan, r->force, err, errlen);
     if (rs) {
         ds_results_close(&again);
         return rs;

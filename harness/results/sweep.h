@@ -43,9 +43,10 @@ typedef struct {
     size_t fix_len[3];
     int needs_fix[3];
     char *old_config;  /* config.yaml as found, or NULL */
-    int force;         /* the scan's arguments, to scan again under the lock */
-    const char *const *redo;
-    int n_redo;
+    int force;         /* the scan's argument, to scan again under the lock */
+    char old_sweep_id[17]; /* config.yaml's sweep_id as found, or "" */
+    int n_stale;       /* finished runs whose id is not in the plan        */
+    char stale_example[160]; /* the first of them: "run ID: group 'G', seed S" */
 } ds_results;
 
 /* "I/N" -> *i, *n (0 <= I < N). 0, or 2 with a message. */
@@ -54,12 +55,14 @@ int ds_shard_parse(const char *s, int *i, int *n, char *err, size_t errlen);
  * shard; 0 if not in an array job; 2 with a message if malformed. */
 int ds_shard_from_env(int *i, int *n, char *err, size_t errlen);
 
-/* Reads dir (read-only): refuses a folder whose config.yaml holds another
- * sweep (different sweep_id) unless force; finds finished runs; prepares
- * the repaired files. With force, rows of the ids in redo[] are dropped so
- * those runs run again. Returns 0, 2 (bad input, message in err) or 1. */
-int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int force,
-                    const char *const *redo, int n_redo, char *err, size_t errlen);
+/* Reads dir (read-only): finds finished runs; prepares the repaired files.
+ * A finished run whose id is in the plan is kept, whatever sweep wrote it
+ * (so adding values or seeds to a sweep reruns none of its finished runs);
+ * finished runs whose ids are not in the plan (a changed config) are
+ * counted in n_stale and refused (2) unless force, which drops them.
+ * Returns 0, 2 (bad input, message in err) or 1. */
+int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int force, char *err,
+                    size_t errlen);
 /* Creates dir, takes its lock (2 if another process holds it), scans it
  * again under the lock (so ds_results_find's earlier answers are stale:
  * ask again), writes the repaired files and config.yaml, opens the files for

@@ -1,0 +1,347 @@
+/* Working with past sweeps (issue 10 item 7): results/<name>-<mode>
+ * folders, the README's commands as written, extending a sweep without
+ * rerunning its finished runs, --force for a changed config, config.yaml
+ * run again, `deepsweep show` and `deepsweep compare`. End to end through
+ * build/deepsweep (DEEPSWEEP_BIN) on XOR nets of a few units: seconds. */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "csv.h"
+#include "runner.h"
+
+#include "folder_test_util.h"
+
+static void setup(void) { folder_setup("/tmp/ds-past-XXXXXX"); }
+
+TestSuite(past, .init = setup, .fini = folder_teardown);
+
+/* build/deepsweep (DEEPSWEEP_BIN), as an absolute path: the tests run it
+ * from their own folders. */
+static const char *bin(void)
+{
+    static char path[4096];
+    const char *b = getenv("DEEPSWEEP_BIN");
+    if (!realpath(b ? b : "build/deepsweep", path))
+        snprintf(path, sizeof path, "%s", b ? b : "build/deepsweep");
+    return path;
+}
+
+/* `deepsweep <args>` in dir: exit status; stdout in out.txt, stderr in
+ * err.txt. */
+static int ds(const char *args)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >out.txt 2>err.txt", dir, bin(), args);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st), "%s", cmd);
+    return WEXITSTATUS(st);
+}
+
+/* ds(args) must exit with want; returns its stdout (stderr in *errp if
+ * errp). */
+static char *expect(int want, const char *args, char **errp)
+{
+    int st = ds(args);
+    char *out = get("out.txt"), *err = get("err.txt");
+    cr_assert_eq(st, want, "deepsweep %s: exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", args, st,
+                 want, out, err);
+    if (errp)
+        *errp = err;
+    else
+        free(err);
+    return out;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; s && *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* 4 runs: 2 activations x 2 seeds; mode quick: fewer epochs. */
+static const char *xor_cfg =
+    "name: t\ndataset: xor\nbase: {width: 4, depth: 1, loss: sigmoid_bce, optimizer: sgd, "
+    "lr: 0.5, batch: 4, epochs: 50, log_every: 25}\nsweep: {activation: [relu, tanh]}\n"
+    "seeds: 2\nmodes:\n  quick: {epochs: 20, log_every: 20}\n";
+
+/* ---- folders: results/<name> and results/<name>-<mode> -------------------- */
+
+Test(past, a_named_mode_has_its_own_folder)
+{
+    put("x.yaml", xor_cfg);
+    free(expect(0, "run x.yaml mode=quick -q", NULL));
+    cr_assert(exists("results/t-quick/runs.csv"), "mode=quick did not write results/t-quick");
+    cr_assert(!exists("results/t"), "mode=quick wrote results/t");
+    /* the full mode's dry run is not refused after a quick run */
+    char *out = expect(0, "run x.yaml --dry-run", NULL);
+    cr_assert_not_null(strstr(out, "results in results/t\n"), "%s", out);
+    cr_assert_not_null(strstr(out, "4 runs: 0 finished, 4 to run"), "%s", out);
+    free(out);
+    out = expect(0, "run x.yaml mode=quick --dry-run", NULL);
+    cr_assert_not_null(strstr(out, "results in results/t-quick\n"), "%s", out);
+    cr_assert_not_null(strstr(out, "4 runs: 4 finished, 0 to run"), "%s", out);
+    free(out);
+}
+
+/* ---- the README's commands, verbatim ------------------------------------ */
+
+/* The README's `build/deepsweep ...` command lines inside ```sh blocks,
+ * continuation lines joined, trailing comments kept (sh ignores them). */
+static int readme_commands(const char *text, char cmds[][1024], int max)
+{
+    int n = 0, in_block = 0;
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (!strncmp(p, "```", 3)) {
+            in_block = !in_block && !strncmp(p, "```sh", 5);
+        } else if (in_block && !strncmp(p, "build/deepsweep ", 16)) {
+            cr_assert_lt(n, max);
+            char *c = cmds[n++];
+            c[0] = 0;
+            for (;;) {
+                cr_assert_lt(strlen(c) + len, 1000);
+                strncat(c, p, len);
+                if (len && c[strlen(c) - 1] == '\\' && nl) {
+                    c[strlen(c) - 1] = ' ';
+                    p = nl + 1;
+                    nl = strchr(p, '\n');
+                    len = nl ? (size_t)(nl - p) : strlen(p);
+                    continue;
+                }
+                break;
+            }
+        }
+        p = nl ? nl + 1 : p + len;
+    }
+    return n;
+}
+
+/* Every `build/deepsweep` line of the README runs as written, with tiny
+ * overrides (one epoch, a few hundred images, one seed) appended, in a
+ * folder where build/deepsweep, configs/ and data/ are this checkout's:
+ * e.g. the `plot` line must find the folder the `run` line wrote. */
+Test(past, readme_commands_run_verbatim, .timeout = 600)
+{
+    if (access("data/mnist/train-images-idx3-ubyte", R_OK) &&
+        access("data/mnist/train-images-idx3-ubyte.gz", R_OK))
+        cr_skip_test("data/mnist not found (make data): skipped");
+    char *readme;
+    size_t len;
+    cr_assert_eq(ds_read_file("README.md", &readme, &len), 0, "README.md not found");
+    static char cmds[32][1024];
+    int n = readme_commands(readme, cmds, 32);
+    free(readme);
+    cr_assert_geq(n, 6, "found %d command lines in README.md", n);
+    char cwd[512], cmd[16384];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    const char *b = bin();
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && mkdir build && ln -s '%s' build/deepsweep && ln -s '%s/configs' configs && "
+             "ln -s '%s/data' data && ln -s '%s/plots' plots",
+             dir, b, cwd, cwd, cwd);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    int ran_run = 0, ran_plot = 0;
+    for (int i = 0; i < n; i++) {
+        const char *c = cmds[i], *tiny = "";
+        char *hash = strstr(c, "  #"); /* the comment goes after the overrides */
+        char line[1024];
+        snprintf(line, sizeof line, "%.*s", hash ? (int)(hash - c) : (int)strlen(c), c);
+        if (!strncmp(c, "build/deepsweep train ", 22))
+            tiny = " --epochs 1 --train-subset 300";
+        else if (!strncmp(c, "build/deepsweep run ", 20) && !strstr(c, "--dry-run") &&
+                 !strstr(c, "--cfg"))
+            tiny = " epochs=1 train_subset=300 seeds=1 method=random run_cap=2", ran_run++;
+        else if (!strncmp(c, "build/deepsweep bench ", 22))
+            tiny = " --kernels act --acts relu --threads 1 --reps 5 --min-time 0.001";
+        ran_plot += !strncmp(c, "build/deepsweep plot ", 21);
+        snprintf(cmd, sizeof cmd, "cd '%s' && %s%s -q >out.txt 2>err.txt </dev/null", dir, line,
+                 tiny);
+        /* -q only where the command has it: else run it without */
+        if (strncmp(c, "build/deepsweep run ", 20) && strncmp(c, "build/deepsweep plot ", 21))
+            snprintf(cmd, sizeof cmd, "cd '%s' && %s%s >out.txt 2>err.txt </dev/null", dir, line, tiny);
+        int st = system(cmd);
+        char *err = get("err.txt");
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "README command failed (exit %d):\n%s%s\n%s",
+                  WEXITSTATUS(st), line, tiny, err);
+        free(err);
+    }
+    cr_assert_geq(ran_run, 1);
+    cr_assert_geq(ran_plot, 1);
+}
+
+/* ---- extending a sweep ------------------------------------------------- */
+
+/* A value added to a swept key, or a seed, reruns none of the finished
+ * runs: their rows stay byte for byte (their seconds included), no --force
+ * asked. */
+Test(past, an_extended_sweep_reruns_no_finished_run)
+{
+    put("x.yaml", xor_cfg);
+    free(expect(0, "run x.yaml -q", NULL));
+    char *before = get("results/t/runs.csv");
+    cr_assert_eq(count_lines(before), 1 + 4);
+    char *err, *out = expect(0, "run x.yaml activation=relu,tanh,sigmoid -q", &err);
+    char *after = get("results/t/runs.csv");
+    cr_assert_eq(count_lines(after), 1 + 6, "%s", after);
+    cr_assert_eq(strncmp(before, after, strlen(before)), 0, "finished rows changed:\n%s\n%s", before, after);
+    cr_assert_not_null(strstr(err, "4 finished runs are in this sweep and are kept"), "%s", err);
+    cr_assert_not_null(strstr(out, "6 runs, 6 finished"), "%s", out);
+    free(out);
+    free(err);
+    /* a third seed the same way */
+    out = expect(0, "run x.yaml activation=relu,tanh,sigmoid seeds=3 -q", NULL);
+    char *third = get("results/t/runs.csv");
+    cr_assert_eq(count_lines(third), 1 + 9, "%s", third);
+    cr_assert_eq(strncmp(after, third, strlen(after)), 0);
+    free(out);
+    /* and --force on the same sweep reruns nothing either */
+    free(expect(0, "run x.yaml activation=relu,tanh,sigmoid seeds=3 --force -q", NULL));
+    char *forced = get("results/t/runs.csv");
+    cr_assert_str_eq(forced, third);
+    free(before);
+    free(after);
+    free(third);
+    free(forced);
+}
+
+/* A changed config (other epochs: every id changes) is refused without
+ * --force, leaving the folder as it was; with --force it says what it
+ * drops and runs, and the folder then holds this sweep's runs only. */
+Test(past, a_changed_config_needs_force_which_says_what_it_reruns)
+{
+    put("x.yaml", xor_cfg);
+    free(expect(0, "run x.yaml -q", NULL));
+    char *before = get("results/t/runs.csv"), *err;
+    free(expect(2, "run x.yaml epochs=60 -q", &err));
+    cr_assert_not_null(strstr(err, "deepsweep: results/t: holds 4 finished runs that are not in this sweep"), "%s", err);
+    cr_assert_not_null(strstr(err, "--force"), "%s", err);
+    free(err);
+    char *same = get("results/t/runs.csv");
+    cr_assert_str_eq(before, same);
+    free(same);
+    free(expect(0, "run x.yaml epochs=60 --force -q", &err));
+    cr_assert_not_null(strstr(err, "--force: drops the 4 finished runs that are not in this sweep"), "%s", err);
+    cr_assert_not_null(strstr(err, "4 runs to run"), "%s", err);
+    free(err);
+    char *after = get("results/t/runs.csv");
+    cr_assert_eq(count_lines(after), 1 + 4, "%s", after);
+    cr_assert_null(strstr(after, ",50,"), "a run of the old config is still there:\n%s", after);
+    free(before);
+    free(after);
+}
+
+/* ---- config.yaml and --cfg run again ---------------------------------------- */
+
+/* A dry run's output without what depends on what already ran: the status
+ * column of the run table and the count line. The first line ("t: 4 runs
+ * (mode quick, ...); results in ...") and the ids stay. */
+static char *table_without_status(char *out)
+{
+    char *w = out;
+    for (char *line = out; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line + 1) : strlen(line);
+        char one[2048];
+        snprintf(one, sizeof one, "%.*s", (int)len, line);
+        char *st = strstr(one, "  ok      ");
+        if (!st)
+            st = strstr(one, "  todo    ");
+        if (st)
+            memmove(st, st + 10, strlen(st + 10) + 1);
+        if (!(strstr(one, " runs: ") && strstr(one, " finished, "))) {
+            memcpy(w, one, strlen(one));
+            w += strlen(one);
+        }
+        line += len;
+    }
+    *w = 0;
+    return out;
+}
+
+Test(past, config_yaml_runs_again_with_the_same_ids)
+{
+    put("x.yaml", xor_cfg);
+    const char *ov = "x.yaml mode=quick lr=0.25 'hidden=[3,2]' activation=relu,tanh,sigmoid";
+    char args[512];
+    snprintf(args, sizeof args, "run %s --dry-run", ov);
+    char *want = table_without_status(expect(0, args, NULL));
+    cr_assert_not_null(strstr(want, "mode quick"), "%s", want);
+    snprintf(args, sizeof args, "run %s -q", ov);
+    free(expect(0, args, NULL));
+    char *got = table_without_status(expect(0, "run results/t-quick/config.yaml --dry-run", NULL));
+    cr_assert_str_eq(got, want);
+    free(got);
+    char *before = get("results/t-quick/runs.csv"), *cfg = get("results/t-quick/config.yaml");
+    char *out = expect(0, "run results/t-quick/config.yaml -q", NULL);
+    cr_assert_not_null(strstr(out, "6 runs, 6 finished"), "%s", out);
+    char *after = get("results/t-quick/runs.csv"), *cfg2 = get("results/t-quick/config.yaml");
+    cr_assert_str_eq(before, after);
+    cr_assert_str_eq(cfg, cfg2, "running config.yaml again changed it");
+    free(out);
+    free(before);
+    free(after);
+    free(cfg);
+    free(cfg2);
+    free(want);
+}
+
+/* --cfg of a named mode prints an experiment that runs as that mode (into
+ * the same folder), not as "mode full". */
+Test(past, cfg_keeps_the_mode)
+{
+    put("x.yaml", xor_cfg);
+    char *composed = expect(0, "run x.yaml mode=quick epochs=7 --cfg", NULL);
+    put("r.yaml", composed);
+    free(composed);
+    char *want = table_without_status(expect(0, "run x.yaml mode=quick epochs=7 --dry-run", NULL));
+    char *got = table_without_status(expect(0, "run r.yaml --dry-run", NULL));
+    cr_assert_str_eq(got, want);
+    cr_assert_not_null(strstr(got, "(mode quick,"), "%s", got);
+    cr_assert_not_null(strstr(got, "results in results/t-quick\n"), "%s", got);
+    free(want);
+    free(got);
+}
+
+/* After an interrupt, groups that never ran have no rank; the groups that
+ * ran are ranked 1..k among themselves. Through the runner's summary (what
+ * `run` prints when a signal stops it) and through show. */
+Test(past, groups_never_run_get_no_rank)
+{
+    put("x.yaml", xor_cfg);
+    free(expect(0, "run x.yaml activation=tanh -q", NULL));
+    /* the same folder seen by the wider sweep, nothing run */
+    char path[128], err[1024];
+    snprintf(path, sizeof path, "%s/x.yaml", dir);
+    char *ov[] = {"activation=relu,tanh,sigmoid"};
+    ds_plan p;
+    cr_assert_eq(ds_plan_load(path, ov, 1, &p, err, sizeof err), 0, "%s", err);
+    char out[128];
+    snprintf(out, sizeof out, "%s/results/t", dir);
+    ds_runner_opts o = {.out = out, .quiet = 1};
+    ds_runner r;
+    cr_assert_eq(ds_runner_init(&r, &p, &o, err, sizeof err), 0, "%s", err);
+    char *text;
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    ds_runner_print_summary(&r, f);
+    fclose(f);
+    ds_runner_free(&r);
+    ds_plan_free(&p);
+    /* "   1  activation=tanh ..." ranked; relu and sigmoid "   -" */
+    cr_assert_not_null(strstr(text, "\n   1  activation=tanh "), "%s", text);
+    cr_assert_not_null(strstr(text, "\n   -  activation=relu "), "%s", text);
+    cr_assert_not_null(strstr(text, "\n   -  activation=sigmoid "), "%s", text);
+    cr_assert_null(strstr(text, "\n   2  "), "%s", text);
+    free(text);
+}
+
