@@ -252,6 +252,97 @@ Test(model_safetensors, malformed_files_refused)
     cr_assert_eq(system(cmd), 0);
 }
 
+/* A safetensors file from its JSON header and its data region. */
+static void write_st(const char *path, const char *json, const void *data, size_t dlen)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    unsigned char le[8];
+    uint64_t n = strlen(json);
+    for (int i = 0; i < 8; i++)
+        le[i] = (unsigned char)(n >> (8 * i));
+    fwrite(le, 1, 8, f);
+    fwrite(json, 1, n, f);
+    fwrite(data, 1, dlen, f);
+    fclose(f);
+}
+
+/* A 2-3-1 net's header: off holds the data_offsets (begin, end) of
+ * layers.0.weight [2,3], layers.0.bias [3], layers.1.weight [3,1] and
+ * layers.1.bias [1]; extra is appended as further members. */
+static void st_header(char *out, size_t n, const char *meta_extra, const char *act,
+                      const long off[8], const char *extra)
+{
+    snprintf(out, n,
+             "{\"__metadata__\":{\"format\":\"deepsweep-mlp\",\"dims\":\"2,3,1\","
+             "\"activation\":\"%s\",\"loss\":\"sigmoid_bce\"%s},"
+             "\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[%ld,%ld]},"
+             "\"layers.0.bias\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[%ld,%ld]},"
+             "\"layers.1.weight\":{\"dtype\":\"F32\",\"shape\":[3,1],\"data_offsets\":[%ld,%ld]},"
+             "\"layers.1.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[%ld,%ld]}%s}",
+             act, meta_extra, off[0], off[1], off[2], off[3], off[4], off[5], off[6], off[7], extra);
+}
+
+/* The data region must be tiled exactly by the tensors (a bias read from
+ * weight bytes, trailing bytes, extra or duplicate tensors were accepted);
+ * weights must be finite (NaN evaluated to cost = -nan, exit 0); JSON \u
+ * escapes are JSON (they were refused). */
+Test(model_safetensors, offsets_tile_the_data_weights_finite_json_escapes)
+{
+    mk_tmp();
+    char path[128], err[512], hdr[2048];
+    float data[14];
+    for (int i = 0; i < 14; i++)
+        data[i] = 0.25f * (float)(i + 1);
+    const long tile[8] = {0, 24, 24, 36, 36, 48, 48, 52};
+    ds_mlp r;
+    snprintf(path, sizeof path, "%s/m.safetensors", tmpdir);
+    /* the valid file, and \u escapes: "\u0072elu" is relu */
+    st_header(hdr, sizeof hdr, "", "\\u0072elu", tile, "");
+    write_st(path, hdr, data, 52);
+    cr_assert_eq(ds_safetensors_load(path, &r, 1, NULL, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r.act, DS_ACT_RELU);
+    cr_assert_eq(r.b[1][0], 0.25f * 13);
+    ds_mlp_free(&r);
+    struct { const char *what, *meta, *act; long off[8]; const char *extra; size_t dlen; float poison; const char *msg; } bad[] = {
+        {"overlap", "", "relu", {0, 24, 0, 12, 36, 48, 48, 52}, "", 52, 0,
+         "layers.0.bias data_offsets [0, 12] overlap layers.0.weight [0, 24]"},
+        {"gap", "", "relu", {0, 24, 28, 40, 40, 52, 52, 56}, "", 56, 0,
+         "bytes 24 to 28 of the data belong to no tensor"},
+        {"trailing", "", "relu", {0, 24, 24, 36, 36, 48, 48, 52}, "", 56, 0,
+         "4 bytes after the last tensor (the data region is 56 bytes, the tensors end at 52)"},
+        {"extra", "", "relu", {0, 24, 24, 36, 36, 48, 48, 52},
+         ",\"layers.2.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[52,56]}", 56, 0,
+         "unexpected tensor 'layers.2.bias' (a 2-layer net has layers.0.weight to layers.1.bias)"},
+        {"dup", "", "relu", {0, 24, 24, 36, 36, 48, 48, 52},
+         ",\"layers.1.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[48,52]}", 52, 0,
+         "tensor 'layers.1.bias' appears twice"},
+        {"nan", "", "relu", {0, 24, 24, 36, 36, 48, 48, 52}, "", 52, NAN,
+         "layers.0.bias[1] is nan (a model's weights are finite)"},
+        {"inf", "", "relu", {0, 24, 24, 36, 36, 48, 48, 52}, "", 52, INFINITY,
+         "layers.0.bias[1] is inf (a model's weights are finite)"},
+        {"badu", "", "rel\\u00zz", {0, 24, 24, 36, 36, 48, 48, 52}, "", 52, 0,
+         "malformed safetensors header: \\u needs 4 hex digits"},
+        {"dims", ",\"act_param\":\"0x1\"", "leaky_relu", {0, 24, 24, 36, 36, 48, 48, 52}, "", 52, 0,
+         "act_param: '0x1' is not a number"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        float d[14];
+        memcpy(d, data, sizeof d);
+        if (bad[i].poison != 0)
+            d[7] = bad[i].poison; /* layers.0.bias[1] */
+        snprintf(path, sizeof path, "%s/%s.safetensors", tmpdir, bad[i].what);
+        st_header(hdr, sizeof hdr, bad[i].meta, bad[i].act, bad[i].off, bad[i].extra);
+        write_st(path, hdr, d, bad[i].dlen);
+        cr_assert_eq(ds_safetensors_load(path, &r, 1, NULL, 0, err, sizeof err), 2, "%s: %s", bad[i].what, err);
+        cr_assert(strncmp(err, path, strlen(path)) == 0 && strstr(err, bad[i].msg), "%s: %s",
+                  bad[i].what, err);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    cr_assert_eq(system(cmd), 0);
+}
+
 /* ---- optimizers: the table's rows against their formulas in double ----- */
 
 #include "optim.h"

@@ -1,14 +1,19 @@
 /* safetensors writer and reader (see safetensors.h). The reader parses the
- * JSON header with a small recursive-descent parser: objects, strings,
- * integer arrays; that is all the format uses. Every offset and shape is
- * checked against the file before any byte is copied. */
+ * JSON header with a small recursive-descent parser: objects, strings (JSON
+ * escapes, \u included), integer arrays; that is all the format uses. Nothing
+ * is cut or guessed: a string too long for its field, a key twice, a tensor
+ * a deepsweep MLP does not have, offsets that do not tile the data region
+ * exactly (overlaps, gaps, trailing bytes) and non-finite weights are all
+ * refused, and every offset and shape is checked before any byte is copied. */
 #include "safetensors.h"
 
 #include "err.h"
 #include "files.h"
+#include "parse.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,30 +147,109 @@ static int obj_more(jp *p)
     return 0;
 }
 
-/* Reads a string into out (truncated to outlen-1; escapes kept simple). */
+/* A message of its own (not "malformed header at byte N"), once. */
+static void jfailf(jp *p, const char *fmt, const char *arg)
+{
+    if (!p->bad) {
+        char msg[256];
+        snprintf(msg, sizeof msg, fmt, arg);
+        ds_errf(p->err, p->errlen, 2, "%s: %s", p->path, msg);
+    }
+    p->bad = 1;
+}
+
+static int hex4(const char *s, const char *end, unsigned *v)
+{
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        if (s + i >= end || !isxdigit((unsigned char)s[i]))
+            return 0;
+        *v = *v * 16 + (unsigned)(isdigit((unsigned char)s[i]) ? s[i] - '0' : (s[i] | 0x20) - 'a' + 10);
+    }
+    return 1;
+}
+
+/* Appends code point c as UTF-8 to out[*n] (within outlen-1). */
+static int put_utf8(char *out, size_t outlen, size_t *n, unsigned c)
+{
+    unsigned char b[4];
+    int k = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    if (k == 1)
+        b[0] = (unsigned char)c;
+    else {
+        for (int i = k - 1; i > 0; i--, c >>= 6)
+            b[i] = (unsigned char)(0x80 | (c & 0x3f));
+        b[0] = (unsigned char)((0xf00u >> k) | c); /* 110x, 1110x, 11110x */
+    }
+    if (*n + (size_t)k >= outlen)
+        return 0;
+    memcpy(out + *n, b, (size_t)k);
+    *n += (size_t)k;
+    return 1;
+}
+
+/* A JSON string into out (NUL-terminated), or skipped when out is NULL.
+ * Escapes are JSON's (\" \\ \/ \b \f \n \r \t \uXXXX, surrogate pairs as one
+ * code point); a string longer than outlen-1 bytes is an error, not cut. */
 static int jstring(jp *p, char *out, size_t outlen)
 {
     if (!expect(p, '"'))
         return 0;
     size_t n = 0;
     while (p->s < p->end && *p->s != '"') {
-        char c = *p->s++;
+        unsigned c = (unsigned char)*p->s++;
+        if (c < 0x20) {
+            jfail(p, "control character in a string");
+            return 0;
+        }
         if (c == '\\') {
             if (p->s >= p->end)
                 break;
-            c = *p->s++;
-            if (c == 'u') { /* \uXXXX: not used in our names; keep a '?' */
+            char e = *p->s++;
+            switch (e) {
+            case '"': case '\\': case '/': c = (unsigned char)e; break;
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case 'n': c = '\n'; break;
+            case 'r': c = '\r'; break;
+            case 't': c = '\t'; break;
+            default: c = 0;
+            }
+            if (c) {
+                /* one of the single-character escapes */
+            } else if (e == 'u') {
+                if (!hex4(p->s, p->end, &c)) {
+                    jfail(p, "\\u needs 4 hex digits");
+                    return 0;
+                }
                 p->s += 4;
-                c = '?';
-            } else if (c == 'n')
-                c = '\n';
-            else if (c == 't')
-                c = '\t';
+                unsigned lo;
+                if (c >= 0xd800 && c < 0xdc00 && p->end - p->s >= 6 && p->s[0] == '\\' &&
+                    p->s[1] == 'u' && hex4(p->s + 2, p->end, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+                    c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+                    p->s += 6;
+                } else if (c >= 0xd800 && c < 0xe000) {
+                    jfail(p, "\\u escape of a lone surrogate");
+                    return 0;
+                }
+                if (c == 0) {
+                    jfail(p, "\\u0000 in a string");
+                    return 0;
+                }
+            } else {
+                jfail(p, "unknown escape in a string");
+                return 0;
+            }
         }
-        if (n + 1 < outlen)
-            out[n++] = c;
+        if (out && !put_utf8(out, outlen, &n, c)) {
+            char what[64];
+            snprintf(what, sizeof what, "string longer than %zu bytes", outlen - 1);
+            jfail(p, what);
+            return 0;
+        }
     }
-    out[n] = 0;
+    if (out)
+        out[n] = 0;
     if (p->s >= p->end) {
         jfail(p, "unterminated string");
         return 0;
@@ -186,14 +270,16 @@ static int jints(jp *p, long long *v, int maxn, int *count)
     }
     for (;;) {
         ws(p);
-        char *e;
-        errno = 0;
-        long long x = strtoll(p->s, &e, 10);
-        if (e == p->s || errno || x < 0 || e > p->end) {
+        /* digits only, within the header, no leading zero, below 2^53 */
+        long long x = 0;
+        const char *d = p->s;
+        while (p->s < p->end && isdigit((unsigned char)*p->s) && x < (1LL << 53))
+            x = x * 10 + (*p->s++ - '0');
+        if (p->s == d || (*d == '0' && p->s - d > 1) || x >= (1LL << 53) ||
+            (p->s < p->end && isdigit((unsigned char)*p->s))) {
             jfail(p, "expected a non-negative integer");
             return 0;
         }
-        p->s = e;
         if (*count >= maxn) {
             jfail(p, "array too long");
             return 0;
@@ -217,8 +303,7 @@ static void jskip(jp *p)
         return;
     }
     if (*p->s == '"') {
-        char tmp[8];
-        jstring(p, tmp, sizeof tmp);
+        jstring(p, NULL, 0);
         return;
     }
     if (*p->s == '{' || *p->s == '[') {
@@ -230,11 +315,8 @@ static void jskip(jp *p)
             return;
         }
         for (;;) {
-            if (close == '}') {
-                char k[8];
-                if (!jstring(p, k, sizeof k) || !expect(p, ':'))
-                    return;
-            }
+            if (close == '}' && (!jstring(p, NULL, 0) || !expect(p, ':')))
+                return;
             jskip(p);
             if (p->bad)
                 return;
@@ -257,6 +339,7 @@ typedef struct {
     long long shape[4];
     int rank;
     long long off[2];
+    unsigned seen; /* dtype, shape, data_offsets: bits 0, 1, 2 */
 } tensor_info;
 
 #define MAX_TENSORS (2 * DS_MAX_LAYERS)
@@ -270,6 +353,17 @@ typedef struct {
     int nt;
 } header;
 
+/* A member key seen twice in one object: JSON parsers keep one silently. */
+static int seen_once(jp *p, unsigned *seen, int bit, const char *key)
+{
+    if (*seen & (1u << bit)) {
+        jfailf(p, "header key \"%s\" appears twice in one object", key);
+        return 0;
+    }
+    *seen |= 1u << bit;
+    return 1;
+}
+
 static void parse_tensor(jp *p, tensor_info *t)
 {
     if (!obj_open(p))
@@ -279,12 +373,14 @@ static void parse_tensor(jp *p, tensor_info *t)
         if (!jstring(p, k, sizeof k) || !expect(p, ':'))
             return;
         int cnt;
-        if (!strcmp(k, "dtype"))
-            jstring(p, t->dtype, sizeof t->dtype);
-        else if (!strcmp(k, "shape"))
-            jints(p, t->shape, 4, &t->rank);
-        else if (!strcmp(k, "data_offsets")) {
-            if (jints(p, t->off, 2, &cnt) && cnt != 2)
+        if (!strcmp(k, "dtype")) {
+            if (seen_once(p, &t->seen, 0, k))
+                jstring(p, t->dtype, sizeof t->dtype);
+        } else if (!strcmp(k, "shape")) {
+            if (seen_once(p, &t->seen, 1, k))
+                jints(p, t->shape, 4, &t->rank);
+        } else if (!strcmp(k, "data_offsets")) {
+            if (seen_once(p, &t->seen, 2, k) && jints(p, t->off, 2, &cnt) && cnt != 2)
                 jfail(p, "data_offsets needs 2 integers");
         } else
             jskip(p);
@@ -293,38 +389,42 @@ static void parse_tensor(jp *p, tensor_info *t)
 
 static void parse_meta(jp *p, header *h)
 {
+    static const char *const keys[] = {"dims", "activation", "act_param", "loss", "format", "dataset"};
+    char *dst[] = {h->dims, h->activation, h->act_param, h->loss, h->format, h->dataset};
+    unsigned seen = 0;
     if (!obj_open(p))
         return;
     do {
         char k[32], v[sizeof h->dims];
         if (!jstring(p, k, sizeof k) || !expect(p, ':') || !jstring(p, v, sizeof v))
             return;
-        if (!strcmp(k, "dims"))
-            snprintf(h->dims, sizeof h->dims, "%s", v);
-        else if (!strcmp(k, "activation"))
-            snprintf(h->activation, sizeof h->activation, "%s", v);
-        else if (!strcmp(k, "act_param"))
-            snprintf(h->act_param, sizeof h->act_param, "%s", v);
-        else if (!strcmp(k, "loss"))
-            snprintf(h->loss, sizeof h->loss, "%s", v);
-        else if (!strcmp(k, "format"))
-            snprintf(h->format, sizeof h->format, "%s", v);
-        else if (!strcmp(k, "dataset"))
-            snprintf(h->dataset, sizeof h->dataset, "%s", v);
+        for (int i = 0; i < (int)(sizeof keys / sizeof keys[0]); i++)
+            if (!strcmp(k, keys[i]) && seen_once(p, &seen, i, k))
+                snprintf(dst[i], sizeof h->dims, "%s", v);
     } while (obj_more(p));
 }
 
+static const tensor_info *find(const header *h, const char *name);
+
 static void parse_header(jp *p, header *h)
 {
+    int has_meta = 0;
     if (!obj_open(p))
         return;
     do {
         char k[64];
         if (!jstring(p, k, sizeof k) || !expect(p, ':'))
             return;
-        if (!strcmp(k, "__metadata__"))
+        if (!strcmp(k, "__metadata__")) {
+            if (has_meta++) {
+                jfailf(p, "header key \"%s\" appears twice", k);
+                return;
+            }
             parse_meta(p, h);
-        else if (h->nt < MAX_TENSORS) {
+        } else if (find(h, k)) {
+            jfailf(p, "tensor '%s' appears twice in the header", k);
+            return;
+        } else if (h->nt < MAX_TENSORS) {
             tensor_info *t = &h->t[h->nt++];
             snprintf(t->name, sizeof t->name, "%s", k);
             parse_tensor(p, t);
@@ -333,6 +433,9 @@ static void parse_header(jp *p, header *h)
             return;
         }
     } while (obj_more(p));
+    ws(p); /* the format pads the header with spaces; nothing else may follow */
+    if (!p->bad && p->s < p->end)
+        jfail(p, "characters after the JSON object");
 }
 
 static const tensor_info *find(const header *h, const char *name)
@@ -380,25 +483,21 @@ static int read_whole(const char *path, unsigned char **buf, long *fsz, char *er
     return 0;
 }
 
-/* The net the metadata describes (dims, activation, act_param, loss). */
+/* The net the metadata describes (dims, activation, act_param, loss), its
+ * numbers through the one strict parser (parse.h). */
 static int create_from_meta(const char *path, const header *h, ds_mlp *m, int max_batch,
                             char *err, size_t errlen)
 {
     int dims[DS_MAX_LAYERS + 1], nd = 0;
     ds_act act;
     ds_loss loss;
+    char msg[512];
     if (!*h->dims)
         return ds_errf(err, errlen, 2, "%s: no \"dims\" in __metadata__ (not written by deepsweep: the architecture is unknown)",
                     path);
-    for (const char *s = h->dims; *s;) {
-        char *e;
-        long v = strtol(s, &e, 10);
-        if (e == s || v <= 0 || v > (1L << 24) || nd > DS_MAX_LAYERS || (*e && *e != ','))
-            return ds_errf(err, errlen, 2, "%s: __metadata__ dims \"%s\" is malformed (comma-separated widths >= 1, at most %d layers)",
-                        path, h->dims, DS_MAX_LAYERS);
-        dims[nd++] = (int)v;
-        s = *e ? e + 1 : e;
-    }
+    if (ds_parse_int_list("__metadata__ dims", "width", h->dims, 1, 1 << 24, DS_MAX_LAYERS + 1, dims,
+                          &nd, msg, sizeof msg))
+        return ds_errf(err, errlen, 2, "%s: %s", path, msg);
     if (nd < 2)
         return ds_errf(err, errlen, 2, "%s: __metadata__ dims \"%s\" needs inputs and outputs", path, h->dims);
     if (ds_act_parse(h->activation, &act) != 0)
@@ -407,42 +506,108 @@ static int create_from_meta(const char *path, const header *h, ds_mlp *m, int ma
     if (ds_loss_parse(h->loss, &loss) != 0)
         return ds_errf(err, errlen, 2, "%s: loss \"%s\" is unknown (valid: %s)", path, h->loss,
                     ds_loss_valid_names());
-    float act_param = *h->act_param ? strtof(h->act_param, NULL) : ds_act_row_of(act)->param_default;
+    const ds_act_row *row = ds_act_row_of(act);
+    float act_param = row->param_default;
+    ds_bounds b = row->param ? DS_CLOSED(row->param_min, row->param_max) : DS_ANY_REAL;
+    if (*h->act_param && ds_parse_float("act_param", h->act_param, b, &act_param, msg, sizeof msg))
+        return ds_errf(err, errlen, 2, "%s: __metadata__ %s", path, msg);
     if (ds_mlp_create(m, dims[0], nd - 2, dims + 1, dims[nd - 1], act, act_param, loss, 0.0f,
                       max_batch) != 0)
         return ds_errf(err, errlen, 1, "%s: out of memory", path);
     return 0;
 }
 
-/* Every layer's weight and bias tensor, checked against m's shape. */
-static int copy_tensors(const char *path, const header *h, const unsigned char *data,
-                        uint64_t dlen, ds_mlp *m, char *err, size_t errlen)
+/* Every tensor of the header is one of m's (layers.<l>.weight, .bias), each
+ * F32 of m's shape within the data region. */
+static int check_tensors(const char *path, const header *h, uint64_t dlen, const ds_mlp *m,
+                         char *err, size_t errlen)
 {
-    int rc = 0;
-    for (int l = 0; l < m->n_layers && !rc; l++) {
-        for (int kind = 0; kind < 2 && !rc; kind++) {
+    for (int i = 0; i < h->nt; i++) {
+        int l = -1;
+        char kind[8] = "", canon[64] = "";
+        const tensor_info *t = &h->t[i];
+        /* the name must read back exactly: no "layers.01.weight", "layers.+1..." */
+        if (sscanf(t->name, "layers.%d.%7[a-z]", &l, kind) == 2 && l >= 0 && l < m->n_layers)
+            snprintf(canon, sizeof canon, "layers.%d.%s", l, kind);
+        if (strcmp(canon, t->name) || (strcmp(kind, "weight") && strcmp(kind, "bias")))
+            return ds_errf(err, errlen, 2, "%s: unexpected tensor '%s' (a %d-layer net has layers.0.weight to layers.%d.bias)",
+                           path, t->name, m->n_layers, m->n_layers - 1);
+    }
+    for (int l = 0; l < m->n_layers; l++)
+        for (int kind = 0; kind < 2; kind++) {
             char name[64];
             snprintf(name, sizeof name, "layers.%d.%s", l, kind ? "bias" : "weight");
             const tensor_info *t = find(h, name);
             long long want0 = kind ? m->dims[l + 1] : m->dims[l];
             long long n = kind ? want0 : want0 * m->dims[l + 1];
             if (!t)
-                rc = ds_errf(err, errlen, 2, "%s: tensor %s is missing", path, name);
-            else if (strcmp(t->dtype, "F32"))
-                rc = ds_errf(err, errlen, 2, "%s: %s has dtype %s (only F32 is read)", path, name, t->dtype);
-            else if (t->rank != (kind ? 1 : 2) || t->shape[0] != want0 ||
-                     (!kind && t->shape[1] != m->dims[l + 1]))
-                rc = ds_errf(err, errlen, 2, "%s: %s has the wrong shape (expected [%lld%s%d])", path, name,
-                          want0, kind ? "" : ", ", kind ? 0 : m->dims[l + 1]);
-            else if (t->off[1] < t->off[0] || (uint64_t)t->off[1] > dlen ||
-                     t->off[1] - t->off[0] != n * 4)
-                rc = ds_errf(err, errlen, 2, "%s: %s data_offsets [%lld, %lld] do not fit its shape or the file (%llu data bytes)",
-                          path, name, t->off[0], t->off[1], (unsigned long long)dlen);
-            else
-                memcpy(kind ? m->b[l] : m->W[l], data + t->off[0], (size_t)n * 4);
+                return ds_errf(err, errlen, 2, "%s: tensor %s is missing", path, name);
+            if (strcmp(t->dtype, "F32"))
+                return ds_errf(err, errlen, 2, "%s: %s has dtype %s (only F32 is read)", path, name,
+                               t->seen & 1 ? t->dtype : "(none)");
+            if (t->rank != (kind ? 1 : 2) || t->shape[0] != want0 ||
+                (!kind && t->shape[1] != m->dims[l + 1]))
+                return ds_errf(err, errlen, 2, "%s: %s has the wrong shape (expected [%lld%s%d])", path, name,
+                               want0, kind ? "" : ", ", kind ? 0 : m->dims[l + 1]);
+            if (!(t->seen & 4) || t->off[1] < t->off[0] || (uint64_t)t->off[1] > dlen ||
+                t->off[1] - t->off[0] != n * 4)
+                return ds_errf(err, errlen, 2, "%s: %s data_offsets [%lld, %lld] do not fit its shape or the file (%llu data bytes)",
+                               path, name, t->off[0], t->off[1], (unsigned long long)dlen);
         }
+    return 0;
+}
+
+/* The tensors tile the data region: sorted by offset (ties in header order),
+ * each starts where the previous ends, the first at 0, the last at the end.
+ * Overlaps (a bias read from weight bytes), gaps and trailing bytes are all
+ * refused. */
+static int check_tiling(const char *path, const header *h, uint64_t dlen, char *err, size_t errlen)
+{
+    const tensor_info *by[MAX_TENSORS];
+    int n = h->nt;
+    for (int i = 0; i < n; i++) { /* insertion sort: stable, at most 130 */
+        int j = i;
+        while (j > 0 && by[j - 1]->off[0] > h->t[i].off[0]) {
+            by[j] = by[j - 1];
+            j--;
+        }
+        by[j] = &h->t[i];
     }
-    return rc;
+    long long pos = 0;
+    for (int i = 0; i < n; i++) {
+        if (by[i]->off[0] < pos)
+            return ds_errf(err, errlen, 2, "%s: %s data_offsets [%lld, %lld] overlap %s [%lld, %lld]",
+                           path, by[i]->name, by[i]->off[0], by[i]->off[1], by[i - 1]->name,
+                           by[i - 1]->off[0], by[i - 1]->off[1]);
+        if (by[i]->off[0] > pos)
+            return ds_errf(err, errlen, 2, "%s: bytes %lld to %lld of the data belong to no tensor (the tensors must tile the data region)",
+                           path, pos, by[i]->off[0]);
+        pos = by[i]->off[1];
+    }
+    if ((uint64_t)pos != dlen)
+        return ds_errf(err, errlen, 2, "%s: %llu bytes after the last tensor (the data region is %llu bytes, the tensors end at %lld)",
+                       path, (unsigned long long)(dlen - (uint64_t)pos), (unsigned long long)dlen, pos);
+    return 0;
+}
+
+/* Every layer's weight and bias into m, each value finite. */
+static int copy_tensors(const char *path, const header *h, const unsigned char *data, ds_mlp *m,
+                        char *err, size_t errlen)
+{
+    for (int l = 0; l < m->n_layers; l++)
+        for (int kind = 0; kind < 2; kind++) {
+            char name[64];
+            snprintf(name, sizeof name, "layers.%d.%s", l, kind ? "bias" : "weight");
+            const tensor_info *t = find(h, name);
+            float *dst = kind ? m->b[l] : m->W[l];
+            size_t n = (size_t)(t->off[1] - t->off[0]) / 4;
+            memcpy(dst, data + t->off[0], n * 4);
+            for (size_t i = 0; i < n; i++)
+                if (!isfinite(dst[i]))
+                    return ds_errf(err, errlen, 2, "%s: %s[%zu] is %g (a model's weights are finite)",
+                                   path, name, i, (double)dst[i]);
+        }
+    return 0;
 }
 
 int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *dataset,
@@ -473,7 +638,10 @@ int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *datase
             err, errlen, 0};
     parse_header(&p, h);
     rc = p.bad ? 2 : create_from_meta(path, h, m, max_batch, err, errlen);
-    if (!rc && (rc = copy_tensors(path, h, buf + 8 + hlen, (uint64_t)fsz - 8 - hlen, m, err, errlen)))
+    uint64_t dlen = (uint64_t)fsz - 8 - hlen;
+    if (!rc && ((rc = check_tensors(path, h, dlen, m, err, errlen)) ||
+                (rc = check_tiling(path, h, dlen, err, errlen)) ||
+                (rc = copy_tensors(path, h, buf + 8 + hlen, m, err, errlen))))
         ds_mlp_free(m);
     if (!rc && dataset && dataset_len)
         snprintf(dataset, dataset_len, "%s", h->dataset);

@@ -20,7 +20,8 @@
 int ds_safetensors_save(const char *path, const ds_mlp *m, const char *dataset, char *err,
                         size_t errlen);
 
-/* Reads path, creates *m (max_batch rows) with its architecture and weights,
+/* Reads path, creates *m (max_batch rows) with its architecture and weights
+ * (exactly m's tensors, tiling the data region, every weight finite),
  * and copies the dataset it names into dataset ("" if none; may be NULL).
  * Returns 0; 2 with a message naming the file for a missing or malformed
  * file; 1 out of memory. */
