@@ -88,6 +88,21 @@ static void assert_png(const char *dir, const char *name)
     cr_assert_gt(size, 1000, "%s is only %ld bytes", p, size);
 }
 
+/* Loads folder d and writes its report in process, gnuplot disabled (exit
+ * 1: no figures); returns REPORT.md's text. */
+static char *report_md(const char *d)
+{
+    char err[512], p[512];
+    ds_report *r;
+    cr_assert_eq(ds_report_load(d, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_report_write(r, d, "plots", NULL, 1, err, sizeof err), 1);
+    ds_report_free(r);
+    snprintf(p, sizeof p, "%s/REPORT.md", d);
+    char *md = slurp(p);
+    cr_assert_not_null(md);
+    return md;
+}
+
 static int have_gnuplot(void)
 {
     return system("gnuplot -e 'set terminal png' >/dev/null 2>&1") == 0;
@@ -348,6 +363,26 @@ Test(plot_aggregate, reference_from_the_rows)
     free(d);
 }
 
+/* REPORT.md: a one-seed group prints its mean alone (no "± 0.00", no
+ * interval), a three-seed group mean ± std and its t interval; the two
+ * differ in init only, and with one seed the difference cannot be tested. */
+Test(plot_aggregate, one_seed_prints_no_plus_minus)
+{
+    char *d = agg_fixture();
+    char *md = report_md(d);
+    cr_assert_not_null(md);
+    cr_assert(strstr(md, "| NN | normal | 1 | 1 | 95.00 | — | 96.00 |"), "%s", md);
+    cr_assert(!strstr(md, "± 0.00"), "%s", md);
+    /* 0.90 0.92 0.97: 93.00 ± 3.61, t(0.975, 2) 3.61 / sqrt(3) = 8.96,
+     * the interval cut at 100% */
+    cr_assert(strstr(md, "| xavier | xavier_uniform | 4 | 3 | 93.00 ± 3.61 | [84.04, 100.00] |"),
+              "%s", md);
+    cr_assert(strstr(md, "| init | xavier | NN | -2.00 | — | — | cannot tell"), "%s", md);
+    free(md);
+    rm_rf(d);
+    free(d);
+}
+
 /* deepsweep run's extra "hidden" column splits groups that DESIGN.md's
  * columns (depth, first width) cannot tell apart, and is shown only then. */
 Test(plot_aggregate, extra_columns_split_groups)
@@ -436,6 +471,15 @@ Test(plot_command, lab_fixture_draws_every_figure)
     /* the lab table: five labs with the course's figures beside */
     cr_assert(strstr(md, "| deep+dropout | 4 | 512 | xavier_uniform | 0.3 | 3 | 3 |") && strstr(md, "| 98.13 |"), "%s", md);
     cr_assert(!exists(out, "heatmap.png"), "five labs are not a depth x width grid");
+    /* labs that differ in one setting, compared by Welch's t-test: nn and
+     * xavier (init), deep and deep+dropout (dropout); nn and deep differ in
+     * more than one and are not compared */
+    cr_assert(strstr(md, "Welch's two-sample t-test"), "%s", md);
+    cr_assert(strstr(md, "| init | nn | xavier | -2.84 |"), "%s", md);
+    cr_assert(strstr(md, "| dropout | deep | deep+dropout | -0.51 |"), "%s", md);
+    cr_assert(!strstr(md, "| nn | deep |"), "%s", md);
+    cr_assert(strstr(md, "| beyond seed noise |"), "%s", md);
+    cr_assert(strstr(md, "0 of 2 comparisons are within seed noise."), "%s", md);
     free(md);
     free(err);
     rm_rf(out);
@@ -483,6 +527,12 @@ Test(plot_command, xor_and_grid_figures)
     /* sigmoid at depth 4: 1 of 4 seeds; relu at depth 4: all four */
     cr_assert(strstr(dat, "\n4 0.25 1 4\n") && strstr(dat, "\n4 1 4 4\n"), "%s", dat);
     free(dat);
+    /* the solved fraction with its Wilson interval: 1/4 is [0.0456, 0.6994] */
+    snprintf(p, sizeof p, "%s/REPORT.md", xd);
+    dat = slurp(p);
+    cr_assert(strstr(dat, "| 1/4 = 0.25 [0.05, 0.70] |") && strstr(dat, "Wilson"), "%s", dat);
+    cr_assert(strstr(dat, "| 4/4 = 1.00 [0.51, 1.00] |"), "%s", dat);
+    free(dat);
     free(err);
     snprintf(args, sizeof args, "-q %s", gd);
     st = run_plot(args, NULL, &err);
@@ -519,7 +569,7 @@ Test(plot_command, xor_and_grid_figures)
  * beside every point). */
 Test(plot_command, no_reference_without_one_in_the_config)
 {
-    char *d = tmpdir(), err[512], p[512], row[300];
+    char *d = tmpdir(), p[512], row[300];
     char *text = malloc(8192);
     strcpy(text, runs_head);
     for (int k = 0; k < 3; k++) {
@@ -529,12 +579,7 @@ Test(plot_command, no_reference_without_one_in_the_config)
         strcat(text, row);
     }
     write_file(d, "runs.csv", text);
-    ds_report *r;
-    cr_assert_eq(ds_report_load(d, &r, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(ds_report_write(r, d, "plots", NULL, 1, err, sizeof err), 1);
-    ds_report_free(r);
-    snprintf(p, sizeof p, "%s/REPORT.md", d);
-    char *md = slurp(p);
+    char *md = report_md(d);
     cr_assert(!strstr(md, "98.13") && !strstr(md, "course") && !strstr(md, "reference"), "%s", md);
     free(md);
     snprintf(p, sizeof p, "%s/plot-data/accuracy.dat", d);

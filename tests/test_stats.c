@@ -173,6 +173,18 @@ Test(stats, welch_sleep_data)
     cr_assert_float_eq(s.lo, -w.hi, 1e-12);
 }
 
+/* The words every table uses for a Welch comparison, at the 5% level of
+ * the two-sided test (the 95% interval excludes 0 exactly when p < 0.05). */
+Test(stats, welch_verdict_words)
+{
+    ds_welch beyond = {.diff = 1, .lo = 0.2, .hi = 1.8, .t = 3, .df = 4, .p = 0.04};
+    ds_welch within = {.diff = 1, .lo = -0.2, .hi = 2.2, .t = 1, .df = 4, .p = 0.37};
+    ds_welch unknown = {.diff = 1, .lo = NAN, .hi = NAN, .t = NAN, .df = NAN, .p = NAN};
+    cr_assert_str_eq(ds_welch_verdict(&beyond), "beyond seed noise");
+    cr_assert_str_eq(ds_welch_verdict(&within), "within seed noise");
+    cr_assert_str_eq(ds_welch_verdict(&unknown), "cannot tell (fewer than 2 ok runs, or no spread)");
+}
+
 /* Unequal sizes and spreads, against a hand computation: means 10 and 8,
  * variances 4 (n 5) and 1 (n 3): se^2 = 4/5 + 1/3 = 17/15,
  * df = (17/15)^2 / ((4/5)^2/4 + (1/3)^2/2) = 4.9185..., t = 2 / sqrt(17/15). */

@@ -156,6 +156,13 @@ ds_welch ds_welch_test(const ds_moments *a, const ds_moments *b)
     return w;
 }
 
+const char *ds_welch_verdict(const ds_welch *w)
+{
+    if (isnan(w->p))
+        return "cannot tell (fewer than 2 ok runs, or no spread)";
+    return w->p < 0.05 ? "beyond seed noise" : "within seed noise";
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

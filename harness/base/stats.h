@@ -56,6 +56,10 @@ typedef struct {
 } ds_welch;
 
 ds_welch ds_welch_test(const ds_moments *a, const ds_moments *b);
+/* The test's answer in the words every table uses: "beyond seed noise"
+ * (p < 0.05, two-sided: the 95% interval excludes 0), "within seed noise",
+ * or "cannot tell (...)" when p is NaN. */
+const char *ds_welch_verdict(const ds_welch *w);
 
 /* Median of v[0..n-1] (sorts v in place; the mean of the two middle values
  * when n is even); NaN when n == 0. */

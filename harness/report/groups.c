@@ -63,6 +63,20 @@ static void find_varying_keys(ds_report *r)
         }
 }
 
+int ds_groups_one_factor(const ds_report *r, int g, int h)
+{
+    const ds_group *a = &r->groups[g], *b = &r->groups[h];
+    int found = -1, n = 0;
+    for (int k = DS_K_LABEL + 1; k < DS_K_REQUIRED; k++)
+        if (strcmp(a->key[k], b->key[k]))
+            found = k, n++;
+    if (n == 0) /* e.g. hidden 512-256 vs 512-128 at equal depth and width */
+        for (int k = DS_K_REQUIRED; k < DS_K_COUNT; k++)
+            if (strcmp(a->key[k], b->key[k]))
+                found = k, n++;
+    return n == 1 ? found : -1;
+}
+
 /* Display names: only what tells groups apart. With exclude == 0 (a group's
  * own name) the label alone when it is unique per group ("xavier", "deep");
  * otherwise the varying columns. With columns excluded (a line of a figure

@@ -7,7 +7,7 @@
  * the seed: label, dataset, depth, width, activation, init, dropout,
  * optimizer, lr, batch, epochs (and hidden, loss, bias_init, weight_decay,
  * train_subset when the file has them). Means are over the group's `ok` runs; ± is the
- * sample standard deviation (n - 1 in the denominator; 0 for one run).
+ * sample standard deviation (n - 1 in the denominator; none for one run).
  *
  * Files (harness/report/): load.c reads the CSVs (through csvread.h) into
  * the run table and groups; groups.c aggregates and names the groups;
@@ -22,9 +22,9 @@
 
 #include <stddef.h>
 
-/* The ± of the figures and REPORT.md: the sample standard deviation
- * (stats.h), but 0 for a single run where stats.h says NaN (issue 10 prints
- * it blank instead); NaN when empty. */
+/* The error bar of the figures: the sample standard deviation (stats.h),
+ * but a bar of length 0 for a single run where stats.h says NaN (nothing to
+ * draw; REPORT.md prints no ± then); NaN when empty. */
 double ds_report_std(const ds_moments *s);
 
 /* Grouping columns: DESIGN.md's (required), then extras deepsweep run

@@ -43,6 +43,10 @@ void ds_groups_aggregate(ds_report *r);
 /* groups.c: which keys vary, whether labels are unique, each group's display
  * name, whether the sweep is XOR. */
 void ds_groups_describe(ds_report *r);
+/* The one setting groups g and h differ in (a DS_K_* other than the
+ * label; an extra column such as hidden only when no required one
+ * differs), or -1 when they differ in none or in more than one. */
+int ds_groups_one_factor(const ds_report *r, int g, int h);
 /* Display name of g leaving out the `exclude` keys (a bit per DS_K_*): only
  * what tells groups apart; "all runs" when nothing does. */
 void ds_group_name(const ds_report *r, const ds_group *g, unsigned exclude, char *out,

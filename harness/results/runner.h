@@ -4,7 +4,9 @@
  * finds the runs already finished in the folder (resume), loads the data the
  * remaining runs need, takes the folder's lock, trains each remaining run
  * and commits its rows whole, and reports: the run table (dry run), the
- * summary (mean +- std over seeds per group) and how the sweep ended.
+ * summary (mean +- std over seeds per group, the t interval, XOR's Wilson
+ * interval, Welch's test between groups that differ in one setting) and how
+ * the sweep ended.
  * `deepsweep run` is option parsing around it. */
 #ifndef DS_RUNNER_H
 #define DS_RUNNER_H
@@ -61,7 +63,10 @@ void ds_runner_print_plan(const ds_runner *r, FILE *f);
  * 2 / 1 with a message in err for bad input / a run-time failure. */
 int ds_runner_execute(ds_runner *r, char *err, size_t errlen);
 
-/* The summary table: one row per group, mean +- std over seeds. */
+/* The summary table: one row per group, mean +- std over seeds (the mean
+ * alone for one ok run), the 95% t interval, XOR's solved fraction with its
+ * Wilson interval; then each pair of groups differing in one setting with
+ * the difference, its interval and Welch's p, in words (stats.h). */
 void ds_runner_print_summary(const ds_runner *r, FILE *f);
 
 /* How the sweep ended, after the summary: says on `msg` which runs failed or

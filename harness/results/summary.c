@@ -44,6 +44,7 @@ typedef struct {
     double reference;
     int has_reference;
     int rank;
+    const ds_run *rep; /* its first run: the configuration it stands for */
 } group_stat;
 
 typedef struct {
@@ -61,6 +62,7 @@ static void add_run(summary *s, const ds_run *run, const ds_run_row *row)
     group_stat *g = &s->g[k];
     if (k == s->n_groups) {
         g->group = run->group;
+        g->rep = run;
         g->reference = run->reference;
         g->has_reference = run->has_reference;
         s->any_ref |= run->has_reference;
@@ -122,20 +124,36 @@ static void pm(char *out, size_t n, const ds_moments *m)
         snprintf(out, n, "%6.2f ± %5.2f", 100 * mean, 100 * std);
 }
 
+/* The 95% t interval of the mean in %, cut to 0-100; "-" below 2 runs. */
+static void ci(char *out, size_t n, const ds_moments *m)
+{
+    double h = ds_moments_ci95(m), mean = ds_moments_mean(m);
+    if (isnan(h))
+        snprintf(out, n, "-");
+    else
+        snprintf(out, n, "[%.2f, %.2f]", fmax(0, 100 * (mean - h)), fmin(100, 100 * (mean + h)));
+}
+
 static void print_group(const summary *s, const group_stat *g, int gw, FILE *f)
 {
-    char te[40], tr[40];
+    char te[40], tr[40], tci[40];
     pm(te, sizeof te, &g->test);
     pm(tr, sizeof tr, &g->train);
+    ci(tci, sizeof tci, &g->test);
     char rk[16] = "-";
     if (g->rank)
         snprintf(rk, sizeof rk, "%d", g->rank);
-    fprintf(f, "%4s  %-*s  %5d  %-15s  %-15s", rk, gw, g->group, g->n, te, tr);
+    fprintf(f, "%4s  %-*s  %5d  %-15s  %-16s  %-15s", rk, gw, g->group, g->n, te, tci, tr);
     if (s->is_xor) {
-        char sv[40];
+        char sv[64];
         int fin = g->n - g->missing;
-        snprintf(sv, sizeof sv, "%d/%d = %.2f", g->solved, fin, fin ? (double)g->solved / fin : 0.0);
-        fprintf(f, "  %-14s", sv);
+        ds_interval w = ds_wilson95(g->solved, fin);
+        if (fin)
+            snprintf(sv, sizeof sv, "%d/%d = %.2f [%.2f, %.2f]", g->solved, fin,
+                     (double)g->solved / fin, w.lo, w.hi);
+        else
+            snprintf(sv, sizeof sv, "-");
+        fprintf(f, "  %-26s", sv);
     }
     if (s->any_ref) {
         if (g->has_reference)
@@ -154,6 +172,76 @@ static void print_group(const summary *s, const group_stat *g, int gw, FILE *f)
     fprintf(f, "  %s\n", notes);
 }
 
+/* The canonical configuration of a group's runs with the seed and the
+ * label left out: one "key=value" a line (config.h's ds_run_canon). */
+static void canon_of(const group_stat *g, char *out, size_t n)
+{
+    char full[2048];
+    ds_run_canon(&g->rep->rc, full, sizeof full);
+    size_t k = 0;
+    for (char *line = strtok(full, "\n"); line && k < n; line = strtok(NULL, "\n"))
+        if (strncmp(line, "seed=", 5) && strncmp(line, "label=", 6))
+            k += (size_t)snprintf(out + k, n - k, "%s\n", line);
+}
+
+/* The one key whose line differs between two canonical texts (its name in
+ * key), or 0 when none or more than one differ. */
+static int one_setting(const char *a, const char *b, char *key, size_t n)
+{
+    int diffs = 0;
+    while (*a && *b) {
+        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+        if (la != lb || strncmp(a, b, la)) {
+            diffs++;
+            snprintf(key, n, "%.*s", (int)strcspn(a, "="), a);
+        }
+        a += la + (a[la] == '\n');
+        b += lb + (b[lb] == '\n');
+    }
+    return diffs == 1;
+}
+
+/* Pairs of groups that differ in one setting: the difference of their mean
+ * test accuracies, its 95% interval, Welch's p and what it means. */
+static void print_differences(const summary *s, FILE *f)
+{
+    enum { MAX_LINES = 30 };
+    char (*canon)[2048] = malloc((size_t)s->n_groups * sizeof *canon);
+    if (!canon)
+        return;
+    for (int k = 0; k < s->n_groups; k++)
+        canon_of(&s->g[k], canon[k], sizeof canon[k]);
+    int pairs = 0, within = 0;
+    for (int a = 0; a < s->n_groups; a++)
+        for (int b = a + 1; b < s->n_groups; b++) {
+            char key[64];
+            if (!one_setting(canon[a], canon[b], key, sizeof key))
+                continue;
+            ds_welch w = ds_welch_test(&s->g[a].test, &s->g[b].test);
+            if (!pairs++)
+                fprintf(f, "\ngroups that differ in one setting, test accuracy A - B in points "
+                           "[95%% CI], Welch's two-sample t-test (two-sided, unequal variances); "
+                           "beyond seed noise = p < 0.05:\n");
+            within += !isnan(w.p) && w.p >= 0.05;
+            if (pairs > MAX_LINES)
+                continue;
+            fprintf(f, "  %s: %s - %s: ", key, s->g[a].group, s->g[b].group);
+            if (isnan(w.diff))
+                fprintf(f, "-, no ok runs to compare\n");
+            else if (isnan(w.p))
+                fprintf(f, "%+.2f, %s\n", 100 * w.diff, ds_welch_verdict(&w));
+            else
+                fprintf(f, "%+.2f [%+.2f, %+.2f], p = %.2g, %s\n", 100 * w.diff, 100 * w.lo,
+                        100 * w.hi, w.p, ds_welch_verdict(&w));
+        }
+    if (pairs > MAX_LINES)
+        fprintf(f, "  ... %d more pairs ('deepsweep plot' lists them all in REPORT.md)\n",
+                pairs - MAX_LINES);
+    if (pairs)
+        fprintf(f, "%d of %d differences within seed noise\n", within, pairs);
+    free(canon);
+}
+
 void ds_runner_print_summary(const ds_runner *r, FILE *f)
 {
     summary s = {.g = calloc((size_t)r->n_sel + 1, sizeof *s.g)};
@@ -168,15 +256,21 @@ void ds_runner_print_summary(const ds_runner *r, FILE *f)
             gw = (int)strlen(s.g[k].group);
     fprintf(f, "\n%s (mode %s): %d runs, %d finished (%d ok, %d diverged, %d failed); results in %s\n",
             r->plan->name, r->plan->mode, r->n_sel, s.done, s.ok, s.diverged, s.failed, r->out_dir);
-    fprintf(f, "accuracies in %%: mean ± std over the seeds whose run ended ok (diverged runs are in notes)%s\n\n",
-            s.is_xor ? "; solved = seeds whose final train accuracy is 100% (all four points)" : "");
-    fprintf(f, "rank  %-*s  seeds  %-15s  %-15s", gw, "group", "test acc %", "train acc %");
+    fprintf(f, "accuracies in %%: mean ± std over the seeds whose run ended ok (diverged runs are in "
+               "notes; one ok run: the mean alone), 95%% CI = Student's t interval of the mean%s\n\n",
+            s.is_xor ? "; solved = seeds whose final train accuracy is 100% (all four points), "
+                       "[95% Wilson score interval]"
+                     : "");
+    fprintf(f, "rank  %-*s  seeds  %-15s  %-16s  %-15s", gw, "group", "test acc %", "95% CI",
+            "train acc %");
     if (s.is_xor)
-        fprintf(f, "  %-14s", "solved");
+        fprintf(f, "  %-26s", "solved");
     if (s.any_ref)
         fprintf(f, "  %9s", "reference");
     fprintf(f, "  notes\n");
     for (int k = 0; k < s.n_groups; k++)
         print_group(&s, &s.g[k], gw, f);
+    if (!s.is_xor) /* XOR's measure is the solved fraction, with its interval */
+        print_differences(&s, f);
     free(s.g);
 }
