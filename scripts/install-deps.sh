@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install, only when missing, the Debian packages deepsweep needs.
-#   scripts/install-deps.sh GROUP...   groups: build test plots data bench cross slurm torch
+#   scripts/install-deps.sh GROUP...   groups: build test plots data bench cross slurm fuzz torch
 # apt-get update runs once, and only when something is missing. Works as root,
 # or through sudo otherwise. Quiet when everything is already present.
 set -euo pipefail
@@ -16,6 +16,8 @@ declare -A GROUP=(
   # the aarch64-linux-gnu-pkg-config the Makefile asks for their flags)
   [cross]="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libhwloc-dev:arm64 libyaml-dev:arm64 zlib1g-dev:arm64 pkgconf:arm64"
   [slurm]="slurm-wlm munge"
+  # libFuzzer targets (make fuzz): clang, its fuzzer runtime and OpenMP
+  [fuzz]="clang-14 libclang-rt-14-dev libomp-14-dev"
   [torch]="python3-torch"
 )
 
