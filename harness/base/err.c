@@ -30,7 +30,7 @@ const char *ds_echo(const char *s, char *buf, size_t len)
     return n < len ? s : ds_echo_n(s, n, buf, len);
 }
 
-static void vformat(char *err, size_t errlen, const char *fmt, va_list ap)
+void ds_verrf(char *err, size_t errlen, const char *fmt, va_list ap)
 {
     if (!err || !errlen)
         return;
@@ -45,7 +45,7 @@ int ds_errf(char *err, size_t errlen, int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vformat(err, errlen, fmt, ap);
+    ds_verrf(err, errlen, fmt, ap);
     va_end(ap);
     return status;
 }
@@ -55,7 +55,7 @@ int ds_err_print(const char *command, int status, const char *fmt, ...)
     char msg[4096];
     va_list ap;
     va_start(ap, fmt);
-    vformat(msg, sizeof msg, fmt, ap);
+    ds_verrf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (command)
         fprintf(stderr, "deepsweep: %s: %s\n", command, msg);

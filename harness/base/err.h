@@ -12,6 +12,7 @@
 #ifndef DS_ERR_H
 #define DS_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* Longest echoed value DS_ECHO() keeps whole (characters). */
@@ -30,6 +31,11 @@ const char *ds_echo_n(const char *s, size_t n, char *buf, size_t len);
  * when errlen is 0. */
 int ds_errf(char *err, size_t errlen, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* The same over a va_list, without a status: for formatters of their own
+ * (ds_err_at puts a position before the message). */
+void ds_verrf(char *err, size_t errlen, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Prints "deepsweep: <command>: <message>\n" (or "deepsweep: <message>\n"
  * when command is NULL) to stderr and returns status. */

@@ -17,17 +17,27 @@
 
 static void put(ds_csvbuf *b, const char *s) { ds_csvw_raw(b, s, strlen(s)); }
 
-/* A scalar plain when it is a word or a number, else double-quoted (the
- * loader reads the text either way). */
-static void put_scalar(ds_csvbuf *b, const char *s)
+/* The n characters at s: plain when a word or a number, else double-quoted
+ * (the loader reads the text either way); whole, whatever their length. */
+static void put_scalar_n(ds_csvbuf *b, const char *s, size_t n)
 {
-    int plain = *s && strlen(s) < 512;
-    for (const char *c = s; plain && *c; c++)
-        plain = isalnum((unsigned char)*c) || strchr("._+-", *c);
-    char q[1100];
-    yaml_str(q, sizeof q, s);
-    put(b, plain ? s : q);
+    int plain = n > 0;
+    for (size_t i = 0; plain && i < n; i++)
+        plain = isalnum((unsigned char)s[i]) || strchr("._+-", s[i]);
+    if (plain) {
+        ds_csvw_raw(b, s, n);
+        return;
+    }
+    char *t = strndup(s, n);
+    if (!t) {
+        b->oom = 1;
+        return;
+    }
+    yaml_str(b, t);
+    free(t);
 }
+
+static void put_scalar(ds_csvbuf *b, const char *s) { put_scalar_n(b, s, strlen(s)); }
 
 /* A value: a list as [a, b], a scalar as put_scalar. */
 static void put_val(ds_csvbuf *b, const val *v)
@@ -43,10 +53,8 @@ static void put_val(ds_csvbuf *b, const val *v)
         size_t n = c ? (size_t)(c - s) : strlen(s);
         if (!n && first && !c)
             break; /* the empty list */
-        char item[512];
-        snprintf(item, sizeof item, "%.*s", (int)n, s);
         put(b, first ? "" : ", ");
-        put_scalar(b, item);
+        put_scalar_n(b, s, n);
         if (!c)
             break;
         s = c + 1;

@@ -40,20 +40,26 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void yaml_str(char *out, size_t n, const char *s)
+/* s as a YAML double-quoted scalar, whole: '"' and '\\' escaped, control
+ * characters as \xHH (YAML would fold a line break into a space). */
+void yaml_str(ds_csvbuf *b, const char *s)
 {
-    size_t k = 0;
-    if (n < 3)
-        return;
-    out[k++] = '"';
-    for (; *s && k + 3 < n; s++) {
-        if (*s == '"' || *s == '\\')
-            out[k++] = '\\';
-        out[k++] = *s;
+    ds_csvw_raw(b, "\"", 1);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f) {
+            char x[8];
+            snprintf(x, sizeof x, "\\x%02x", *c);
+            ds_csvw_raw(b, x, 4);
+            continue;
+        }
+        if (*c == '"' || *c == '\\')
+            ds_csvw_raw(b, "\\", 1);
+        ds_csvw_raw(b, (const char *)c, 1);
     }
-    out[k++] = '"';
-    out[k] = 0;
+    ds_csvw_raw(b, "\"", 1);
 }
+
+static void put(ds_csvbuf *b, const char *s) { ds_csvw_raw(b, s, strlen(s)); }
 
 static int apply_layer(loader *L, ds_run_build *b, const layer *ly)
 {
@@ -225,21 +231,19 @@ static void format_fields(const ds_run_config *rc, const char *sep, char *hid, c
 int write_resolved(loader *L, ds_plan *plan)
 {
     ds_csvbuf b = {0};
-    char t[1024], q[1100];
-    yaml_str(q, sizeof q, plan->from);
-    snprintf(t, sizeof t,
-             "# deepsweep: the sweep as run (written by `deepsweep run`). `deepsweep run` this\n"
-             "# file to run it again: the same runs (ids) into the same folder. source,\n"
-             "# overrides, sweep_id, n_runs, axes and resolved record what ran.\n"
-             "source: %s\n", q);
-    ds_csvw_raw(&b, t, strlen(t));
-    yaml_str(q, sizeof q, plan->overrides);
-    snprintf(t, sizeof t, "overrides: %s\nsweep_id: %s\nn_runs: %d\naxes: [", q, plan->sweep_id,
-             plan->n_runs);
-    ds_csvw_raw(&b, t, strlen(t));
+    char t[1024];
+    put(&b, "# deepsweep: the sweep as run (written by `deepsweep run`). `deepsweep run` this\n"
+            "# file to run it again: the same runs (ids) into the same folder. source,\n"
+            "# overrides, sweep_id, n_runs, axes and resolved record what ran.\n"
+            "source: ");
+    yaml_str(&b, plan->from);
+    put(&b, "\noverrides: ");
+    yaml_str(&b, plan->overrides);
+    snprintf(t, sizeof t, "\nsweep_id: %s\nn_runs: %d\naxes: [", plan->sweep_id, plan->n_runs);
+    put(&b, t);
     for (int a = 0; a < plan->n_axes; a++) {
         snprintf(t, sizeof t, "%s%s", a ? ", " : "", plan->axes[a]);
-        ds_csvw_raw(&b, t, strlen(t));
+        put(&b, t);
     }
     ds_csvw_raw(&b, "]\n", 2);
     /* the composed experiment, without its comment lines */
@@ -252,33 +256,36 @@ int write_resolved(loader *L, ds_plan *plan)
         const ds_run_config *rc = &plan->runs[i].rc;
         char hid[DS_MAX_HIDDEN * 12 + 2], f[9][40];
         format_fields(rc, ", ", hid, f);
-        char lab[160], dd[600];
-        yaml_str(lab, sizeof lab, rc->label);
-        yaml_str(dd, sizeof dd, rc->data_dir);
-        char ref[400] = "";
-        if (plan->runs[i].has_reference) {
-            char g[40], src[300] = "";
-            ds_fmt_g9(g, sizeof g, plan->runs[i].reference);
-            if (plan->runs[i].reference_source[0]) {
-                char q[280];
-                yaml_str(q, sizeof q, plan->runs[i].reference_source);
-                snprintf(src, sizeof src, ", reference_source: %s", q);
-            }
-            snprintf(ref, sizeof ref, ", reference: %s%s", g, src);
-        }
         char line[4096];
+        snprintf(line, sizeof line, "  - {index: %d, id: %s, label: ", i, plan->runs[i].id);
+        put(&b, line);
+        yaml_str(&b, rc->label);
+        snprintf(line, sizeof line, ", dataset: %s, data_dir: ", rc->dataset);
+        put(&b, line);
+        yaml_str(&b, rc->data_dir);
         snprintf(line, sizeof line,
-                 "  - {index: %d, id: %s, label: %s, dataset: %s, data_dir: %s, train_subset: %d, "
+                 ", train_subset: %d, "
                  "hidden: [%s], activation: %s, act_param: %s, loss: %s, init: %s, init_scale: %s, "
                  "bias_init: %s, dropout: %s, optimizer: %s, lr: %s, momentum: %s, nesterov: %s, "
                  "beta1: %s, beta2: %s, eps: %s, weight_decay: %s, batch: %d, epochs: %d, "
-                 "log_every: %d, seed: %llu%s}\n",
-                 i, plan->runs[i].id, lab, rc->dataset, dd, rc->train_subset, hid,
+                 "log_every: %d, seed: %llu",
+                 rc->train_subset, hid,
                  ds_act_to_name(rc->activation), f[0], ds_loss_name(rc->loss), ds_init_name(rc->init),
                  f[1], ds_bias_init_name(rc->bias_init), f[2], ds_opt_name(rc->optimizer), f[3], f[4],
                  rc->nesterov ? "true" : "false", f[5], f[6], f[7], f[8], rc->batch, rc->epochs,
-                 rc->log_every, (unsigned long long)rc->seed, ref);
-        ds_csvw_raw(&b, line, strlen(line));
+                 rc->log_every, (unsigned long long)rc->seed);
+        put(&b, line);
+        if (plan->runs[i].has_reference) {
+            char g[40];
+            ds_fmt_g9(g, sizeof g, plan->runs[i].reference);
+            put(&b, ", reference: ");
+            put(&b, g);
+            if (plan->runs[i].reference_source[0]) {
+                put(&b, ", reference_source: ");
+                yaml_str(&b, plan->runs[i].reference_source);
+            }
+        }
+        put(&b, "}\n");
     }
     if (b.oom) {
         ds_csvbuf_free(&b);

@@ -1,5 +1,6 @@
 /* The key table and how a key's text sets a ds_run_config (see keys.h). */
 #include "keys.h"
+#include "err.h"
 #include "parse.h"
 #include "suggest.h"
 
@@ -163,7 +164,7 @@ static int apply_name(ds_run_build *b, ds_key k, const char *s, ds_pos p, const 
         break;
     }
     if (bad)
-        return ds_err_at(err, errlen, p, "%s: unknown name '%s' (valid: %s)", kn, s, valid);
+        return ds_err_at(err, errlen, p, "%s: unknown name '%s' (valid: %s)", kn, DS_ECHO(s), valid);
     return 0;
 }
 
@@ -186,7 +187,7 @@ static int apply_string(ds_run_build *b, ds_key k, const char *s, ds_pos p, cons
     for (size_t i = 0; ok && i < n; i++)
         ok = isprint((unsigned char)s[i]);
     if (!ok)
-        return ds_err_at(err, errlen, p, "%s: '%s' is not %s (%s)", kn, s,
+        return ds_err_at(err, errlen, p, "%s: '%s' is not %s (%s)", kn, DS_ECHO(s),
                          src ? "a source text" : "a label", keys[k].allowed);
     snprintf(dst, cap, "%s", s);
     return 0;
@@ -201,11 +202,11 @@ static int apply_number(ds_run_build *b, ds_key k, const char *s, ds_pos p, cons
     double fv = 0;
     int bv = 0;
     if (keys[k].type == 'i' && (ds_parse_long_text(s, &iv) || iv < INT_MIN || iv > INT_MAX))
-        return ds_err_at(err, errlen, p, "%s: '%s' is not an integer (%s)", kn, s, keys[k].allowed);
+        return ds_err_at(err, errlen, p, "%s: '%s' is not an integer (%s)", kn, DS_ECHO(s), keys[k].allowed);
     if (keys[k].type == 'f' && ds_parse_double(kn, s, DS_ANY_REAL, &fv, NULL, 0))
-        return ds_err_at(err, errlen, p, "%s: '%s' is not a number (%s)", kn, s, keys[k].allowed);
+        return ds_err_at(err, errlen, p, "%s: '%s' is not a number (%s)", kn, DS_ECHO(s), keys[k].allowed);
     if (keys[k].type == 'b' && ds_parse_bool(kn, s, &bv, NULL, 0))
-        return ds_err_at(err, errlen, p, "%s: '%s' is not true or false", kn, s);
+        return ds_err_at(err, errlen, p, "%s: '%s' is not true or false", kn, DS_ECHO(s));
     switch (k) {
     case DS_KEY_TRAIN_SUBSET: rc->train_subset = (int)iv; break;
     case DS_KEY_DEPTH:
@@ -256,7 +257,7 @@ int ds_key_apply(ds_run_build *b, ds_key k, const char *text, int is_list, ds_po
     b->prov[k] = p;
     if (is_list && keys[k].type != 'h')
         return ds_err_at(err, errlen, p, "%s: expected one value, got a list [%s] (%s; lists go under sweep:)",
-                         kn, text, keys[k].allowed ? keys[k].allowed : "one name");
+                         kn, DS_ECHO(text), keys[k].allowed ? keys[k].allowed : "one name");
     switch (keys[k].type) {
     case 'h': return apply_hidden(b, text, p, kn, err, errlen);
     case 'e': return apply_name(b, k, text, p, kn, err, errlen);

@@ -62,7 +62,7 @@ int unknown_run_key(loader *L, ds_pos p, const char *what, const char *k)
     for (int i = 0; i < DS_KEY_COUNT; i++)
         names[i] = ds_key_row_of((ds_key)i)->name;
     ds_did_you_mean(k, names, DS_KEY_COUNT, sug, sizeof sug);
-    return fail(L, p, "%sunknown key '%s' (%svalid: %s)", what, k, sug, ds_key_valid_names());
+    return fail(L, p, "%sunknown key '%s' (%svalid: %s)", what, DS_ECHO(k), sug, ds_key_valid_names());
 }
 
 static int to_val(loader *L, yaml_node_t *n, const char *key, val *out)
@@ -82,17 +82,20 @@ static int to_val(loader *L, yaml_node_t *n, const char *key, val *out)
         yaml_node_t *e = ds_yaml_node(&L->y, *it);
         if (!ds_yaml_scalar(e))
             return fail(L, ds_yaml_pos(&L->y, e), "%s: expected a list of plain values", key);
-        len += strlen(ds_yaml_scalar(e)) + 1;
+        len += e->data.scalar.length + 1;
     }
     char *s = keep(L, malloc(len));
     if (!s)
         return oom(L);
-    s[0] = 0;
+    size_t k = 0; /* joined in one pass: linear in the list's length */
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        yaml_node_t *e = ds_yaml_node(&L->y, *it);
         if (it != n->data.sequence.items.start)
-            strcat(s, ",");
-        strcat(s, ds_yaml_scalar(ds_yaml_node(&L->y, *it)));
+            s[k++] = ',';
+        memcpy(s + k, e->data.scalar.value, e->data.scalar.length);
+        k += e->data.scalar.length;
     }
+    s[k] = 0;
     out->s = s;
     out->seq = 1;
     return 0;
@@ -149,6 +152,38 @@ static int read_block(loader *L, yaml_node_t *m, layer *ly, const char *where,
     return 0;
 }
 
+static int cmp_seed(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b; /* (seed, position) pairs */
+    if (x[0] != y[0])
+        return x[0] < y[0] ? -1 : 1;
+    return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* A seed listed twice: the pair whose later copy comes first in the list
+ * (as a left-to-right reader finds it), found by sorting (n log n). */
+static int refuse_same_seeds(loader *L, const val *v)
+{
+    int n = L->n_seeds;
+    uint64_t *pairs = malloc((size_t)n * 2 * sizeof *pairs);
+    if (!pairs)
+        return oom(L);
+    for (int i = 0; i < n; i++) {
+        pairs[2 * i] = L->seeds[i];
+        pairs[2 * i + 1] = (uint64_t)i;
+    }
+    qsort(pairs, (size_t)n, 2 * sizeof *pairs, cmp_seed);
+    int dup = -1;
+    for (int i = 1; i < n; i++)
+        if (pairs[2 * i] == pairs[2 * i - 2] && (dup < 0 || pairs[2 * i + 1] < (uint64_t)dup))
+            dup = (int)pairs[2 * i + 1];
+    free(pairs);
+    if (dup >= 0)
+        return fail(L, v->p, "seeds: %llu is listed twice (each seed once)",
+                    (unsigned long long)L->seeds[dup]);
+    return 0;
+}
+
 int parse_seeds_val(loader *L, const val *v)
 {
     L->seeds_pos = v->p;
@@ -158,7 +193,7 @@ int parse_seeds_val(loader *L, const val *v)
     long cnt;
     if (!v->seq && !strchr(v->s, ',')) {
         if (ds_parse_long_text(v->s, &cnt) || cnt < 1 || cnt > MAX_SEEDS)
-            return fail(L, v->p, "seeds: '%s' is not a seed count (1 <= seeds <= %d, or a list of seeds)", v->s, MAX_SEEDS);
+            return fail(L, v->p, "seeds: '%s' is not a seed count (1 <= seeds <= %d, or a list of seeds)", DS_ECHO(v->s), MAX_SEEDS);
         L->seeds = malloc((size_t)cnt * sizeof *L->seeds);
         if (!L->seeds)
             return oom(L);
@@ -167,28 +202,39 @@ int parse_seeds_val(loader *L, const val *v)
         L->n_seeds = (int)cnt;
         return 0;
     }
-    char tmp[8192];
-    snprintf(tmp, sizeof tmp, "%s", v->s);
-    int cap = 1;
-    for (char *c = tmp; *c; c++)
+    /* a list of any length: split in a copy, every item read */
+    long cap = 1;
+    for (const char *c = v->s; *c; c++)
         cap += *c == ',';
+    if (cap > MAX_SEEDS)
+        return fail(L, v->p, "seeds: %ld seeds listed (at most %d)", cap, MAX_SEEDS);
+    char *tmp = strdup(v->s);
     L->seeds = malloc((size_t)cap * sizeof *L->seeds);
-    if (!L->seeds)
+    if (!tmp || !L->seeds) {
+        free(tmp);
         return oom(L);
-    for (char *save = NULL, *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    }
+    int r = 0;
+    for (char *t = tmp, *end; t && !r; t = end) {
+        end = strchr(t, ',');
+        if (end)
+            *end++ = 0;
+        if (!*t)
+            continue; /* empty items are skipped, as strtok did */
         while (*t == ' ')
             t++;
-        uint64_t s;
-        if (ds_parse_u64("seeds", t, 0, UINT64_MAX, &s, NULL, 0))
-            return fail(L, v->p, "seeds: '%s' is not a seed (an integer >= 0)", t);
-        for (int i = 0; i < L->n_seeds; i++)
-            if (L->seeds[i] == s)
-                return fail(L, v->p, "seeds: %llu is listed twice (each seed once)", (unsigned long long)s);
-        L->seeds[L->n_seeds++] = s;
+        uint64_t sd;
+        if (ds_parse_u64("seeds", t, 0, UINT64_MAX, &sd, NULL, 0))
+            r = fail(L, v->p, "seeds: '%s' is not a seed (an integer >= 0)", DS_ECHO(t));
+        else
+            L->seeds[L->n_seeds++] = sd;
     }
-    if (!L->n_seeds)
-        return fail(L, v->p, "seeds: empty list (give a count or at least one seed)");
-    return 0;
+    free(tmp);
+    if (!r && !L->n_seeds)
+        r = fail(L, v->p, "seeds: empty list (give a count or at least one seed)");
+    if (!r)
+        r = refuse_same_seeds(L, v);
+    return r;
 }
 
 int add_axis(loader *L, int k, val *vals, int n, ds_pos p)
@@ -277,7 +323,7 @@ static int read_variants(loader *L, yaml_node_t *runs)
         for (int j = 0; j < i; j++)
             if (!strcmp(L->variants[j].v[DS_KEY_LABEL]->s, L->variants[i].v[DS_KEY_LABEL]->s))
                 return fail(L, L->variants[i].v[DS_KEY_LABEL]->p, "runs: label '%s' is used twice (labels name groups: each once)",
-                            L->variants[i].v[DS_KEY_LABEL]->s);
+                            DS_ECHO(L->variants[i].v[DS_KEY_LABEL]->s));
     }
     L->n_variants = n;
     return 0;
@@ -302,7 +348,7 @@ int read_top(loader *L, yaml_node_t *root)
         if (!strcmp(k, "name")) {
             const char *s = ds_yaml_scalar(vn);
             if (!s || !check_name(s, sizeof L->name))
-                return fail(L, ds_yaml_pos(&L->y, vn), "name: '%s' is not a sweep name (letters, digits, '-', '_', '.'; at most 63)", s ? s : "");
+                return fail(L, ds_yaml_pos(&L->y, vn), "name: '%s' is not a sweep name (letters, digits, '-', '_', '.'; at most 63)", DS_ECHO(s ? s : ""));
             snprintf(L->name, sizeof L->name, "%s", s);
         } else if (!strcmp(k, "dataset")) {
             if ((r = set_layer(L, &L->top, DS_KEY_DATASET, kn, vn)))
@@ -335,19 +381,19 @@ int read_top(loader *L, yaml_node_t *root)
         } else if (!strcmp(k, "method")) {
             const char *s = ds_yaml_scalar(vn);
             if (!s || (strcmp(s, "grid") && strcmp(s, "random")))
-                return fail(L, ds_yaml_pos(&L->y, vn), "method: '%s' is not a method (valid: grid, random)", s ? s : "");
+                return fail(L, ds_yaml_pos(&L->y, vn), "method: '%s' is not a method (valid: grid, random)", DS_ECHO(s ? s : ""));
             snprintf(L->method, sizeof L->method, "%s", s);
             method_pos = ds_yaml_pos(&L->y, vn);
         } else if (!strcmp(k, "run_cap")) {
             const char *s = ds_yaml_scalar(vn);
             if (!s || ds_parse_long_text(s, &L->run_cap) || L->run_cap < 1)
-                return fail(L, ds_yaml_pos(&L->y, vn), "run_cap: '%s' is out of range (run_cap >= 1)", s ? s : "");
+                return fail(L, ds_yaml_pos(&L->y, vn), "run_cap: '%s' is out of range (run_cap >= 1)", DS_ECHO(s ? s : ""));
             cap_pos = ds_yaml_pos(&L->y, vn);
         } else if (!strcmp(k, "sweep_seed")) {
             const char *s = ds_yaml_scalar(vn);
             long v;
             if (!s || ds_parse_long_text(s, &v) || v < 0)
-                return fail(L, ds_yaml_pos(&L->y, vn), "sweep_seed: '%s' is not a seed (an integer >= 0)", s ? s : "");
+                return fail(L, ds_yaml_pos(&L->y, vn), "sweep_seed: '%s' is not a seed (an integer >= 0)", DS_ECHO(s ? s : ""));
             L->sweep_seed = (uint64_t)v;
         } else if (!strcmp(k, "seeds")) {
             val v;
@@ -372,7 +418,7 @@ int read_top(loader *L, yaml_node_t *root)
                 return fail(L, ds_yaml_pos(&L->y, kn), "unknown top-level key '%s' (%s is a run key: put it under base:, a runs: variant or sweep:)", k, k);
             char valid[256] = "";
             ds_names_join(valid, sizeof valid, top_keys, sizeof top_keys[0], N_TOP);
-            return fail(L, ds_yaml_pos(&L->y, kn), "unknown top-level key '%s' (%svalid: %s)", k, sug, valid);
+            return fail(L, ds_yaml_pos(&L->y, kn), "unknown top-level key '%s' (%svalid: %s)", DS_ECHO(k), sug, valid);
         }
     }
     if (!L->name[0])
@@ -402,18 +448,19 @@ int apply_mode(loader *L, ds_pos at)
             const char *k = ds_yaml_scalar(ds_yaml_node(&L->y, p->key));
             if (!strcmp(k, L->mode_name))
                 m = ds_yaml_node(&L->y, p->value);
-            if (strlen(names) + strlen(k) + 3 < sizeof names) {
-                strcat(names, names[0] ? ", " : "");
-                strcat(names, k);
-            }
+            size_t nl = strlen(names), kl = strlen(k);
+            if (nl + kl + 3 + 5 < sizeof names) /* room for ", ..." after it */
+                snprintf(names + nl, sizeof names - nl, "%s%s", nl ? ", " : "", k);
+            else if (nl + 5 < sizeof names && strcmp(names + nl - 3, "..."))
+                snprintf(names + nl, sizeof names - nl, ", ..."); /* the list goes on */
         }
     if (!m) {
         if (!strcmp(L->mode_name, "full"))
             return 0; /* full = the file as written, when it defines no full: */
-        return fail(L, at, "mode: unknown mode '%s' (valid: full%s%s)", L->mode_name, names[0] ? ", " : "", names);
+        return fail(L, at, "mode: unknown mode '%s' (valid: full%s%s)", DS_ECHO(L->mode_name), names[0] ? ", " : "", names);
     }
     if (!check_name(L->mode_name, sizeof L->mode_name))
-        return fail(L, at, "mode: '%s' is not a mode name (letters, digits, '-', '_', '.': it names the folder results/<name>-<mode>)", L->mode_name);
+        return fail(L, at, "mode: '%s' is not a mode name (letters, digits, '-', '_', '.': it names the folder results/<name>-<mode>)", DS_ECHO(L->mode_name));
     static const char *const extra_names[] = {"seeds", "sweep"};
     yaml_node_pair_t *extra[4];
     int n_extra = 0;
@@ -461,6 +508,9 @@ void ds_plan_folder(const ds_plan *plan, char *out, size_t n)
 static int describe(loader *L, ds_plan *plan, char *const *overrides, int n_overrides)
 {
     snprintf(plan->name, sizeof plan->name, "%s", L->name);
+    if (strlen(L->path) >= sizeof plan->source)
+        return fail(L, at_file(L), "the path is longer than %zu characters (move the file nearer)",
+                    sizeof plan->source - 1);
     snprintf(plan->source, sizeof plan->source, "%s", L->path);
     snprintf(plan->from, sizeof plan->from, "%s", L->from_source ? L->from_source : L->path);
     snprintf(plan->mode, sizeof plan->mode, "%s", L->mode_name);
@@ -476,11 +526,14 @@ static int describe(loader *L, ds_plan *plan, char *const *overrides, int n_over
     plan->overrides = calloc(1, ol);
     if (!plan->overrides)
         return oom(L);
-    strcat(plan->overrides, before);
-    for (int i = 0; i < n_overrides; i++) {
-        if (plan->overrides[0])
-            strcat(plan->overrides, " ");
-        strcat(plan->overrides, overrides[i]);
+    size_t k = strlen(before);
+    memcpy(plan->overrides, before, k + 1);
+    for (int i = 0; i < n_overrides; i++) { /* one pass: linear in the total length */
+        size_t n = strlen(overrides[i]);
+        if (k)
+            plan->overrides[k++] = ' ';
+        memcpy(plan->overrides + k, overrides[i], n + 1);
+        k += n;
     }
     return 0;
 }

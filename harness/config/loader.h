@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "csv.h"
+#include "err.h"
 #include "keys.h"
 #include "yamldoc.h"
 
@@ -85,7 +87,8 @@ int apply_overrides(loader *L, char *const *ov, int n);
 /* expand.c */
 int expand(loader *L, ds_plan *plan);
 int write_resolved(loader *L, ds_plan *plan);
-void yaml_str(char *out, size_t n, const char *s);
+/* s as a YAML double-quoted scalar, appended to b (any length) */
+void yaml_str(ds_csvbuf *b, const char *s);
 
 /* compose.c: the composed experiment as YAML (`run --cfg`) */
 int write_composed(loader *L, ds_plan *plan);

@@ -57,7 +57,7 @@ static int unknown_override(loader *L, ds_pos p, const char *key)
     char sug[96];
     ds_did_you_mean(key, cands, DS_KEY_COUNT + 6, sug, sizeof sug);
     return fail(L, p, "unknown key '%s' (%svalid: mode, name, seeds, method, run_cap, sweep_seed or a run key: %s)",
-                key, sug, "dataset, hidden, depth, width, activation, init, dropout, lr, batch, epochs, ...");
+                DS_ECHO(key), sug, "dataset, hidden, depth, width, activation, init, dropout, lr, batch, epochs, ...");
 }
 
 /* Where the file sets run key k (NULL if nowhere): the top level, base, a
@@ -102,13 +102,35 @@ static int set_cli_value(loader *L, int k, const char *value, ds_pos p)
     return 0;
 }
 
+/* "argument '<override>'": where an override's errors point, the override
+ * shortened in the middle when long (err.h) so the message after it stays
+ * whole; kept in the arena. NULL out of memory. */
+static const char *argument_src(loader *L, const char *ov)
+{
+    char *src = keep(L, malloc(DS_ECHO_MAX + 16));
+    if (src)
+        snprintf(src, DS_ECHO_MAX + 16, "argument '%s'", DS_ECHO(ov));
+    return src;
+}
+
+/* The key of an override, "key" of "key=value" (kv[0..len-1]): in the
+ * arena, whatever its length. */
+static char *key_of(loader *L, const char *kv, size_t len)
+{
+    char *k = keep(L, malloc(len + 1));
+    if (k) {
+        memcpy(k, kv, len);
+        k[len] = 0;
+    }
+    return k;
+}
+
 static int read_overrides(loader *L, char *const *ov, int n, ds_pos *mode_at)
 {
     for (int i = 0; i < n; i++) {
-        char *src = keep(L, malloc(strlen(ov[i]) + 16));
+        const char *src = argument_src(L, ov[i]);
         if (!src)
             return oom(L);
-        sprintf(src, "argument '%s'", ov[i]);
         ds_pos p = {src, 0, 0};
         char op = ov[i][0] == '+' || ov[i][0] == '~' ? ov[i][0] : 0;
         const char *kv = ov[i] + (op != 0), *eq = strchr(kv, '=');
@@ -116,23 +138,25 @@ static int read_overrides(loader *L, char *const *ov, int n, ds_pos *mode_at)
             eq = kv + strlen(kv);
         if (!eq || eq == kv)
             return fail(L, p, "an override is key=value, key=a,b,c, +key=value or ~key (e.g. epochs=3, lr=0.1,0.01, hidden=[256,256], mode=quick)");
-        char key[64];
-        snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+        char *key = key_of(L, kv, (size_t)(eq - kv));
+        if (!key)
+            return oom(L);
         const char *value = *eq ? eq + 1 : eq;
         int k = ds_key_find(!strncmp(key, "base.", 5) ? key + 5 : key);
         if (op && k < 0)
-            return is_plan_key(key) ? fail(L, p, "%c applies to run keys only ('%s' is not one)", op, key)
+            return is_plan_key(key) ? fail(L, p, "%c applies to run keys only ('%s' is not one)", op, DS_ECHO(key))
                                     : unknown_override(L, p, key);
         if (!op && !strcmp(key, "mode")) {
             if (!*value || strlen(value) >= sizeof L->mode_name)
-                return fail(L, p, "mode: '%s' is not a mode name", value);
+                return fail(L, p, "mode: '%s' is not a mode name (1 to %zu characters)", DS_ECHO(value),
+                            sizeof L->mode_name - 1);
             snprintf(L->mode_name, sizeof L->mode_name, "%s", value);
             *mode_at = p;
             continue;
         }
         if (!op && !strcmp(key, "name")) {
             if (!check_name(value, sizeof L->name))
-                return fail(L, p, "name: '%s' is not a sweep name (letters, digits, '-', '_', '.')", value);
+                return fail(L, p, "name: '%s' is not a sweep name (letters, digits, '-', '_', '.'; at most 63)", DS_ECHO(value));
             snprintf(L->name, sizeof L->name, "%s", value);
             continue;
         }
@@ -185,13 +209,10 @@ static int apply_late(loader *L, char *const *ov, int n)
         const char *eq = strchr(ov[i], '=');
         if (ov[i][0] == '+' || ov[i][0] == '~' || !eq)
             continue; /* run keys, read by read_overrides */
-        char key[64];
-        snprintf(key, sizeof key, "%.*s", (int)(eq - ov[i]), ov[i]);
-        const char *value = eq + 1;
-        char *src = keep(L, malloc(strlen(ov[i]) + 16));
-        if (!src)
+        char *key = key_of(L, ov[i], (size_t)(eq - ov[i]));
+        const char *value = eq + 1, *src = argument_src(L, ov[i]);
+        if (!key || !src)
             return oom(L);
-        sprintf(src, "argument '%s'", ov[i]);
         ds_pos p = {src, 0, 0};
         long v;
         if (!strcmp(key, "run_cap"))
@@ -203,15 +224,15 @@ static int apply_late(loader *L, char *const *ov, int n)
                 return r;
         } else if (!strcmp(key, "method")) {
             if (strcmp(value, "grid") && strcmp(value, "random"))
-                return fail(L, p, "method: '%s' is not a method (valid: grid, random)", value);
+                return fail(L, p, "method: '%s' is not a method (valid: grid, random)", DS_ECHO(value));
             snprintf(L->method, sizeof L->method, "%s", value);
         } else if (!strcmp(key, "run_cap")) {
             if (ds_parse_long_text(value, &v) || v < 1)
-                return fail(L, p, "run_cap: '%s' is out of range (run_cap >= 1)", value);
+                return fail(L, p, "run_cap: '%s' is out of range (run_cap >= 1)", DS_ECHO(value));
             L->run_cap = v;
         } else if (!strcmp(key, "sweep_seed")) {
             if (ds_parse_long_text(value, &v) || v < 0)
-                return fail(L, p, "sweep_seed: '%s' is not a seed (an integer >= 0)", value);
+                return fail(L, p, "sweep_seed: '%s' is not a seed (an integer >= 0)", DS_ECHO(value));
             L->sweep_seed = (uint64_t)v;
         }
     }

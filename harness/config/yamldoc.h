@@ -25,9 +25,19 @@ typedef struct {
     int loaded;
 } ds_yaml;
 
+/* The limits of a document, so that no file makes the loader slow or big:
+ * its size in bytes, and the size it expands to when every alias is replaced
+ * by the node it names (a 200 kB value referenced 5,000 times through
+ * aliases would be a gigabyte). The expanded size counts each scalar's
+ * length plus one byte per node, with multiplicity. */
+#define DS_YAML_MAX_BYTES (1 << 20)
+#define DS_YAML_MAX_EXPANDED (4 << 20)
+
 /* Loads path. Returns 0; 2 with err = "<path>:<line>:<col>: YAML syntax
- * error: ...", or files.h's messages for a file that is missing, not a
- * regular file or unreadable ("<path>: not found"); 1 out of memory. Free with
+ * error: ...", files.h's messages for a file that is missing, not a
+ * regular file or unreadable ("<path>: not found"), a document over the
+ * limits or an alias that refers to the node holding it; 1 out of memory.
+ * Free with
  * ds_yaml_free whatever the result. */
 int ds_yaml_load(ds_yaml *y, const char *path, char *err, size_t errlen);
 void ds_yaml_free(ds_yaml *y);

@@ -1,0 +1,262 @@
+/* Inputs of any length are read whole or refused with a message, never cut:
+ * long seed lists (YAML and command line), long values echoed in errors (the
+ * value shortened, the reason whole), long values kept whole in config.yaml
+ * and the composed experiment; parsing is linear in the input, and the
+ * stated limits on a document's size and on alias expansion are refused
+ * with exit status 2 within a time bound. */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "yamldoc.h"
+
+static char dir[64], path[128], err[4096];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/ds-limits-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/x.yaml", dir);
+}
+
+static void teardown(void)
+{
+    unlink(path);
+    rmdir(dir);
+}
+
+TestSuite(limits, .init = setup, .fini = teardown);
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int load(const char *text, char **ov, int n_ov, ds_plan *plan)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+    err[0] = 0;
+    return ds_plan_load(path, ov, n_ov, plan, err, sizeof err);
+}
+
+/* "a, b, c" of n seeds 10000000 + 7i (8 digits each: 1,000 of them join
+ * into 8,999 characters). */
+static char *seed_list(int n)
+{
+    char *s = malloc((size_t)n * 16 + 1);
+    size_t k = 0;
+    for (int i = 0; i < n; i++)
+        k += (size_t)sprintf(s + k, "%s%d", i ? ", " : "", 10000000 + 7 * i);
+    return s;
+}
+
+static void expect_seeds(const ds_plan *p, int n)
+{
+    cr_assert_eq(p->n_runs, n, "%d runs from %d seeds", p->n_runs, n);
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(p->runs[i].rc.seed, (uint64_t)(10000000 + 7 * i), "run %d", i);
+}
+
+Test(limits, a_yaml_seed_list_longer_than_8k_is_read_whole)
+{
+    char *seeds = seed_list(1000), *text = malloc(strlen(seeds) + 100);
+    sprintf(text, "name: s\ndataset: xor\nseeds: [%s]\n", seeds);
+    cr_assert_gt(strlen(seeds) - 999, 8191); /* joined without the spaces */
+    ds_plan p;
+    cr_assert_eq(load(text, NULL, 0, &p), 0, "%s", err);
+    expect_seeds(&p, 1000);
+    ds_plan_free(&p);
+    free(seeds);
+    free(text);
+}
+
+Test(limits, a_command_line_seed_list_longer_than_8k_is_read_whole)
+{
+    char *seeds = seed_list(1000), *ov = malloc(strlen(seeds) + 16);
+    char *o = ov + sprintf(ov, "seeds=");
+    for (const char *c = seeds; *c; c++) /* "a,b,c": no spaces on a command line */
+        if (*c != ' ')
+            *o++ = *c;
+    *o = 0;
+    ds_plan p;
+    cr_assert_eq(load("name: s\ndataset: xor\n", &ov, 1, &p), 0, "%s", err);
+    expect_seeds(&p, 1000);
+    ds_plan_free(&p);
+    free(seeds);
+    free(ov);
+}
+
+Test(limits, ten_thousand_seeds_no_false_duplicate_and_fast)
+{
+    char *seeds = seed_list(10000), *text = malloc(strlen(seeds) + 100);
+    sprintf(text, "name: s\ndataset: xor\nseeds: [%s]\n", seeds);
+    ds_plan p;
+    double t0 = now();
+    cr_assert_eq(load(text, NULL, 0, &p), 0, "%s", err);
+    cr_assert_lt(now() - t0, 5.0);
+    expect_seeds(&p, 10000);
+    ds_plan_free(&p);
+    /* a real duplicate is still found, at the end of a long list */
+    *strstr(seeds, ", 10069993") = 0; /* the first 9,999 */
+    sprintf(text, "name: s\ndataset: xor\nseeds: [%s, 10000000]\n", seeds);
+    cr_assert_eq(load(text, NULL, 0, &p), 2);
+    cr_assert_not_null(strstr(err, "seeds: 10000000 is listed twice"), "%s", err);
+    free(seeds);
+    free(text);
+}
+
+/* A message that echoes a long value keeps its reason whole: the value is
+ * shortened in the middle ("aaaa...aaaa"). */
+Test(limits, a_long_value_is_shortened_and_the_reason_kept_whole)
+{
+    size_t n = 5000;
+    char *text = malloc(n + 100), *v = malloc(n + 1);
+    memset(v, 'a', n);
+    v[n] = 0;
+    sprintf(text, "name: s\ndataset: xor\nbase: {activation: %s}\n", v);
+    ds_plan p;
+    cr_assert_eq(load(text, NULL, 0, &p), 2);
+    cr_assert_not_null(strstr(err, ":3:20: activation: unknown name 'aaa"), "%s", err);
+    cr_assert_not_null(strstr(err, "a...a"), "%s", err);
+    cr_assert_not_null(strstr(err, "' (valid: "), "%s", err);
+    cr_assert_eq(err[strlen(err) - 1], ')', "the reason is cut: %s", err);
+    cr_assert_lt(strlen(err), 1024, "%s", err);
+    /* the same on the command line */
+    char *ov = malloc(n + 16);
+    sprintf(ov, "optimizer=%s", v);
+    cr_assert_eq(load("name: s\ndataset: xor\n", &ov, 1, &p), 2);
+    cr_assert_not_null(strstr(err, "optimizer: unknown name 'aaa"), "%s", err);
+    cr_assert_not_null(strstr(err, "' (valid: "), "%s", err);
+    cr_assert_eq(err[strlen(err) - 1], ')', "the reason is cut: %s", err);
+    free(ov);
+    free(text);
+    free(v);
+}
+
+/* A long list is joined in linear time: 300,000 widths are read (and
+ * refused for their count) at once, not in the seconds a strcat loop takes. */
+Test(limits, a_long_list_is_parsed_in_linear_time)
+{
+    int n = 300000;
+    char *text = malloc((size_t)n * 3 + 100);
+    size_t k = (size_t)sprintf(text, "name: s\ndataset: xor\nbase:\n  hidden: [");
+    for (int i = 0; i < n; i++)
+        k += (size_t)sprintf(text + k, "%s1", i ? ", " : "");
+    sprintf(text + k, "]\n");
+    ds_plan p;
+    double t0 = now();
+    cr_assert_eq(load(text, NULL, 0, &p), 2);
+    cr_assert_lt(now() - t0, 2.0, "%.1f s", now() - t0);
+    cr_assert_not_null(strstr(err, "hidden: "), "%s", err);
+    cr_assert_not_null(strstr(err, "widths, more than the"), "%s", err);
+    free(text);
+}
+
+/* A 225 kB file whose one 200 kB value is referenced 5,000 times through
+ * aliases would expand to 1 GB: refused at once, naming the limit. */
+Test(limits, alias_expansion_is_bounded)
+{
+    size_t big = 200000;
+    char *text = malloc(big + 5000 * 6 + 200);
+    size_t k = (size_t)sprintf(text, "name: s\ndataset: xor\ndescription: &v ");
+    memset(text + k, 'x', big);
+    k += big;
+    k += (size_t)sprintf(text + k, "\nsweep:\n  hidden: [");
+    for (int i = 0; i < 5000; i++)
+        k += (size_t)sprintf(text + k, "%s*v", i ? ", " : "");
+    sprintf(text + k, "]\n");
+    ds_plan p;
+    double t0 = now();
+    cr_assert_eq(load(text, NULL, 0, &p), 2, "%s", err);
+    cr_assert_lt(now() - t0, 2.0, "%.1f s", now() - t0);
+    cr_assert_not_null(strstr(err, "aliases expand the document to more than"), "%s", err);
+    free(text);
+}
+
+/* A value may be referenced often while the expansion stays small. */
+Test(limits, small_aliases_are_fine)
+{
+    ds_plan p;
+    cr_assert_eq(load("name: s\ndataset: xor\nbase: {hidden: &h [4, 4]}\n"
+                      "runs:\n  - {label: a, hidden: *h}\n  - {label: b, hidden: *h, lr: 0.5}\n",
+                      NULL, 0, &p), 0, "%s", err);
+    cr_assert_eq(p.n_runs, 2);
+    cr_assert_eq(p.runs[1].rc.hidden[1], 4);
+    ds_plan_free(&p);
+}
+
+/* An alias to the node that holds it (a cycle) is refused. */
+Test(limits, a_recursive_alias_is_refused)
+{
+    ds_plan p;
+    cr_assert_eq(load("name: s\ndataset: xor\nbase: &b {runs: *b}\n", NULL, 0, &p), 2);
+    cr_assert_not_null(strstr(err, "refers to itself"), "%s", err);
+}
+
+Test(limits, a_document_larger_than_the_limit_is_refused)
+{
+    size_t n = DS_YAML_MAX_BYTES + 1;
+    char *text = malloc(n + 1);
+    size_t k = (size_t)sprintf(text, "name: s\ndataset: xor\ndescription: ");
+    memset(text + k, 'x', n - k);
+    text[n] = 0;
+    ds_plan p;
+    cr_assert_eq(load(text, NULL, 0, &p), 2);
+    char want[300];
+    snprintf(want, sizeof want, "%s: larger than %d bytes, the limit of a YAML file deepsweep reads",
+             path, DS_YAML_MAX_BYTES);
+    cr_assert_str_eq(err, want);
+    free(text);
+}
+
+/* Long values survive into config.yaml and the composed experiment: 100
+ * overrides (over 512 characters), a data_dir with quotes and backslashes,
+ * and a 1,500-digit lr (0.1 written the long way). */
+Test(limits, long_values_are_kept_whole_in_the_written_yaml)
+{
+    char ddir[256];
+    memset(ddir, 'd', 200);
+    memcpy(ddir + 10, "\"quoted\\", 8);
+    ddir[200] = 0;
+    char lr[1600] = "0.";
+    memset(lr + 2, '0', 1500);
+    strcpy(lr + 1502, "1e1500");
+    char *text = malloc(4000);
+    sprintf(text, "name: s\ndataset: xor\nbase: {data_dir: '%s', lr: %s}\n", ddir, lr);
+    char *ov[100];
+    for (int i = 0; i < 100; i++) {
+        ov[i] = malloc(32);
+        sprintf(ov[i], "epochs=%d", i + 1);
+    }
+    ds_plan p;
+    cr_assert_eq(load(text, ov, 100, &p), 0, "%s", err);
+    cr_assert_gt(strlen(p.overrides), 512);
+    cr_assert_eq(p.runs[0].rc.epochs, 100);
+    cr_assert_float_eq(p.runs[0].rc.lr, 0.1f, 0);
+    /* config.yaml: the overrides and data_dir whole (quoted, escaped) */
+    cr_assert_not_null(strstr(p.resolved, "epochs=99 epochs=100\"\n"), "overrides cut in config.yaml");
+    cr_assert_not_null(strstr(p.resolved, "dddddddddd\\\"quoted\\\\dd"), "%s", p.resolved);
+    /* the composed experiment loads back into the same run */
+    FILE *f = fopen(path, "w");
+    fputs(p.composed, f);
+    fclose(f);
+    ds_plan q;
+    cr_assert_eq(ds_plan_load(path, NULL, 0, &q, err, sizeof err), 0, "%s\n%s", err, p.composed);
+    cr_assert_str_eq(q.runs[0].id, p.runs[0].id);
+    cr_assert_str_eq(q.runs[0].rc.data_dir, ddir);
+    ds_plan_free(&q);
+    ds_plan_free(&p);
+    for (int i = 0; i < 100; i++)
+        free(ov[i]);
+    free(text);
+}
