@@ -178,6 +178,41 @@ Test(data_idx, corrupt_gzip_stream)
     cr_assert(strstr(err, "truncated") || strstr(err, "corrupt"), "%s", err);
 }
 
+/* Bytes after the gzip member are an error, as after a plain IDX file's
+ * data (zlib's gzread skips them silently). A second gzip member is gzip's
+ * own concatenation and stays valid. A directory or fifo: a message. */
+Test(data_idx, gzip_trailing_bytes_refused)
+{
+    uint32_t dims[3] = {2, 2, 2};
+    char path[256], err[512];
+    int n, f;
+    float *x;
+    write_idx("junk.gz", 8, 3, dims, 8, 0, 1, path);
+    FILE *fp = fopen(path, "ab");
+    fputs("junk", fp);
+    fclose(fp);
+    expect_error(ds_idx_read_images(path, &n, &f, &x, err, sizeof err), err, path,
+                 "4 bytes after the gzip stream (a file holds one gzip'd IDX file)");
+    /* two members: header in one, data in the other */
+    snprintf(path, sizeof path, "%s/two.gz", dir);
+    unsigned char hdr[16] = {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2}, data[8] = {0};
+    gzFile g = gzopen(path, "wb");
+    gzwrite(g, hdr, 16);
+    gzclose(g);
+    g = gzopen(path, "ab");
+    gzwrite(g, data, 8);
+    gzclose(g);
+    cr_assert_eq(ds_idx_read_images(path, &n, &f, &x, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(n, 2);
+    free(x);
+    snprintf(path, sizeof path, "%s/d.gz", dir);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    expect_error(ds_idx_read_images(path, &n, &f, &x, err, sizeof err), err, path, "is a directory");
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    cr_assert_eq(mkfifo(path, 0644), 0);
+    expect_error(ds_idx_read_images(path, &n, &f, &x, err, sizeof err), err, path, "is a fifo");
+}
+
 Test(data_idx, dataset_missing_and_count_mismatch)
 {
     ds_dataset tr, te;

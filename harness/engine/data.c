@@ -3,12 +3,13 @@
  * An IDX file is: two zero bytes, an element-type byte (0x08 = unsigned byte,
  * the only type MNIST uses and the only one read here), a rank byte, then
  * `rank` big-endian uint32 dimensions and the elements. The whole file is read
- * through zlib's gzread, which passes plain files through unchanged, so one
- * path validates both; every check compares the header against the bytes
- * actually present, so a truncated or padded file is refused rather than read
- * short. */
+ * (inflated first when it starts with the gzip magic, and then bytes after the
+ * gzip stream are an error), so one path validates both; every check compares
+ * the header against the bytes actually present, so a truncated or padded file
+ * is refused rather than read short. */
 #include "data.h"
 #include "err.h"
+#include "files.h"
 #include "names.h"
 
 #include <errno.h>
@@ -17,79 +18,128 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 /* MNIST's training images are 47 MB; anything past this is not a dataset we
  * know and would only exhaust memory. */
 #define IDX_MAX_BYTES ((size_t)1 << 31)
 
-/* Reads the whole (possibly gzip'd) file into *buf. */
-static int slurp(const char *path, unsigned char **buf, size_t *len, char *err,
-                 size_t errlen)
+/* The raw bytes of a regular file (files.h: a directory or fifo is refused). */
+static int read_raw(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        if (errno == ENOENT)
-            return ds_errf(err, errlen, 2, "%s: not found (run 'make data')", path);
-        return ds_errf(err, errlen, 2, "%s: %s", path, strerror(errno));
+    int fd;
+    off_t size;
+    int rc = ds_open_input(path, " (run 'make data')", &fd, &size, err, errlen);
+    if (rc)
+        return rc;
+    if ((uint64_t)size > IDX_MAX_BYTES) {
+        close(fd);
+        return ds_errf(err, errlen, 2, "%s: larger than %zu bytes (not an MNIST-sized IDX file)",
+                       path, IDX_MAX_BYTES);
     }
-    if (!S_ISREG(st.st_mode))
-        return ds_errf(err, errlen, 2, "%s: not a regular file", path);
-    gzFile gz = gzopen(path, "rb");
-    if (!gz)
-        return ds_errf(err, errlen, 2, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = (size_t)st.st_size + 64, n = 0;
-    unsigned char *b = malloc(cap);
+    unsigned char *b = malloc((size_t)size + 1);
     if (!b) {
-        gzclose(gz);
+        close(fd);
         return ds_errf(err, errlen, 1, "%s: out of memory", path);
     }
-    for (;;) {
-        if (n == cap) {
+    size_t got = 0;
+    while (got < (size_t)size) {
+        ssize_t n = read(fd, b + got, (size_t)size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (got != (size_t)size) {
+        free(b);
+        return ds_errf(err, errlen, 2, "%s: read error (%zu of %lld bytes)", path, got, (long long)size);
+    }
+    *buf = b;
+    *len = got;
+    return 0;
+}
+
+/* Inflates the gzip stream in[0..n-1] (one member, or gzip's concatenated
+ * members) into *out. Anything after the last member is an error, as bytes
+ * after a plain IDX file's data are. */
+static int gunzip(const char *path, const unsigned char *in, size_t n, unsigned char **out,
+                  size_t *len, char *err, size_t errlen)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+        return ds_errf(err, errlen, 1, "%s: out of memory", path);
+    size_t cap = n * 4 + 64, used = 0;
+    unsigned char *b = malloc(cap);
+    int rc = b ? 0 : ds_errf(err, errlen, 1, "%s: out of memory", path);
+    z.next_in = (unsigned char *)in;
+    while (!rc) {
+        if (used == cap) {
             if (cap >= IDX_MAX_BYTES) {
-                free(b);
-                gzclose(gz);
-                return ds_errf(err, errlen, 2, "%s: larger than %zu bytes uncompressed (not an MNIST-sized IDX file)",
-                            path, IDX_MAX_BYTES);
+                rc = ds_errf(err, errlen, 2, "%s: larger than %zu bytes uncompressed (not an MNIST-sized IDX file)",
+                             path, IDX_MAX_BYTES);
+                break;
             }
-            cap *= 2;
+            cap = cap * 2 > IDX_MAX_BYTES ? IDX_MAX_BYTES : cap * 2;
             unsigned char *nb = realloc(b, cap);
             if (!nb) {
-                free(b);
-                gzclose(gz);
-                return ds_errf(err, errlen, 1, "%s: out of memory", path);
+                rc = ds_errf(err, errlen, 1, "%s: out of memory", path);
+                break;
             }
             b = nb;
         }
-        size_t want = cap - n;
-        if (want > (1u << 30))
-            want = 1u << 30;
-        int got = gzread(gz, b + n, (unsigned)want);
-        if (got < 0) {
-            int zerr;
-            const char *msg = gzerror(gz, &zerr);
-            int rc = ds_errf(err, errlen, 2, "%s: corrupt gzip stream (%s)", path, msg);
-            free(b);
-            gzclose(gz);
-            return rc;
+        size_t left = n - (size_t)(z.next_in - in);
+        z.avail_in = left > (1u << 30) ? 1u << 30 : (unsigned)left;
+        z.next_out = b + used;
+        z.avail_out = cap - used > (1u << 30) ? 1u << 30 : (unsigned)(cap - used);
+        unsigned before = z.avail_out;
+        int zr = inflate(&z, Z_NO_FLUSH);
+        used += before - z.avail_out;
+        left = n - (size_t)(z.next_in - in);
+        if (zr == Z_STREAM_END) {
+            if (!left)
+                break;
+            if (left >= 2 && z.next_in[0] == 0x1f && z.next_in[1] == 0x8b) {
+                inflateReset(&z); /* another member */
+                continue;
+            }
+            rc = ds_errf(err, errlen, 2, "%s: %zu bytes after the gzip stream (a file holds one gzip'd IDX file)",
+                         path, left);
+        } else if (zr == Z_BUF_ERROR && !left) {
+            rc = ds_errf(err, errlen, 2, "%s: truncated gzip stream", path);
+        } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+            rc = ds_errf(err, errlen, 2, "%s: corrupt gzip stream (%s)", path,
+                         z.msg ? z.msg : "zlib error");
         }
-        if (got == 0)
-            break;
-        n += (size_t)got;
     }
-    /* gzread stops silently at a truncated gzip member; gzclose reports it. */
-    int zrc = gzclose(gz);
-    if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+    inflateEnd(&z);
+    if (rc) {
         free(b);
-        return ds_errf(err, errlen, 2, "%s: corrupt gzip stream (zlib error %d)", path, zrc);
+        return rc;
     }
-    if (zrc == Z_BUF_ERROR) {
-        free(b);
-        return ds_errf(err, errlen, 2, "%s: truncated gzip stream", path);
-    }
-    *buf = b;
-    *len = n;
+    *out = b;
+    *len = used;
     return 0;
+}
+
+/* Reads the whole file into *buf: inflated when it is gzip'd (it starts with
+ * the gzip magic 1f 8b; an IDX file starts with 00 00). */
+static int slurp(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen)
+{
+    unsigned char *raw = NULL;
+    size_t n = 0;
+    int rc = read_raw(path, &raw, &n, err, errlen);
+    if (rc || n < 2 || raw[0] != 0x1f || raw[1] != 0x8b) {
+        if (!rc)
+            *buf = raw, *len = n;
+        return rc;
+    }
+    rc = gunzip(path, raw, n, buf, len, err, errlen);
+    free(raw);
+    return rc;
 }
 
 static uint32_t be32(const unsigned char *p)
