@@ -6,7 +6,9 @@ if (!exists("term")) term = "pngcairo"
 if (!exists("ref")) ref = 0
 if (!exists("rot")) rot = 0
 # wider with many groups: about 45 pixels a group; values printed up to 12
-set terminal @term size (n > 18 ? 45*n + 300 : 1100),(rot ? 750 : 650) font ",11" noenhanced
+# u: the size unit (1 = a pixel; pdfcairo counts inches, so deepsweep passes 1/72)
+if (!exists("u")) u = 1
+set terminal @term size ((n > 18 ? 45*n + 300 : 1100))*u,((rot ? 750 : 650))*u font ",11" noenhanced
 set output out
 
 set title sprintf("%s: final test accuracy per group (mean ± 1 std over seeds)", sweep)

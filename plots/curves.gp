@@ -9,7 +9,9 @@ if (!exists("lcs")) lcs = ""
 if (!exists("dts")) dts = ""
 colour(i) = i < words(lcs) ? word(lcs, i+1) + 0 : i % 8 + 1
 dash(i) = i < words(dts) ? word(dts, i+1) + 0 : i / 8 + 1
-set terminal @term size 1600,600 font ",11" noenhanced
+# u: the size unit (1 = a pixel; pdfcairo counts inches, so deepsweep passes 1/72)
+if (!exists("u")) u = 1
+set terminal @term size (1600)*u,(600)*u font ",11" noenhanced
 set output out
 if (exists("style")) load style
 set style fill transparent solid 0.2 noborder

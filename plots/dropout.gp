@@ -4,7 +4,12 @@
 # data: one block per line, first line its name; columns:
 #   dropout acc_mean% acc_std% gap_mean% gap_std%
 if (!exists("term")) term = "pngcairo"
-set terminal @term size 1600,600 font ",11" noenhanced
+# u: the size unit (1 = a pixel; pdfcairo counts inches, so deepsweep passes 1/72)
+if (!exists("u")) u = 1
+# the legend goes under both panels, one line a row across the whole width,
+# so no name is cut however long: the canvas grows by a row per line
+H = 600 + 24*n
+set terminal @term size (1600)*u,(H)*u font ",11" noenhanced
 set output out
 if (exists("style")) load style
 set grid
@@ -13,8 +18,9 @@ set key autotitle columnhead
 set bars 2
 set multiplot layout 1,2 title sprintf("%s: what dropout buys (mean ± 1 std over seeds)", sweep)
 
-# equal panels whatever the legend's width: it gets the right fifth
-set lmargin at screen 0.06; set rmargin at screen 0.40
+bot = (80.0 + 24*n) / H
+set bmargin at screen bot
+set lmargin at screen 0.06; set rmargin at screen 0.47
 set title "test accuracy"
 set xlabel "dropout (probability a hidden unit is dropped)"
 set ylabel "test accuracy (%)"
@@ -22,10 +28,10 @@ set yrange [0<*:*<100]
 set key off
 plot for [i=0:n-1] data index i using 1:2:3 with yerrorlines pt 7 lw 2 lc i+1 title columnhead(1)
 
-set lmargin at screen 0.48; set rmargin at screen 0.80
+set lmargin at screen 0.56; set rmargin at screen 0.97
 set title "overfitting: train accuracy - test accuracy"
 set ylabel "train - test accuracy (percentage points)"
 set yrange [*:*]
-set key at screen 0.82, graph 1 left top Left reverse
+set key at screen 0.06, screen 0.01 left bottom Left reverse vertical maxrows n
 plot for [i=0:n-1] data index i using 1:4:5 with yerrorlines pt 7 lw 2 lc i+1 title columnhead(1)
 unset multiplot

@@ -95,7 +95,7 @@ static char *report_md(const char *d)
     char err[512], p[512];
     ds_report *r;
     cr_assert_eq(ds_report_load(d, &r, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(ds_report_write(r, d, "plots", NULL, 1, err, sizeof err), 1);
+    cr_assert_eq(ds_report_write(r, d, "plots", NULL, 1, 0, err, sizeof err), 1);
     ds_report_free(r);
     snprintf(p, sizeof p, "%s/REPORT.md", d);
     char *md = slurp(p);
@@ -507,14 +507,16 @@ Test(plot_command, xor_and_grid_figures)
             }
     write_file(xd, "runs.csv", text);
     strcpy(text, runs_head);
-    for (int depth = 1; depth <= 3; depth++)
-        for (int width = 32; width <= 128; width *= 2) {
-            snprintf(row, sizeof row,
-                     "g%d%d,,mnist,%d,%d,relu,he_normal,0,adam,0.001,100,2,1,9,ok,"
-                     "0.1,0.99,%.4f,0.9,1,4,avx2,1\n",
-                     depth, width, depth, width, 0.9 + depth * 0.01 + width * 1e-4);
-            strcat(text, row);
-        }
+    for (int a = 0; a < 2; a++)
+        for (int depth = 1; depth <= 3; depth++)
+            for (int width = 32; width <= 128; width *= 2) {
+                snprintf(row, sizeof row,
+                         "g%d%d%d,,mnist,%d,%d,%s,he_normal,0,adam,0.001,100,2,1,9,ok,"
+                         "0.1,0.99,%.5f,0.9,1,4,avx2,1\n",
+                         a, depth, width, depth, width, a ? "sigmoid" : "relu",
+                         0.9 - 0.1 * a + depth * 0.001 + width * 1e-4);
+                strcat(text, row);
+            }
     write_file(gd, "runs.csv", text);
     snprintf(args, sizeof args, "-q %s", xd);
     int st = run_plot(args, NULL, &err);
@@ -539,6 +541,12 @@ Test(plot_command, xor_and_grid_figures)
     cr_assert_eq(st, 0, "grid: exit %d: %s", st, err);
     assert_png(gd, "heatmap.png");
     assert_png(gd, "accuracy.png");
+    snprintf(p, sizeof p, "%s/plot-data/heatmap.dat", gd);
+    dat = slurp(p);
+    /* relu 90.42..91.58 and sigmoid 80.42..81.58: one colour scale
+     * (before: each panel its own, so one colour meant 90 and 80 side by side) */
+    cr_assert(strstr(dat, "# colour scale of every panel: 80.42 91.58\n"), "%s", dat);
+    free(dat);
     cr_assert(!exists(gd, "heatmap-init-activation.png"), "one init, one activation: no grid");
     free(err);
     /* init x activation: 2 x 2 cells */
@@ -588,6 +596,107 @@ Test(plot_command, no_reference_without_one_in_the_config)
     cr_assert(!strstr(dat, "98.13"), "%s", dat);
     free(dat);
     free(text);
+    rm_rf(d);
+    free(d);
+}
+
+/* 14 inits x 2 dropout values with epochs and layers: more figures than
+ * DS_MAX_FIGS once gradnorm is split by init. It crashed (fig_dropout wrote
+ * through the NULL of a full figure table); now every figure is either
+ * drawn (here: described, no gnuplot) or said to be left out. */
+Test(plot_command, more_figures_than_the_table_holds)
+{
+    char *d = tmpdir(), row[300];
+    char *runs = malloc(65536), *eps = malloc(65536), *lay = malloc(65536);
+    strcpy(runs, runs_head);
+    strcpy(eps, "run_id,epoch,train_loss,train_acc,test_acc,seconds\n");
+    strcpy(lay, "run_id,epoch,layer,grad_norm,weight_norm,dead_frac\n");
+    for (int i = 0; i < 14; i++)
+        for (int p = 0; p < 2; p++) {
+            snprintf(row, sizeof row,
+                     "r%d_%d,,mnist,2,64,relu,init%02d,0.%d,adam,0.001,100,1,1,9,ok,0.1,0.9,0.9,"
+                     "0.9,1,1,avx2,1\n", i, p, i, p * 5);
+            strcat(runs, row);
+            snprintf(row, sizeof row, "r%d_%d,1,0.1,0.9,0.9,1\n", i, p);
+            strcat(eps, row);
+            for (int l = 0; l < 3; l++) {
+                snprintf(row, sizeof row, "r%d_%d,1,%d,0.%d1,1,0\n", i, p, l, l + 1);
+                strcat(lay, row);
+            }
+        }
+    write_file(d, "runs.csv", runs);
+    write_file(d, "epochs.csv", eps);
+    write_file(d, "layers.csv", lay);
+    char *md = report_md(d);
+    cr_assert(strstr(md, "Dropout"), "the dropout figure is in REPORT.md: %s", md);
+    free(md);
+    free(runs);
+    free(eps);
+    free(lay);
+    rm_rf(d);
+    free(d);
+}
+
+/* --format png,svg,pdf draws each figure in each format; an unknown format
+ * is refused; a figure file of an earlier plot that no longer applies (the
+ * per-init gradnorm-<init>.png of older versions) is removed. */
+Test(plot_command, formats_and_stale_figures)
+{
+    char *out = tmpdir(), *err, args[512];
+    snprintf(args, sizeof args, "tests/fixtures/plot-lab --format svg,jpg --out %s", out);
+    cr_assert_eq(run_plot(args, NULL, &err), 2);
+    cr_assert(strstr(err, "--format: 'svg,jpg' is not a list of formats (valid: png, svg, pdf"),
+              "%s", err);
+    free(err);
+    cr_assert(!exists(out, "REPORT.md"));
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot not installed (make deps-plots): figure checks skipped");
+    write_file(out, "gradnorm-normal.png", "stale");
+    write_file(out, "heatmap.svg", "stale");
+    snprintf(args, sizeof args, "tests/fixtures/plot-lab -q --format png,svg,pdf --out %s", out);
+    int st = run_plot(args, NULL, &err);
+    cr_assert_eq(st, 0, "exit %d: %s", st, err);
+    free(err);
+    assert_png(out, "accuracy.png");
+    char p[512];
+    snprintf(p, sizeof p, "%s/accuracy.svg", out);
+    char *svg = slurp(p);
+    cr_assert(svg && strstr(svg, "<svg"), "accuracy.svg is not an SVG");
+    free(svg);
+    snprintf(p, sizeof p, "%s/gradnorm.pdf", out);
+    char *pdf = slurp(p);
+    cr_assert(pdf && !strncmp(pdf, "%PDF", 4), "gradnorm.pdf is not a PDF");
+    free(pdf);
+    cr_assert(!exists(out, "gradnorm-normal.png") && !exists(out, "heatmap.svg"),
+              "stale figures are removed");
+    rm_rf(out);
+    free(out);
+}
+
+/* gradnorm: a line with a zero gradient cannot be drawn on the log axis and
+ * is named; the sentence states the measured fall of layer 0's gradient
+ * with depth (sigmoid: 1e-2 at depth 2, 1e-7 at depth 4). */
+Test(plot_command, gradnorm_names_zero_lines_and_states_its_finding)
+{
+    char *d = tmpdir();
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", runs_head,
+             "s2,,mnist,2,8,sigmoid,normal,0,adam,0.1,1,1,1,9,ok,0.1,0.9,0.9,0.9,1,1,avx2,1\n"
+             "s4,,mnist,4,8,sigmoid,normal,0,adam,0.1,1,1,1,9,ok,0.1,0.9,0.9,0.9,1,1,avx2,1\n"
+             "r2,,mnist,2,8,relu,normal,0,adam,0.1,1,1,1,9,ok,0.1,0.9,0.9,0.9,1,1,avx2,1\n");
+    write_file(d, "runs.csv", text);
+    write_file(d, "layers.csv",
+               "run_id,epoch,layer,grad_norm,weight_norm,dead_frac\n"
+               "s2,1,0,1e-2,1,0\ns2,1,1,1e-1,1,0\ns2,1,2,1,1,0\n"
+               "s4,1,0,1e-7,1,0\ns4,1,1,1e-5,1,0\ns4,1,2,1e-3,1,0\ns4,1,3,1e-2,1,0\n"
+               "r2,1,0,0,1,0\nr2,1,1,0,1,0\nr2,1,2,0,1,0\n");
+    char *md = report_md(d);
+    cr_assert(strstr(md, "sigmoid's layer-0 gradient norm falls by a factor of 10^5.0 from "
+                         "depth 2 (0.01) to depth 4 (1e-07)"),
+              "%s", md);
+    cr_assert(strstr(md, "Not drawn (a zero gradient has no place on a log axis): depth 2, relu."),
+              "%s", md);
+    free(md);
     rm_rf(d);
     free(d);
 }
@@ -686,7 +795,7 @@ Test(plot_command, too_many_groups_are_described_not_drawn)
     ds_report *r;
     cr_assert_eq(ds_report_load(d, &r, err, sizeof err), 0, "%s", err);
     cr_assert_eq(ds_report_ngroups(r), 41);
-    cr_assert_eq(ds_report_write(r, d, "plots", NULL, 1, err, sizeof err), 1,
+    cr_assert_eq(ds_report_write(r, d, "plots", NULL, 1, 0, err, sizeof err), 1,
                  "no gnuplot: exit status 1");
     ds_report_free(r);
     snprintf(p, sizeof p, "%s/REPORT.md", d);

@@ -44,7 +44,7 @@ static void usage(FILE *f, const ds_opt *opts)
 
 int cmd_plot(int argc, char **argv)
 {
-    const char *outdir = NULL, *plots = NULL;
+    const char *outdir = NULL, *plots = NULL, *format = "png";
     int quiet = 0;
     const ds_opt opts[] = {
         DS_OPT_STR("out", 0, "DIR", &outdir, "write there instead of RESULTS_DIR"),
@@ -52,6 +52,8 @@ int cmd_plot(int argc, char **argv)
                    &plots, "folder of the *.gp scripts (default: $DEEPSWEEP_PLOTS, else\n"
                            "the plots/ folder of the source tree holding this binary,\n"
                            "else ./plots)"),
+        DS_OPT_STR("format", 0, "LIST", &format,
+                   "figure formats, comma-separated (default png; valid: " DS_FORMAT_NAMES ")"),
         DS_OPT_FLAG("quiet", 'q', &quiet, "no progress lines on stderr"),
         DS_OPT_END,
     };
@@ -60,6 +62,12 @@ int cmd_plot(int argc, char **argv)
     int first, status;
     if (ds_cli_parse(&cli, argc, argv, &first, &status))
         return status;
+    unsigned formats;
+    if (ds_report_parse_formats(format, &formats)) {
+        fprintf(stderr, "deepsweep: plot: --format: '%s' is not a list of formats (valid: "
+                        DS_FORMAT_NAMES ", comma-separated)\n", format);
+        return 2;
+    }
     const char *dir = argv[first];
     if (!outdir)
         outdir = dir;
@@ -81,7 +89,7 @@ int cmd_plot(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return rc;
     }
-    rc = ds_report_write(r, outdir, plots_dir, gp, quiet, err, sizeof err);
+    rc = ds_report_write(r, outdir, plots_dir, gp, quiet, formats, err, sizeof err);
     if (err[0])
         fprintf(stderr, "%s\n", err);
     ds_report_free(r);

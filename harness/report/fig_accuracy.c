@@ -19,6 +19,8 @@ void ds_fig_accuracy(ds_report_writer *w, const char *png, int *scratch)
     if (!any || r->is_xor)
         return; /* XOR has its own figure: success fraction */
     ds_figure *fig = ds_fig_new(w, png);
+    if (!fig)
+        return;
     if (r->ngroups > 40) {
         fig->drawn = 0;
         snprintf(fig->what, sizeof fig->what,

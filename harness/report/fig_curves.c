@@ -19,6 +19,8 @@ void ds_fig_curves(ds_report_writer *w, const char *png, int *scratch)
     if (!n)
         return;
     ds_figure *fig = ds_fig_new(w, png);
+    if (!fig)
+        return;
     if (n > 12) {
         fig->drawn = 0;
         snprintf(fig->what, sizeof fig->what,

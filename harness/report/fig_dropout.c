@@ -14,9 +14,11 @@ void ds_fig_dropout(ds_report_writer *w, const char *png, int *line_of)
     const char *vals[r->ngroups > 0 ? r->ngroups : 1];
     if (r->is_xor || ds_distinct_values(r, DS_K_DROPOUT, vals) < 2)
         return;
+    ds_figure *fig = ds_fig_new(w, png);
+    if (!fig)
+        return;
     char(*titles)[256] = malloc((size_t)r->ngroups * sizeof *titles);
     int *mem = malloc((size_t)r->ngroups * sizeof *mem);
-    ds_figure *fig = ds_fig_new(w, png);
     snprintf(fig->what, sizeof fig->what,
              "Dropout: test accuracy (left) and the train/test gap, train accuracy minus "
              "test accuracy in percentage points (right), against the drop probability; "

@@ -1,6 +1,10 @@
 /* gradnorm.png: each layer's gradient norm against its position, the
- * vanishing gradient (layers.csv); one figure per init (gradnorm-<init>.png)
- * when the lines are too many for one. */
+ * vanishing gradient (layers.csv). More than 8 lines become small multiples:
+ * one panel per value of the first varying setting of init, activation,
+ * dropout, optimizer, lr (the other settings are the lines of each panel).
+ * A line with a zero gradient cannot be drawn on the log axis: it is named
+ * in a note on the figure and in REPORT.md. The sentence about the figure
+ * states its finding, computed from the data. */
 #include "figure.h"
 
 #include <math.h>
@@ -8,91 +12,60 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One figure per value of `facet` (a key index, or -1 for one figure). */
-static void gradnorm_one(ds_report_writer *w, const char *png_all, int facet, const char *value,
-                         int *sel)
+#define MAX_LINES 8
+#define MAX_PANELS 16
+
+/* The group's mean gradient norm at layer l: first or last logged epoch. */
+static double grad_at(const ds_group *gr, int l, int last)
 {
-    const ds_report *r = w->r;
-    int n = 0;
+    const ds_moments *m = last ? &gr->grad_last[l] : &gr->grad_first[l];
+    return m->n ? ds_moments_mean(m) : NAN;
+}
+
+/* The finding: where depth varies, the line whose layer-0 gradient (last
+ * logged epoch) falls most from its shallowest to its deepest net; else
+ * the group whose layer 0 gets the smallest share of its last layer's
+ * gradient. Nothing when no ratio can be computed. */
+static void finding(const ds_report *r, const int *sel, char *out, size_t n)
+{
+    out[0] = 0;
+    double best = 0;
+    if (r->varies[DS_K_DEPTH]) {
+        for (int a = 0; a < r->ngroups; a++)
+            for (int b = 0; b < r->ngroups; b++) {
+                const ds_group *ga = &r->groups[a], *gb = &r->groups[b];
+                if (!sel[a] || !sel[b] || atof(gb->key[DS_K_DEPTH]) <= atof(ga->key[DS_K_DEPTH]))
+                    continue;
+                char na[256], nb[256];
+                ds_group_name(r, ga, 1u << DS_K_DEPTH, na, sizeof na);
+                ds_group_name(r, gb, 1u << DS_K_DEPTH, nb, sizeof nb);
+                double ya = grad_at(ga, 0, 1), yb = grad_at(gb, 0, 1);
+                if (strcmp(na, nb) || !(ya > 0) || !(yb > 0) || ya / yb <= best)
+                    continue;
+                best = ya / yb;
+                snprintf(out, n,
+                         " Measured: %s's layer-0 gradient norm falls by a factor of 10^%.1f "
+                         "from depth %s (%.2g) to depth %s (%.2g).",
+                         na, log10(best), ga->key[DS_K_DEPTH], ya, gb->key[DS_K_DEPTH], yb);
+            }
+        if (best > 1)
+            return;
+        out[0] = 0;
+    }
+    best = 0;
     for (int g = 0; g < r->ngroups; g++) {
         const ds_group *gr = &r->groups[g];
-        sel[g] = gr->ok && gr->n_layers >= 2 && (facet < 0 || !strcmp(gr->key[facet], value));
-        n += sel[g];
+        if (!sel[g])
+            continue;
+        double y0 = grad_at(gr, 0, 1), yl = grad_at(gr, gr->n_layers - 1, 1);
+        if (!(y0 > 0) || !(yl > 0) || yl / y0 <= best)
+            continue;
+        best = yl / y0;
+        snprintf(out, n,
+                 " Measured: in %s, layer 0's gradient norm is 10^%.1f times %s the last "
+                 "layer's (%.2g against %.2g).",
+                 gr->name, fabs(log10(best)), best >= 1 ? "smaller than" : "larger than", y0, yl);
     }
-    if (!n)
-        return;
-    char png[96], dat[96], sub[160], vars[2600], qsub[340];
-    int stem = (int)strlen(png_all) - 4; /* "gradnorm" of "gradnorm.png" */
-    if (facet < 0) {
-        snprintf(png, sizeof png, "%.*s.png", stem, png_all);
-        snprintf(dat, sizeof dat, "%.*s.dat", stem, png_all);
-    } else {
-        snprintf(png, sizeof png, "%.*s-%s.png", stem, png_all, value);
-        snprintf(dat, sizeof dat, "%.*s-%s.dat", stem, png_all, value);
-    }
-    sub[0] = 0;
-    if (facet >= 0)
-        snprintf(sub, sizeof sub, "init %s", value);
-    for (char *p = png; *p; p++)
-        if (*p == '/' || *p == ' ')
-            *p = '_';
-    for (char *p = dat; *p; p++)
-        if (*p == '/' || *p == ' ')
-            *p = '_';
-    ds_figure *fig = ds_fig_new(w, png);
-    if (!fig)
-        return;
-    int first = 1; /* facets after the first say only what differs */
-    for (int i = 0; i + 1 < w->nfigs; i++)
-        first &= strncmp(w->figs[i].png, png_all, (size_t)stem) != 0;
-    if (!first)
-        snprintf(fig->what, sizeof fig->what, "As above, with %s.", sub);
-    else
-        snprintf(fig->what, sizeof fig->what,
-                 "The vanishing gradient, measured%s%s: L2 norm of each layer's weight "
-                 "gradient (averaged over the epoch's steps, then over seeds) against the "
-                 "layer's position, layer 0 next to the input, on a log scale%s. A line "
-                 "that falls steeply towards layer 0 means the layers near the input "
-                 "barely learn.",
-                 facet < 0 ? "" : " with ", sub,
-                 r->layers_single ? ", at the one epoch the runs logged"
-                                  : "; left at the first logged epoch, right at the last");
-    char path[4096];
-    FILE *f = ds_fig_data_open(w, dat, path, sizeof path);
-    if (f) {
-        fprintf(f, "# blocks (one per group, title line first): layer grad_first_mean "
-                   "grad_first_std grad_last_mean grad_last_std\n");
-        for (int g = 0; g < r->ngroups; g++) {
-            const ds_group *gr = &r->groups[g];
-            if (!sel[g])
-                continue;
-            char name[256];
-            ds_group_name(r, gr, facet < 0 ? 0 : 1u << facet, name, sizeof name);
-            fprintf(f, "\"%s\" \"first\" \"first_std\" \"last\" \"last_std\"\n", name);
-            for (int l = 0; l < gr->n_layers; l++) {
-                if (gr->grad_first[l].n < 1 && gr->grad_last[l].n < 1)
-                    continue;
-                fprintf(f, "%d", l);
-                ds_dat_num(f, ds_moments_mean(&gr->grad_first[l]));
-                ds_dat_num(f, ds_report_std(&gr->grad_first[l]));
-                ds_dat_num(f, ds_moments_mean(&gr->grad_last[l]));
-                ds_dat_num(f, ds_report_std(&gr->grad_last[l]));
-                fprintf(f, "\n");
-            }
-            fprintf(f, "\n\n");
-        }
-    }
-    ds_gp_quote(qsub, sizeof qsub, sub);
-    int *rep = malloc((size_t)n * sizeof *rep), m = 0;
-    for (int g = 0; g < r->ngroups && rep; g++)
-        if (sel[g])
-            rep[m++] = g;
-    char styles[2048] = "";
-    ds_line_styles(r, rep, rep ? n : 0, facet < 0 ? 0 : 1u << facet, styles, sizeof styles);
-    free(rep);
-    snprintf(vars, sizeof vars, "n=%d; sub=%s; single=%d; %s", n, qsub, r->layers_single,
-             styles);
-    ds_fig_draw(w, fig, "gradnorm", path, vars, f);
 }
 
 void ds_fig_gradnorm(ds_report_writer *w, const char *png, int *sel)
@@ -100,17 +73,109 @@ void ds_fig_gradnorm(ds_report_writer *w, const char *png, int *sel)
     const ds_report *r = w->r;
     if (!r->have_layers)
         return;
-    int n = 0;
-    for (int g = 0; g < r->ngroups; g++)
-        n += r->groups[g].ok && r->groups[g].n_layers >= 2;
-    /* Many lines (XOR: activation x init x depth) are split by init so each
-     * figure shows activation x depth, the vanishing-gradient comparison. */
-    if (n > 12 && r->varies[DS_K_INIT]) {
-        const char *vals[r->ngroups > 0 ? r->ngroups : 1];
-        int nv = ds_distinct_values(r, DS_K_INIT, vals);
-        for (int i = 0; i < nv; i++)
-            gradnorm_one(w, png, DS_K_INIT, vals[i], sel);
-    } else {
-        gradnorm_one(w, png, -1, NULL, sel);
+    int G = r->ngroups, n = 0;
+    for (int g = 0; g < G; g++)
+        n += sel[g] = r->groups[g].ok && r->groups[g].n_layers >= 2;
+    if (!n)
+        return;
+    /* the facet: the first varying setting that splits the lines */
+    static const int facets[] = {DS_K_INIT, DS_K_ACTIVATION, DS_K_DROPOUT, DS_K_OPTIMIZER,
+                                 DS_K_LR};
+    int facet = -1;
+    for (size_t i = 0; n > MAX_LINES && facet < 0 && i < sizeof facets / sizeof *facets; i++)
+        if (r->varies[facets[i]])
+            facet = facets[i];
+    const char *vals[G > 0 ? G : 1];
+    int np = facet < 0 ? 0 : ds_distinct_values(r, facet, vals);
+    ds_figure *fig = ds_fig_new(w, png);
+    if (!fig)
+        return;
+    if (np > MAX_PANELS) {
+        fig->drawn = 0;
+        snprintf(fig->what, sizeof fig->what,
+                 "Gradient norms per layer: not drawn, %d lines in %d panels (one per %s) are "
+                 "too many for one figure (at most %d panels).", n, np,
+                 ds_group_key_cols[facet], MAX_PANELS);
+        return;
     }
+    /* a faceted figure shows the last logged epoch only */
+    int single = r->layers_single || np > 0;
+    int *order = malloc((size_t)n * sizeof *order), m = 0;
+    char starts[256] = "", counts[256] = "", pt[4096] = "", zeros[600] = "", fnd[400];
+    size_t ks = 0, kc = 0, kp = 0, kz = 0;
+    int nzero = 0;
+    double ylo = INFINITY, yhi = 0; /* one y range for every panel */
+    char path[4096];
+    FILE *f = order ? ds_fig_data_open(w, "gradnorm.dat", path, sizeof path) : NULL;
+    if (f)
+        fprintf(f, "# blocks (one per group, title line first, grouped by panel): layer "
+                   "grad_first_mean grad_first_std grad_last_mean grad_last_std\n");
+    for (int p = 0; p < (np ? np : 1) && f; p++) {
+        int first = m;
+        for (int g = 0; g < G; g++) {
+            const ds_group *gr = &r->groups[g];
+            if (!sel[g] || (np && strcmp(gr->key[facet], vals[p])))
+                continue;
+            order[m++] = g;
+            char name[256];
+            ds_group_name(r, gr, np ? 1u << facet : 0, name, sizeof name);
+            fprintf(f, "\"%s\" \"first\" \"first_std\" \"last\" \"last_std\"\n", name);
+            int zero = 0;
+            for (int l = 0; l < gr->n_layers; l++) {
+                if (gr->grad_first[l].n < 1 && gr->grad_last[l].n < 1)
+                    continue;
+                double a = grad_at(gr, l, 0), b = grad_at(gr, l, 1);
+                zero |= (!single && a <= 0) || b <= 0;
+                if (!single && a > 0)
+                    ylo = fmin(ylo, a), yhi = fmax(yhi, a);
+                if (b > 0)
+                    ylo = fmin(ylo, b), yhi = fmax(yhi, b);
+                fprintf(f, "%d", l);
+                ds_dat_num(f, a);
+                ds_dat_num(f, ds_report_std(&gr->grad_first[l]));
+                ds_dat_num(f, b);
+                ds_dat_num(f, ds_report_std(&gr->grad_last[l]));
+                fprintf(f, "\n");
+            }
+            fprintf(f, "\n\n");
+            if (zero && kz < sizeof zeros)
+                kz += (size_t)snprintf(zeros + kz, sizeof zeros - kz, "%s%s", nzero++ ? "; " : "",
+                                       gr->name);
+        }
+        if (!np)
+            break;
+        ks += (size_t)snprintf(starts + ks, sizeof starts - ks, "%s%d", p ? " " : "", first);
+        kc += (size_t)snprintf(counts + kc, sizeof counts - kc, "%s%d", p ? " " : "", m - first);
+        char q[300];
+        snprintf(q, sizeof q, "%s %s", ds_group_key_cols[facet], vals[p]);
+        for (char *c = q; *c; c++)
+            if (*c == '"' || *c == '\'')
+                *c = ' ';
+        kp += (size_t)snprintf(pt + kp, sizeof pt - kp, "%s\"%s\"", p ? " " : "", q);
+    }
+    finding(r, sel, fnd, sizeof fnd);
+    size_t k = (size_t)snprintf(
+        fig->what, sizeof fig->what,
+        "The vanishing gradient, measured: L2 norm of each layer's weight gradient (averaged "
+        "over the epoch's steps, then over seeds) against the layer's position, layer 0 next "
+        "to the input, on a log scale%s%s%s. A line that falls steeply towards layer 0 means "
+        "the layers near the input barely learn.%s",
+        np ? ", one panel per " : "", np ? ds_group_key_cols[facet] : "",
+        np ? ", at the last logged epoch"
+           : r->layers_single ? ", at the one epoch the runs logged"
+                              : "; left at the first logged epoch, right at the last",
+        fnd);
+    if (nzero && k < sizeof fig->what)
+        snprintf(fig->what + k, sizeof fig->what - k,
+                 " Not drawn (a zero gradient has no place on a log axis): %s.", zeros);
+    char vars[12000], styles[2048] = "", qz[700], qpt[4300];
+    ds_line_styles(r, order, order ? m : 0, np ? 1u << facet : 0, styles, sizeof styles);
+    ds_gp_quote(qz, sizeof qz, nzero ? zeros : "");
+    ds_gp_quote(qpt, sizeof qpt, pt);
+    snprintf(vars, sizeof vars,
+             "n=%d; np=%d; starts='%s'; counts='%s'; pt=%s; single=%d; zeros=%s; ylo=%.6g; "
+             "yhi=%.6g; %s", m, np, starts, counts, qpt, single, qz, yhi > 0 ? ylo / 2 : 1e-3,
+             yhi > 0 ? yhi * 2 : 1, styles);
+    ds_fig_draw(w, fig, "gradnorm", path, vars, f);
+    free(order);
 }

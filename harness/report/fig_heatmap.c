@@ -66,11 +66,22 @@ static void fig_heatmap(ds_report_writer *w, int *line_of, int kx, int ky, const
              "Mean test accuracy (%%, over seeds) for each %s cell%s; empty cells were "
              "not run. Read along a row or a column to see one factor's effect with the "
              "other held fixed.",
-             what, nf > 1 ? ", one panel per setting of the other swept columns" : "");
+             what, nf > 1 ? ", one panel per setting of the other swept columns, all on one "
+                            "colour scale"
+                          : "");
     char path[4096], vars[4096], dat[96];
     snprintf(dat, sizeof dat, "%.*s.dat", (int)(strlen(png) - 4), png);
+    /* one colour scale for every panel: the range of all their cells */
+    double lo = INFINITY, hi = -INFINITY;
+    for (int g = 0; g < r->ngroups; g++)
+        for (int p = 0; p < nf; p++)
+            if (line_of[g] == keep[p] && r->groups[g].test_acc.n) {
+                lo = fmin(lo, 100 * ds_moments_mean(&r->groups[g].test_acc));
+                hi = fmax(hi, 100 * ds_moments_mean(&r->groups[g].test_acc));
+            }
     FILE *f = ds_fig_data_open(w, dat, path, sizeof path);
     if (f) {
+        fprintf(f, "# colour scale of every panel: %.6g %.6g\n", lo, hi);
         fprintf(f, "# blocks (one per panel): %s_index %s_index test_acc_mean_pct\n",
                 ds_group_key_cols[kx], ds_group_key_cols[ky]);
         for (int p = 0; p < nf; p++) {
@@ -90,7 +101,8 @@ static void fig_heatmap(ds_report_writer *w, int *line_of, int kx, int ky, const
     char qx[200], qy[200];
     ds_gp_quote(qx, sizeof qx, xl);
     ds_gp_quote(qy, sizeof qy, yl);
-    size_t k = (size_t)snprintf(vars, sizeof vars, "n=%d; xl=%s; yl=%s; xt='", nf, qx, qy);
+    size_t k = (size_t)snprintf(vars, sizeof vars, "n=%d; cblo=%.6g; cbhi=%.6g; xl=%s; yl=%s; xt='",
+                                nf, isfinite(lo) ? lo : 0, isfinite(hi) ? hi : 100, qx, qy);
     for (int i = 0; i < nx && k < sizeof vars; i++)
         k += (size_t)snprintf(vars + k, sizeof vars - k, "%s%s", i ? " " : "", xs[i]);
     if (k < sizeof vars)

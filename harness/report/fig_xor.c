@@ -12,9 +12,11 @@ void ds_fig_xor(ds_report_writer *w, const char *png, int *line_of)
     const ds_report *r = w->r;
     if (!r->is_xor)
         return;
+    ds_figure *fig = ds_fig_new(w, png);
+    if (!fig)
+        return;
     char(*titles)[256] = malloc((size_t)r->ngroups * sizeof *titles);
     int *mem = malloc((size_t)r->ngroups * sizeof *mem);
-    ds_figure *fig = ds_fig_new(w, png);
     snprintf(fig->what, sizeof fig->what,
              "XOR (the course's labs 18 and 19): fraction of seeds whose trained network "
              "classifies all four points correctly, against the number of hidden layers, "

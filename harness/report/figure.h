@@ -17,7 +17,8 @@
 #define DS_MAX_FIGS 16
 
 typedef struct {
-    char png[96];   /* file name in outdir                       */
+    char png[96];   /* its name as a PNG file in outdir ("accuracy.png"); other
+                       formats swap the extension (ds_fig_file) */
     char what[640]; /* the sentence REPORT.md says about it      */
     int drawn;      /* 1 drawn, 0 skipped (why in what), -1 failed */
 } ds_figure;
@@ -26,11 +27,13 @@ typedef struct {
 typedef struct {
     const ds_report *r;
     const char *outdir, *plots_dir, *gnuplot;
-    char term[32]; /* the gnuplot terminal found by ds_gnuplot_probe */
+    unsigned formats;                 /* 1 << DS_FORMAT_*: the files to draw */
+    char term[DS_N_FORMATS][32];      /* each format's terminal found by ds_gnuplot_probe ("" none) */
     int have_gnuplot;
     int quiet;
     ds_figure figs[DS_MAX_FIGS];
     int nfigs;
+    int dropped;   /* figures left out: the table was full (said in REPORT.md) */
     int failures;
 } ds_report_writer;
 
@@ -47,9 +50,17 @@ int ds_figures_draw(ds_report_writer *w);
 
 /* ---- gnuplot.c: data files and drawing ---- */
 
-/* Sets w->have_gnuplot and w->term (pngcairo, else libgd's png). */
+/* Sets w->have_gnuplot and w->term[] for the formats asked for (png:
+ * pngcairo, else libgd's png; svg; pdf: pdfcairo); formats 0 means png. */
 void ds_gnuplot_probe(ds_report_writer *w);
-/* Registers a figure (NULL when DS_MAX_FIGS are registered). */
+/* The file of fig in `format` ("accuracy.svg"). */
+void ds_fig_file(const ds_report_writer *w, const ds_figure *fig, int format, char *out, size_t n);
+/* Whether `name` is a file fig is drawn to in one of w's formats. */
+int ds_fig_wrote(const ds_report_writer *w, const ds_figure *fig, const char *name);
+/* The format REPORT.md shows: png when drawn, else the first asked for. */
+int ds_fig_main_format(const ds_report_writer *w);
+/* Registers a figure; NULL when DS_MAX_FIGS are registered (counted in
+ * w->dropped, which REPORT.md states): every caller checks. */
 ds_figure *ds_fig_new(ds_report_writer *w, const char *png);
 /* Opens outdir/plot-data/<name> for writing (path gets its path), with a
  * comment line naming the source; NULL on failure. */

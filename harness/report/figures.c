@@ -3,6 +3,7 @@
  * figure when its columns were not swept, and plots/<kind>.gp. */
 #include "figure.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,19 +23,42 @@ static const struct {
 };
 #define N_KINDS (sizeof figure_kinds / sizeof figure_kinds[0])
 
+/* Whether file name `name` is a figure of kind `png` ("gradnorm.png":
+ * gradnorm.<ext> or gradnorm-<anything>.<ext>, as earlier versions drew one
+ * per init) in one of the formats plot writes. */
+static int of_kind(const char *name, const char *png)
+{
+    size_t stem = strlen(png) - 4, n = strlen(name);
+    if (strncmp(name, png, stem) || (name[stem] != '.' && name[stem] != '-'))
+        return 0;
+    static const char *const exts[] = {".png", ".svg", ".pdf"};
+    for (int e = 0; e < 3; e++)
+        if (n > 4 && !strcmp(name + n - 4, exts[e]))
+            return 1;
+    return 0;
+}
+
 /* A figure from an earlier plot of this folder that no longer applies would
- * sit beside REPORT.md unexplained: remove it. */
+ * sit beside REPORT.md unexplained: remove every file of a figure kind (in
+ * any format, gradnorm-<init>.png of older versions too) not drawn now. */
 static void remove_stale(const ds_report_writer *w)
 {
-    for (size_t i = 0; i < N_KINDS; i++) {
-        int drawn = 0;
-        for (int j = 0; j < w->nfigs; j++)
-            drawn |= w->figs[j].drawn == 1 && !strcmp(w->figs[j].png, figure_kinds[i].png);
+    DIR *d = w->have_gnuplot ? opendir(w->outdir) : NULL;
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int kind = 0, drawn = 0;
+        for (size_t i = 0; i < N_KINDS; i++)
+            kind |= of_kind(e->d_name, figure_kinds[i].png);
+        for (int j = 0; j < w->nfigs && kind; j++)
+            drawn |= w->figs[j].drawn == 1 && ds_fig_wrote(w, &w->figs[j], e->d_name);
         char p[4096];
-        if (!drawn && w->have_gnuplot &&
-            snprintf(p, sizeof p, "%s/%s", w->outdir, figure_kinds[i].png) < (int)sizeof p)
+        if (kind && !drawn &&
+            snprintf(p, sizeof p, "%s/%s", w->outdir, e->d_name) < (int)sizeof p)
             unlink(p);
     }
+    closedir(d);
 }
 
 int ds_figures_draw(ds_report_writer *w)

@@ -66,33 +66,91 @@ void ds_gp_quote(char *out, size_t n, const char *s)
     out[k] = 0;
 }
 
+/* The formats plot writes: name (the file extension), the gnuplot
+ * terminals to try in order, and the size unit the scripts multiply their
+ * pixel sizes by (pdfcairo measures in inches: 72 "pixels" an inch). */
+static const struct {
+    const char *ext, *terms[2], *unit;
+} formats[DS_N_FORMATS] = {
+    /* pngcairo draws antialiased text; Debian's gnuplot-nox has it, but a
+     * build without cairo still has libgd's png */
+    {"png", {"pngcairo", "png truecolor"}, "1"},
+    {"svg", {"svg", NULL}, "1"},
+    {"pdf", {"pdfcairo", NULL}, "1.0/72"},
+};
+
+int ds_report_parse_formats(const char *s, unsigned *out)
+{
+    *out = 0;
+    while (*s) {
+        size_t n = strcspn(s, ",");
+        int i = 0;
+        while (i < DS_N_FORMATS && (strlen(formats[i].ext) != n || strncmp(s, formats[i].ext, n)))
+            i++;
+        if (i == DS_N_FORMATS)
+            return -1;
+        *out |= 1u << i;
+        s += n + (s[n] == ',');
+    }
+    return *out ? 0 : -1;
+}
+
 void ds_gnuplot_probe(ds_report_writer *w)
 {
     w->have_gnuplot = 0;
     if (!w->gnuplot)
         return;
-    /* pngcairo draws antialiased text; Debian's gnuplot-nox has it, but a
-     * build without cairo still has libgd's png. */
-    static const char *const terms[] = {"pngcairo", "png truecolor"};
-    for (int i = 0; i < 2; i++) {
-        char cmd[64];
-        snprintf(cmd, sizeof cmd, "set terminal %s", terms[i]);
-        char *argv[] = {(char *)w->gnuplot, "-e", cmd, NULL};
-        int st = run_prog(argv, 1);
-        if (st == 127)
-            return;
-        if (st == 0) {
-            snprintf(w->term, sizeof w->term, "%s", terms[i]);
-            w->have_gnuplot = 1;
-            return;
+    if (!w->formats)
+        w->formats = 1u << DS_FORMAT_PNG;
+    for (int f = 0; f < DS_N_FORMATS; f++) {
+        w->term[f][0] = 0;
+        for (int i = 0; i < 2 && formats[f].terms[i] && (w->formats >> f & 1); i++) {
+            char cmd[64];
+            snprintf(cmd, sizeof cmd, "set terminal %s", formats[f].terms[i]);
+            char *argv[] = {(char *)w->gnuplot, "-e", cmd, NULL};
+            int st = run_prog(argv, 1);
+            if (st == 127)
+                return; /* no gnuplot at all */
+            if (st == 0) {
+                snprintf(w->term[f], sizeof w->term[f], "%s", formats[f].terms[i]);
+                w->have_gnuplot = 1;
+                break;
+            }
         }
     }
 }
 
+void ds_fig_file(const ds_report_writer *w, const ds_figure *fig, int format, char *out, size_t n)
+{
+    (void)w;
+    snprintf(out, n, "%.*s.%s", (int)strlen(fig->png) - 4, fig->png, formats[format].ext);
+}
+
+int ds_fig_wrote(const ds_report_writer *w, const ds_figure *fig, const char *name)
+{
+    for (int f = 0; f < DS_N_FORMATS; f++) {
+        char file[128];
+        ds_fig_file(w, fig, f, file, sizeof file);
+        if ((w->formats >> f & 1) && !strcmp(file, name))
+            return 1;
+    }
+    return 0;
+}
+
+int ds_fig_main_format(const ds_report_writer *w)
+{
+    for (int f = 0; f < DS_N_FORMATS; f++)
+        if (w->formats >> f & 1)
+            return f;
+    return DS_FORMAT_PNG;
+}
+
 ds_figure *ds_fig_new(ds_report_writer *w, const char *png)
 {
-    if (w->nfigs == DS_MAX_FIGS)
+    if (w->nfigs == DS_MAX_FIGS) {
+        w->dropped++;
         return NULL;
+    }
     ds_figure *f = &w->figs[w->nfigs++];
     memset(f, 0, sizeof *f);
     snprintf(f->png, sizeof f->png, "%s", png);
@@ -108,8 +166,51 @@ FILE *ds_fig_data_open(ds_report_writer *w, const char *name, char *path, size_t
     return f;
 }
 
-/* Draws fig with plots/<script>.gp over data file `data`; vars are extra
- * gnuplot assignments ("n=3; xt='1 2'"). The PNG appears whole or not at all. */
+/* One format of fig: gnuplot into a temporary file renamed into place, so
+ * the file appears whole or not at all. 0 when drawn. */
+static int draw_format(ds_report_writer *w, const ds_figure *fig, int format,
+                       const char *script, const char *data, const char *vars)
+{
+    char file[128];
+    ds_fig_file(w, fig, format, file, sizeof file);
+    if (!w->term[format][0]) {
+        fprintf(stderr, "deepsweep: plot: gnuplot has no %s terminal (%s); %s not drawn\n",
+                formats[format].ext, formats[format].terms[0], file);
+        return -1;
+    }
+    char gp[4096], tmp[4096], fin[4096], qd[4200], qt[4200], title[300], qtitle[700], e[13500];
+    char sty[4096], qst[8200];
+    snprintf(gp, sizeof gp, "%s/%s.gp", w->plots_dir, script);
+    snprintf(sty, sizeof sty, "%s/style.gp", w->plots_dir);
+    ds_gp_quote(qst, sizeof qst, sty);
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", w->outdir, file);
+    snprintf(fin, sizeof fin, "%s/%s", w->outdir, file);
+    snprintf(title, sizeof title, "%s", ds_report_basename(w->r));
+    ds_gp_quote(qd, sizeof qd, data);
+    ds_gp_quote(qt, sizeof qt, tmp);
+    ds_gp_quote(qtitle, sizeof qtitle, title);
+    if (snprintf(e, sizeof e, "term='%s'; u=%s; data=%s; out=%s; sweep=%s; style=%s; %s",
+                 w->term[format], formats[format].unit, qd, qt, qtitle, qst,
+                 vars) >= (int)sizeof e) {
+        fprintf(stderr, "deepsweep: plot: %s: path too long; %s not drawn\n", w->outdir, file);
+        return -1;
+    }
+    char *argv[] = {(char *)w->gnuplot, "-e", e, gp, NULL};
+    int st = run_prog(argv, 0);
+    struct stat sb;
+    if (st == 0 && stat(tmp, &sb) == 0 && sb.st_size > 0 && rename(tmp, fin) == 0) {
+        if (!w->quiet)
+            fprintf(stderr, "deepsweep: plot: wrote %s\n", fin);
+        return 0;
+    }
+    unlink(tmp);
+    fprintf(stderr, "deepsweep: plot: gnuplot failed on %s (exit %d); %s not drawn\n", gp, st,
+            file);
+    return -1;
+}
+
+/* Draws fig in every format asked for with plots/<script>.gp over data file
+ * `data`; vars are extra gnuplot assignments ("n=3; xt='1 2'"). */
 void ds_fig_draw(ds_report_writer *w, ds_figure *fig, const char *script, const char *data,
                  const char *vars, FILE *datf)
 {
@@ -125,39 +226,12 @@ void ds_fig_draw(ds_report_writer *w, ds_figure *fig, const char *script, const 
         w->failures++;
         return;
     }
-    char gp[4096], tmp[4096], fin[4096], qd[4200], qt[4200], title[300], qtitle[700], e[13500];
-    char sty[4096], qst[8200];
-    snprintf(gp, sizeof gp, "%s/%s.gp", w->plots_dir, script);
-    snprintf(sty, sizeof sty, "%s/style.gp", w->plots_dir);
-    ds_gp_quote(qst, sizeof qst, sty);
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", w->outdir, fig->png);
-    snprintf(fin, sizeof fin, "%s/%s", w->outdir, fig->png);
-    snprintf(title, sizeof title, "%s", ds_report_basename(w->r));
-    ds_gp_quote(qd, sizeof qd, data);
-    ds_gp_quote(qt, sizeof qt, tmp);
-    ds_gp_quote(qtitle, sizeof qtitle, title);
-    if (snprintf(e, sizeof e, "term='%s'; data=%s; out=%s; sweep=%s; style=%s; %s", w->term,
-                 qd, qt, qtitle, qst, vars) >= (int)sizeof e) {
-        fig->drawn = -1;
-        w->failures++;
-        fprintf(stderr, "deepsweep: plot: %s: path too long; %s not drawn\n", w->outdir,
-                fig->png);
-        return;
-    }
-    char *argv[] = {(char *)w->gnuplot, "-e", e, gp, NULL};
-    int st = run_prog(argv, 0);
-    struct stat sb;
-    if (st == 0 && stat(tmp, &sb) == 0 && sb.st_size > 0 && rename(tmp, fin) == 0) {
-        fig->drawn = 1;
-        if (!w->quiet)
-            fprintf(stderr, "deepsweep: plot: wrote %s\n", fin);
-        return;
-    }
-    unlink(tmp);
-    fig->drawn = -1;
-    w->failures++;
-    fprintf(stderr, "deepsweep: plot: gnuplot failed on %s (exit %d); %s not drawn\n", gp, st,
-            fig->png);
+    int failed = 0;
+    for (int f = 0; f < DS_N_FORMATS; f++)
+        if (w->formats >> f & 1)
+            failed |= draw_format(w, fig, f, script, data, vars) != 0;
+    fig->drawn = failed ? -1 : 1;
+    w->failures += failed;
 }
 
 /* plots/ next to the build folder of this binary (build/deepsweep,

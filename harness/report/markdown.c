@@ -109,14 +109,19 @@ static void md_figures(FILE *f, const ds_report_writer *w)
     int listed = 0;
     for (int i = 0; i < w->nfigs; i++) {
         const ds_figure *fg = &w->figs[i];
+        char file[128];
+        ds_fig_file(w, fg, ds_fig_main_format(w), file, sizeof file);
         if (fg->drawn == 1)
-            fprintf(f, "![%s](%s)\n\n**%s** — %s\n\n", fg->png, fg->png, fg->png, fg->what);
+            fprintf(f, "![%s](%s)\n\n**%s** — %s\n\n", file, file, file, fg->what);
         else if (fg->drawn == 0)
             fprintf(f, "- %s\n\n", fg->what);
         else
             fprintf(f, "- **%s** (not drawn) — %s\n\n", fg->png, fg->what);
         listed++;
     }
+    if (w->dropped)
+        fprintf(f, "- %d more figure%s not drawn: a report holds at most %d.\n\n", w->dropped,
+                w->dropped == 1 ? " was" : "s were", DS_MAX_FIGS);
     if (!listed)
         fprintf(f, "No figure applies: no group has an ok run.\n\n");
 }

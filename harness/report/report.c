@@ -19,7 +19,8 @@ static int make_folder(const char *path, char *err, size_t errlen)
 }
 
 int ds_report_write(const ds_report *r, const char *outdir, const char *plots_dir,
-                    const char *gnuplot, int quiet, char *err, size_t errlen)
+                    const char *gnuplot, int quiet, unsigned formats, char *err,
+                    size_t errlen)
 {
     char pd[4096];
     if (errlen)
@@ -35,10 +36,11 @@ int ds_report_write(const ds_report *r, const char *outdir, const char *plots_di
     w->plots_dir = plots_dir;
     w->gnuplot = gnuplot;
     w->quiet = quiet;
+    w->formats = formats ? formats : 1u << DS_FORMAT_PNG;
     ds_gnuplot_probe(w);
     if (gnuplot && !w->have_gnuplot)
-        fprintf(stderr, "deepsweep: plot: '%s' not found or has no PNG terminal; writing "
-                        "the tables only (install it: make deps-plots)\n", gnuplot);
+        fprintf(stderr, "deepsweep: plot: '%s' not found or has no terminal for the formats "
+                        "asked; writing the tables only (install it: make deps-plots)\n", gnuplot);
     if (ds_figures_draw(w)) {
         free(w);
         return ds_errf(err, errlen, 1, "deepsweep: out of memory");

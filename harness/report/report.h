@@ -76,12 +76,20 @@ int ds_report_varies(const ds_report *r, int k);
  * ./plots. 0 when found; nonzero with out = "plots" when not. */
 int ds_report_find_plots(char *out, size_t n);
 
-/* Writes outdir/plot-data/<kind>.dat, the PNGs (gnuplot on plots_dir/<kind>.gp
+/* The figure formats `plot --format` draws, as bits of a mask. */
+enum { DS_FORMAT_PNG, DS_FORMAT_SVG, DS_FORMAT_PDF, DS_N_FORMATS };
+#define DS_FORMAT_NAMES "png, svg, pdf"
+/* "png,svg" -> the mask; -1 for an unknown or empty name. */
+int ds_report_parse_formats(const char *s, unsigned *out);
+
+/* Writes outdir/plot-data/<kind>.dat, the figures in each format of
+ * `formats` (a DS_FORMAT_* mask, 0 = png; gnuplot on plots_dir/<kind>.gp
  * unless gnuplot is NULL) and outdir/REPORT.md. gnuplot is the program to
  * run ("gnuplot"); quiet silences the per-figure lines on stderr. Returns 0;
  * 1 when a figure could not be drawn (gnuplot missing or failing: REPORT.md
  * and the tables are still written and say so); 2/1 with err on failure. */
 int ds_report_write(const ds_report *r, const char *outdir, const char *plots_dir,
-                    const char *gnuplot, int quiet, char *err, size_t errlen);
+                    const char *gnuplot, int quiet, unsigned formats, char *err,
+                    size_t errlen);
 
 #endif
