@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,6 +57,43 @@ int ds_open_input(const char *path, const char *missing_hint, int *fd, off_t *si
     *fd = f;
     if (size)
         *size = st.st_size;
+    return 0;
+}
+
+int ds_read_input(const char *path, const char *missing_hint, size_t max_bytes,
+                  unsigned char **buf, size_t *len, char *err, size_t errlen)
+{
+    int fd;
+    off_t size;
+    int rc = ds_open_input(path, missing_hint, &fd, &size, err, errlen);
+    if (rc)
+        return rc;
+    if ((unsigned long long)size > max_bytes) {
+        close(fd);
+        return ds_errf(err, errlen, 2, "%s: %lld bytes, more than the %zu this file may have", path,
+                       (long long)size, max_bytes);
+    }
+    unsigned char *b = malloc((size_t)size + 1);
+    if (!b) {
+        close(fd);
+        return ds_errf(err, errlen, 1, "%s: out of memory (%lld bytes)", path, (long long)size);
+    }
+    size_t got = 0;
+    while (got < (size_t)size) {
+        ssize_t n = read(fd, b + got, (size_t)size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (got != (size_t)size) {
+        free(b);
+        return ds_errf(err, errlen, 2, "%s: read error (%zu of %lld bytes)", path, got, (long long)size);
+    }
+    *buf = b;
+    *len = got;
     return 0;
 }
 

@@ -18,6 +18,13 @@
 int ds_open_input(const char *path, const char *missing_hint, int *fd, off_t *size, char *err,
                   size_t errlen);
 
+/* The whole of a regular file (opened as ds_open_input does) into *buf
+ * (malloc'd, one spare byte after the data; free it) and *len. A file above
+ * max_bytes is refused before reading. Returns 0, 2 with err (as
+ * ds_open_input; too large; a short read), or 1 out of memory. */
+int ds_read_input(const char *path, const char *missing_hint, size_t max_bytes,
+                  unsigned char **buf, size_t *len, char *err, size_t errlen);
+
 /* "a directory", "a fifo", "a character device", ... for st_mode; NULL for
  * a regular file. */
 const char *ds_file_kind(mode_t mode);

@@ -25,43 +25,6 @@
  * know and would only exhaust memory. */
 #define IDX_MAX_BYTES ((size_t)1 << 31)
 
-/* The raw bytes of a regular file (files.h: a directory or fifo is refused). */
-static int read_raw(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen)
-{
-    int fd;
-    off_t size;
-    int rc = ds_open_input(path, " (run 'make data')", &fd, &size, err, errlen);
-    if (rc)
-        return rc;
-    if ((uint64_t)size > IDX_MAX_BYTES) {
-        close(fd);
-        return ds_errf(err, errlen, 2, "%s: larger than %zu bytes (not an MNIST-sized IDX file)",
-                       path, IDX_MAX_BYTES);
-    }
-    unsigned char *b = malloc((size_t)size + 1);
-    if (!b) {
-        close(fd);
-        return ds_errf(err, errlen, 1, "%s: out of memory", path);
-    }
-    size_t got = 0;
-    while (got < (size_t)size) {
-        ssize_t n = read(fd, b + got, (size_t)size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    if (got != (size_t)size) {
-        free(b);
-        return ds_errf(err, errlen, 2, "%s: read error (%zu of %lld bytes)", path, got, (long long)size);
-    }
-    *buf = b;
-    *len = got;
-    return 0;
-}
-
 /* Inflates the gzip stream in[0..n-1] (one member, or gzip's concatenated
  * members) into *out. Anything after the last member is an error, as bytes
  * after a plain IDX file's data are. */
@@ -131,7 +94,7 @@ static int slurp(const char *path, unsigned char **buf, size_t *len, char *err, 
 {
     unsigned char *raw = NULL;
     size_t n = 0;
-    int rc = read_raw(path, &raw, &n, err, errlen);
+    int rc = ds_read_input(path, " (run 'make data')", IDX_MAX_BYTES, &raw, &n, err, errlen);
     if (rc || n < 2 || raw[0] != 0x1f || raw[1] != 0x8b) {
         if (!rc)
             *buf = raw, *len = n;

@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -449,36 +450,16 @@ static const tensor_info *find(const header *h, const char *name)
 /* The whole file into *buf (at least the 8-byte header length). */
 static int read_whole(const char *path, unsigned char **buf, long *fsz, char *err, size_t errlen)
 {
-    int fd;
-    off_t size;
-    int rc = ds_open_input(path, NULL, &fd, &size, err, errlen);
+    size_t len = 0;
+    int rc = ds_read_input(path, NULL, (size_t)LONG_MAX, buf, &len, err, errlen);
     if (rc)
         return rc;
-    *fsz = (long)size;
+    *fsz = (long)len;
     if (*fsz < 8) {
-        close(fd);
-        return ds_errf(err, errlen, 2, "%s: truncated: %ld bytes, a safetensors file has at least 8",
-                       path, *fsz);
-    }
-    *buf = malloc((size_t)*fsz);
-    if (!*buf) {
-        close(fd);
-        return ds_errf(err, errlen, 1, "%s: out of memory (%ld bytes)", path, *fsz);
-    }
-    size_t got = 0;
-    while (got < (size_t)*fsz) {
-        ssize_t n = read(fd, *buf + got, (size_t)*fsz - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    if (got != (size_t)*fsz) {
         free(*buf);
         *buf = NULL;
-        return ds_errf(err, errlen, 2, "%s: read error (%zu of %ld bytes)", path, got, *fsz);
+        return ds_errf(err, errlen, 2, "%s: truncated: %ld bytes, a safetensors file has at least 8",
+                       path, *fsz);
     }
     return 0;
 }
