@@ -97,3 +97,102 @@ int ds_topo_thread_places(int n, int hwloc_bind, ds_thread_place *out)
     hwloc_topology_destroy(topo);
     return loose;
 }
+
+/* ---- slots --------------------------------------------------------------- */
+
+struct ds_topo_slots {
+    hwloc_topology_t topo;
+    int n;
+    hwloc_cpuset_t set[];
+};
+
+static int load_topology(hwloc_topology_t *topo)
+{
+    if (hwloc_topology_init(topo) != 0)
+        return -1;
+    if (hwloc_topology_load(*topo) != 0) {
+        hwloc_topology_destroy(*topo);
+        return -1;
+    }
+    return 0;
+}
+
+int ds_topo_pus(void)
+{
+    hwloc_topology_t topo;
+    if (load_topology(&topo) != 0)
+        return omp_get_num_procs();
+    int n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+    hwloc_topology_destroy(topo);
+    return n > 0 ? n : omp_get_num_procs();
+}
+
+void ds_topo_slots_free(ds_topo_slots *s)
+{
+    if (!s)
+        return;
+    for (int k = 0; k < s->n; k++)
+        hwloc_bitmap_free(s->set[k]);
+    hwloc_topology_destroy(s->topo);
+    free(s);
+}
+
+ds_topo_slots *ds_topo_slots_new(int n)
+{
+    if (n < 1)
+        return NULL;
+    ds_topo_slots *s = calloc(1, sizeof *s + (size_t)n * sizeof s->set[0]);
+    if (!s)
+        return NULL;
+    if (load_topology(&s->topo) != 0) {
+        free(s);
+        return NULL;
+    }
+    if (n > hwloc_get_nbobjs_by_type(s->topo, HWLOC_OBJ_PU)) {
+        ds_topo_slots_free(s);
+        return NULL;
+    }
+    for (int k = 0; k < n; k++)
+        if (!(s->set[k] = hwloc_bitmap_alloc())) {
+            ds_topo_slots_free(s);
+            return NULL;
+        }
+    s->n = n;
+    /* whole cores while there are at least n of them, else PUs: split in
+     * logical order (neighbours share caches) into n runs of sizes that
+     * differ by at most one, so every PU is in exactly one slot */
+    hwloc_obj_type_t unit = n <= hwloc_get_nbobjs_by_type(s->topo, HWLOC_OBJ_CORE) ? HWLOC_OBJ_CORE
+                                                                                  : HWLOC_OBJ_PU;
+    int m = hwloc_get_nbobjs_by_type(s->topo, unit);
+    for (int i = 0; i < m; i++) {
+        hwloc_obj_t o = hwloc_get_obj_by_type(s->topo, unit, (unsigned)i);
+        int k = (int)((long)i * n / m);
+        if (o && o->cpuset)
+            hwloc_bitmap_or(s->set[k], s->set[k], o->cpuset);
+    }
+    /* PUs of a core outside every core object (none on sane machines) */
+    for (int k = 0; k < n; k++)
+        if (hwloc_bitmap_iszero(s->set[k])) {
+            ds_topo_slots_free(s);
+            return NULL;
+        }
+    return s;
+}
+
+int ds_topo_slot_pus(const ds_topo_slots *s, int k) { return hwloc_bitmap_weight(s->set[k]); }
+
+int ds_topo_slot_list(const ds_topo_slots *s, int k, int *out, int max)
+{
+    int m = 0;
+    unsigned i;
+    hwloc_bitmap_foreach_begin(i, s->set[k])
+        if (m < max)
+            out[m++] = (int)i;
+    hwloc_bitmap_foreach_end();
+    return m;
+}
+
+int ds_topo_slot_bind(const ds_topo_slots *s, int k)
+{
+    return hwloc_set_cpubind(s->topo, s->set[k], HWLOC_CPUBIND_THREAD) == 0 ? 0 : -1;
+}

@@ -40,4 +40,25 @@ int ds_topo_bind_env(void);
  * absent), or -1 if hwloc cannot load the topology. */
 int ds_topo_thread_places(int n, int hwloc_bind, ds_thread_place *out);
 
+/* ---- slots for runs side by side (the sweep runner) ----------------------
+ * The PUs this process may run on (hwloc's topology holds only those),
+ * split in logical order into n disjoint groups whose sizes differ by at
+ * most one: whole cores while n <= the cores, else PUs. A thread bound to a slot keeps
+ * the threads it starts later (its OpenMP team) there too: Linux gives a
+ * new thread its creator's CPU mask. */
+
+typedef struct ds_topo_slots ds_topo_slots;
+
+/* The PUs this process may run on; omp_get_num_procs() if hwloc fails. */
+int ds_topo_pus(void);
+/* n slots (1 <= n <= PUs), or NULL (n out of range, hwloc failed, no memory). */
+ds_topo_slots *ds_topo_slots_new(int n);
+void ds_topo_slots_free(ds_topo_slots *s);
+/* The number of PUs of slot k. */
+int ds_topo_slot_pus(const ds_topo_slots *s, int k);
+/* Slot k's PUs (OS indices) into out[0 .. max-1]; returns how many. */
+int ds_topo_slot_list(const ds_topo_slots *s, int k, int *out, int max);
+/* Binds the calling thread to slot k (hwloc_set_cpubind, THREAD). 0 or -1. */
+int ds_topo_slot_bind(const ds_topo_slots *s, int k);
+
 #endif
