@@ -285,15 +285,19 @@ plots: $(DEEPSWEEP) | deps-plots
 # The course's MNIST labs and the XOR depth study through the sweep runner;
 # finished runs are skipped, so an interrupted reproduce resumes. The two
 # summary tables (mean +- std over seeds, beside the course's figures; XOR
-# success fractions) come last.
+# success fractions) come last, then the total wall time. Runs go side by
+# side as `run --jobs auto` chooses; JOBS=1 for one at a time.
+JOBS ?= auto
 reproduce: deps $(DEEPSWEEP) data | deps-plots
+	@date +%s > $(BUILD)/.reproduce-start
 	$(DEEPSWEEP) info
-	$(DEEPSWEEP) run configs/lab-mnist.yaml
-	$(DEEPSWEEP) run configs/xor.yaml
+	$(DEEPSWEEP) run configs/lab-mnist.yaml --jobs $(JOBS)
+	$(DEEPSWEEP) run configs/xor.yaml --jobs $(JOBS)
 	$(DEEPSWEEP) plot results/lab-mnist
 	$(DEEPSWEEP) plot results/xor
 	@$(DEEPSWEEP) run configs/lab-mnist.yaml -q
 	@$(DEEPSWEEP) run configs/xor.yaml -q
+	@echo "reproduce: total wall time $$(( $$(date +%s) - $$(cat $(BUILD)/.reproduce-start) )) s (--jobs $(JOBS))"
 
 info: $(DEEPSWEEP)
 	$(DEEPSWEEP) info

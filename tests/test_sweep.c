@@ -478,9 +478,10 @@ static char *deterministic(const char *name)
 static int same_bits_at_1_and_2_threads(const char *yaml)
 {
     char args[256];
-    snprintf(args, sizeof args, "%s --out t1 --threads 1 -q", yaml);
+    /* one run at a time: the files in the same order (--jobs is tested apart) */
+    snprintf(args, sizeof args, "%s --out t1 --threads 1 --jobs 1 -q", yaml);
     cr_assert_eq(run(args), 0);
-    snprintf(args, sizeof args, "%s --out t2 --threads 2 -q", yaml);
+    snprintf(args, sizeof args, "%s --out t2 --threads 2 --jobs 1 -q", yaml);
     cr_assert_eq(run(args), 0);
     char *a = deterministic("t1/runs.csv"), *b = deterministic("t2/runs.csv");
     cr_assert_str_eq(a, b);
@@ -642,4 +643,159 @@ Test(sweep, sigint_abandons_the_current_run_and_one_writer_per_folder)
     free(rc);
     free(e);
     free(runs);
+}
+
+/* ---- runs side by side (--jobs) ------------------------------------------- */
+
+/* auto: tiny nets one run per PU at one thread each; a big MNIST net all
+ * the threads for one run, unless --threads asks for fewer; never more
+ * runs at once than are left to run. */
+Test(sweep, auto_jobs_follow_the_net_size)
+{
+    ds_plan p;
+    plan_of(xor_cfg, NULL, 0, &p); /* 4 runs of a 2-4-1 net */
+    char out[128], err[1024];
+    snprintf(out, sizeof out, "%s/res", dir);
+    ds_runner_opts o = {.out = out, .quiet = 1};
+    ds_runner r;
+    int jobs, threads;
+    cr_assert_eq(ds_runner_init(&r, &p, &o, err, sizeof err), 0, "%s", err);
+    ds_runner_jobs(&r, 2, &jobs, &threads);
+    cr_assert(jobs == 2 && threads == 1, "xor on 2 PUs: %d jobs x %d threads", jobs, threads);
+    ds_runner_jobs(&r, 64, &jobs, &threads);
+    cr_assert(jobs == 4 && threads == 1, "4 xor runs on 64 PUs: %d jobs x %d threads", jobs, threads);
+    ds_runner_free(&r);
+    o.jobs = 1;
+    cr_assert_eq(ds_runner_init(&r, &p, &o, err, sizeof err), 0, "%s", err);
+    ds_runner_jobs(&r, 2, &jobs, &threads);
+    cr_assert_eq(jobs, 1, "--jobs 1 asked");
+    ds_runner_free(&r);
+    ds_plan_free(&p);
+
+    const char *mnist = "name: m\ndataset: mnist\nbase: {hidden: [256, 256], batch: 100}\nseeds: 4\n";
+    plan_of(mnist, NULL, 0, &p);
+    o.jobs = 0;
+    cr_assert_eq(ds_runner_init(&r, &p, &o, err, sizeof err), 0, "%s", err);
+    ds_runner_jobs(&r, 2, &jobs, &threads);
+    cr_assert(jobs == 1 && threads == 2, "784-256-256-10 on 2 PUs: %d jobs x %d threads", jobs, threads);
+    ds_runner_free(&r);
+    o.threads = 1;
+    cr_assert_eq(ds_runner_init(&r, &p, &o, err, sizeof err), 0, "%s", err);
+    ds_runner_jobs(&r, 2, &jobs, &threads);
+    cr_assert(jobs == 2 && threads == 1, "--threads 1 on 2 PUs: %d jobs x %d threads", jobs, threads);
+    ds_runner_free(&r);
+    ds_plan_free(&p);
+}
+
+/* A results file with the columns that hold wall time (and the thread
+ * count, which --jobs may change) blanked, rows sorted: what must not
+ * depend on how many runs went side by side. Columns found by name, so a
+ * schema change does not silently compare the wrong ones. */
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *deterministic_rows(const char *name)
+{
+    static const char *const timing[] = {"seconds", "samples_per_s", "threads", "started_at"};
+    char p[1024], err[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    ds_csv *c = ds_csv_open(p, err, sizeof err);
+    cr_assert_not_null(c, "%s", err);
+    int nc = ds_csv_ncols(c), r, n = 0;
+    char **rows = NULL;
+    while ((r = ds_csv_next(c, err, sizeof err)) != 0) {
+        cr_assert_gt(r, 0, "%s: %s", name, err);
+        ds_csvbuf b = {0};
+        for (int i = 0; i < nc; i++) {
+            int skip = 0;
+            for (size_t k = 0; k < sizeof timing / sizeof *timing; k++)
+                skip |= !strcmp(ds_csv_header(c, i), timing[k]);
+            ds_csvw_str(&b, skip ? "" : ds_csv_field(c, i));
+        }
+        ds_csvw_end(&b);
+        rows = realloc(rows, (size_t)(n + 1) * sizeof *rows);
+        rows[n++] = b.s;
+    }
+    ds_csv_close(c);
+    qsort(rows, (size_t)n, sizeof *rows, cmp_line);
+    ds_csvbuf all = {0};
+    for (int i = 0; i < n; i++) {
+        ds_csvw_raw(&all, rows[i], strlen(rows[i]));
+        free(rows[i]);
+    }
+    free(rows);
+    cr_assert_gt(n, 0, "%s has no rows", name);
+    return all.s;
+}
+
+static void same_rows(const char *a_dir, const char *b_dir)
+{
+    static const char *const files[] = {"runs.csv", "epochs.csv", "layers.csv"};
+    for (int k = 0; k < 3; k++) {
+        char a[256], b[256];
+        snprintf(a, sizeof a, "%s/%s", a_dir, files[k]);
+        snprintf(b, sizeof b, "%s/%s", b_dir, files[k]);
+        char *x = deterministic_rows(a), *y = deterministic_rows(b);
+        cr_assert_str_eq(x, y, "%s and %s differ", a, b);
+        free(x);
+        free(y);
+    }
+}
+
+/* 12 XOR runs of different lengths, so runs end out of order side by side. */
+static const char *jobs_cfg = "name: j\ndataset: xor\nbase: {width: 6, loss: sigmoid_bce, optimizer: sgd, "
+                              "lr: 0.5, batch: 4, epochs: 300, log_every: 100}\n"
+                              "sweep: {depth: [1, 3], activation: [relu, tanh]}\nseeds: 3\n";
+
+Test(sweep, jobs_2_gives_the_rows_of_jobs_1)
+{
+    put("j.yaml", jobs_cfg);
+    cr_assert_eq(run("j.yaml --out j1 --jobs 1 -q"), 0);
+    cr_assert_eq(run("j.yaml --out j2 --jobs=2 -q"), 0);
+    same_rows("j1", "j2");
+    /* auto (the default), one thread per run */
+    cr_assert_eq(run("j.yaml --out j3 --threads 1 -q"), 0);
+    same_rows("j1", "j3");
+    expect_refused("j.yaml --jobs 0", "--jobs: '0'");
+    expect_refused("j.yaml --jobs many", "--jobs: 'many'");
+}
+
+/* SIGTERM with runs side by side: every run in flight is abandoned, the
+ * finished ones stay, exit 143; the same command then finishes the sweep
+ * with the rows an uninterrupted run gives. */
+/* `deepsweep run args` in the background, SIGTERM once the shell test
+ * `cond` holds (checked every 10 ms, 8 s at most); its exit status in rc.txt. */
+static void term_when(const char *args, const char *cond)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && ('%s' run %s >out.txt 2>err.txt & pid=$!; "
+             "for i in $(seq 800); do %s && break; sleep 0.01; done; "
+             "kill -TERM $pid; wait $pid; echo $? > rc.txt)",
+             dir, bin(), args, cond);
+    cr_assert_eq(system(cmd), 0);
+}
+
+Test(sweep, sigterm_with_jobs_then_resume_equals_one_process)
+{
+    put("j.yaml", jobs_cfg);
+    cr_assert_eq(run("j.yaml --out ref --jobs 1 -q"), 0);
+    /* runs of 0.1-1 s: the signal lands while two are in flight */
+    term_when("j.yaml epochs=20000 log_every=10000 --out s --jobs 2 -q",
+              "[ -f s/config.yaml ] && sleep 0.3");
+    char *rc = get("rc.txt"), *e = get("err.txt");
+    cr_assert_eq(atoi(rc), 143, "exit %s, stderr %s", rc, e);
+    cr_assert_not_null(strstr(e, "interrupted (SIGTERM)"), "%s", e);
+    free(rc);
+    free(e);
+    /* the interrupted folder is another sweep (epochs differ): resume the
+     * real one the same way, from a kill in its middle */
+    term_when("j.yaml --out r --jobs 2 -q", "[ -s r/runs.csv ] && [ $(wc -l < r/runs.csv) -ge 3 ]");
+    rc = get("rc.txt");
+    cr_assert(atoi(rc) == 143 || atoi(rc) == 0, "exit %s", rc);
+    free(rc);
+    cr_assert_eq(run("j.yaml --out r --jobs 2 -q"), 0);
+    same_rows("ref", "r");
 }

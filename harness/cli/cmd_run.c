@@ -6,6 +6,7 @@
 #include "config.h"
 #include "err.h"
 #include "runner.h"
+#include "topo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@ static void usage(FILE *f, const ds_opt *opts)
 {
     fprintf(f,
             "usage: deepsweep run CONFIG [key=value ...] [key=a,b,c ...] [--out DIR]\n"
-            "                     [--threads N] [--dry-run] [--shard I/N] [--force] [-q]\n"
+            "                     [--jobs N|auto] [--threads N] [--dry-run] [--shard I/N]\n"
+            "                     [--force] [-q]\n"
             "                     [--cfg]\n"
             "\n"
             "Runs the experiment file CONFIG (see configs/README.md): every run of its\n"
@@ -49,6 +51,19 @@ static void usage(FILE *f, const ds_opt *opts)
     ds_cli_exit_status(f);
 }
 
+static int set_jobs(const char *field, const char *value, void *target, char *err, size_t errlen)
+{
+    int *jobs = target;
+    if (!strcmp(value, "auto")) {
+        *jobs = 0;
+        return 0;
+    }
+    if (!ds_parse_int(field, value, 1, ds_thread_limit(), jobs, err, errlen))
+        return 0;
+    return ds_errf(err, errlen, 2, "%s: '%s' is neither auto nor a number of runs at once (1 <= jobs <= %d)",
+                   field, DS_ECHO(value), ds_thread_limit());
+}
+
 static int set_shard(const char *field, const char *value, void *target, char *err, size_t errlen)
 {
     (void)field;
@@ -75,6 +90,10 @@ int cmd_run(int argc, char **argv)
         DS_OPT_STR("out", 'o', "DIR", &o.out, "results folder (default results/<name>, or\n"
                                             "results/<name>-<mode> for a named mode; with a\n"
                                             "shard, <that>/shard-I-of-N)"),
+        DS_OPT_FN("jobs", 'j', "N|auto", set_jobs, &o.jobs,
+                  "runs side by side, each pinned to its own cores (default\n"
+                  "auto: as many as the net's size makes worthwhile, up to\n"
+                  "the PUs; results are the same at any N)"),
         DS_OPT_INT("threads", 't', "N", &o.threads, 1, ds_thread_limit(),
                    "OpenMP threads per run (results are the same at any N)"),
         DS_OPT_FLAG("dry-run", 'n', &dry, "print the numbered run table and the count; run nothing"),
@@ -117,8 +136,13 @@ int cmd_run(int argc, char **argv)
     rc = ds_runner_init(&r, &plan, &o, err, sizeof err);
     if (!rc)
         ds_runner_print_changes(&r, stderr);
-    if (!rc && dry)
+    if (!rc && dry) {
         ds_runner_print_plan(&r, stdout);
+        int jobs, threads;
+        ds_runner_jobs(&r, ds_topo_pus(), &jobs, &threads);
+        printf("side by side: %d run%s at a time, %d thread%s each (--jobs %s)\n", jobs,
+               jobs > 1 ? "s" : "", threads, threads > 1 ? "s" : "", o.jobs ? "N" : "auto");
+    }
     else if (!rc)
         rc = ds_runner_execute(&r, err, sizeof err);
     if (rc) {

@@ -153,6 +153,19 @@ long ds_dataset_train_size(const ds_run_config *rc)
     return n;
 }
 
+double ds_run_param_count(const ds_run_config *rc)
+{
+    const ds_dataset_row *d = ds_dataset_row_of(rc->dataset);
+    if (!d)
+        return 0;
+    double params = 0, in = d->features;
+    for (int i = 0; i < rc->n_hidden; i++) {
+        params += in * rc->hidden[i] + rc->hidden[i];
+        in = rc->hidden[i];
+    }
+    return params + in * d->classes + d->classes;
+}
+
 double ds_run_mem_estimate(const ds_run_config *rc)
 {
     const ds_dataset_row *d = ds_dataset_row_of(rc->dataset);
@@ -161,13 +174,9 @@ double ds_run_mem_estimate(const ds_run_config *rc)
     double features = d->features, classes = d->classes;
     double n_train = d->n_train, n_test = d->n_test;
     double data = (n_train + n_test) * (features * 4 + 4);
-    double params = 0, units = features + classes, in = features;
-    for (int i = 0; i < rc->n_hidden; i++) {
-        params += in * rc->hidden[i] + rc->hidden[i];
+    double params = ds_run_param_count(rc), units = features + classes;
+    for (int i = 0; i < rc->n_hidden; i++)
         units += rc->hidden[i];
-        in = rc->hidden[i];
-    }
-    params += in * classes + classes;
     double state = rc->optimizer == DS_OPT_ADAM ? 4 : rc->optimizer == DS_OPT_MOMENTUM ? 3 : 2;
     double rows = rc->batch > n_test ? rc->batch : n_test;
     /* pre-activation, activation and gradient of every layer, float32 */

@@ -70,6 +70,9 @@ const char *ds_run_config_check(const ds_run_config *rc, char *buf, int buflen);
 /* Training-set size of a dataset, after train_subset (0 if unknown). */
 long ds_dataset_train_size(const ds_run_config *rc);
 
+/* Weights and biases of the run's net (0 if the dataset is unknown). */
+double ds_run_param_count(const ds_run_config *rc);
+
 /* Rough peak bytes one run needs (dataset + parameters, gradients, optimizer
  * state, activations of a batch and of the evaluation), the machine's RAM
  * (0 if unknown), and the check both commands make before allocating: NULL,

@@ -1,24 +1,83 @@
-/* Progress of a sweep on stderr: on a terminal one line redrawn in place
- * (runs done/total, the current run's group, its epoch, ETA from the runs
- * finished so far); otherwise one line per finished run; nothing with -q. */
+/* Progress of a sweep on stderr, for runs one at a time or side by side.
+ *
+ * On a terminal: one line redrawn in place, fitted to the terminal's width
+ * (TIOCGWINSZ, else COLUMNS, else 80; never the last column, which would
+ * wrap): runs done/total, elapsed time, ETA, the last finished run's
+ * metric, then each running run's seed and epoch, then a bar -- what does
+ * not fit is left out from the end, group names shortened first. Not a
+ * terminal: one whole line per finished run. Nothing with quiet.
+ *
+ * The ETA: a run's cost is parameters x training samples x epochs (the
+ * runner's ds_runner_cost). The seconds per unit of cost are calibrated on
+ * the runs finished in this process (wall time from their start to their
+ * rows committed) or, before the first one ends, on the logged epochs of
+ * the running ones. Each running run is predicted to hold its slot for the
+ * rest of its predicted time (none once overdue); the remaining runs are
+ * laid out in order, each on the slot that frees first; the ETA is when the
+ * last slot frees. Unknown (-1, "ETA ?") until something calibrates it.
+ *
+ * Not thread-safe: the runner calls it under its lock. The clock is
+ * injectable (timer.h's ds_clock_fn) so tests drive the ETA. */
 #ifndef DS_PROGRESS_H
 #define DS_PROGRESS_H
 
+#include <stdio.h>
+
+#include "timer.h"
+
 typedef struct {
-    int total, done, quiet, tty;
-    double t_start, run_seconds; /* sum over runs finished in this process */
-    int runs_timed;
+    int jobs;          /* runs at once (slots), >= 1                         */
+    int quiet;         /* nothing is printed (the ETA is still kept)         */
+    FILE *out;         /* NULL: stderr                                       */
+    int tty;           /* 0: decide by isatty(out); 1: a terminal; -1: not   */
+    int width;         /* columns; 0: the terminal's                         */
+    ds_clock_fn clock; /* seconds; NULL: CLOCK_MONOTONIC                     */
+    void *clock_ctx;
+} ds_progress_opts;
+
+typedef struct {
+    int run;           /* index of the running run, -1 when the slot is idle */
     const char *group;
-    int epochs, seed;
-    double t_run;
+    long long seed;
+    int epochs, epoch; /* epoch: the last logged one                         */
+    double t0;         /* when it started                                   */
+} ds_progress_slot;
+
+typedef struct {
+    ds_progress_opts o;
+    int n, done, tty;
+    const double *cost;      /* [n] each run's cost                          */
+    unsigned char *state;    /* [n] 0 to run, 1 running, 2 finished          */
+    ds_progress_slot *slot;  /* [o.jobs]                                     */
+    double cal_s, cal_cost;  /* runs finished in this process: time and cost */
+    double t_start, t_drawn;
+    char last[256];          /* the last finished run, as the line shows it  */
+    char last_group[192];
 } ds_progress;
 
-void ds_progress_start(ds_progress *p, int total, int already_done, int quiet);
-void ds_progress_run(ds_progress *p, int index, const char *group, int seed, int epochs);
-void ds_progress_epoch(ds_progress *p, int epoch);
-/* status: "ok", "diverged", ...; test_acc a fraction. */
-void ds_progress_run_end(ds_progress *p, const char *id, const char *status, double test_acc,
-                         double seconds);
+/* n runs with cost[n] (kept, not copied); finished[i] (may be NULL) marks
+ * runs an earlier process finished. 0, or -1 when out of memory. */
+int ds_progress_start(ds_progress *p, int n, const double *cost, const unsigned char *finished,
+                      const ds_progress_opts *o);
+/* Run `run` starts on slot (0 <= slot < jobs). */
+void ds_progress_run(ds_progress *p, int slot, int run, const char *group, long long seed,
+                     int epochs);
+/* The run on slot logged epoch (1-based). */
+void ds_progress_epoch(ds_progress *p, int slot, int epoch);
+/* The run on slot ended, its rows committed: status "ok", "diverged", ...;
+ * metric_name and metric (a fraction; NaN: none) its headline figure;
+ * seconds its own training time (shown in plain lines). */
+void ds_progress_run_end(ds_progress *p, int slot, const char *id, const char *status,
+                         const char *metric_name, double metric, double seconds);
+/* The run on slot was abandoned (a signal): it is left to run. */
+void ds_progress_run_abandoned(ds_progress *p, int slot);
+/* Seconds left, or -1 when nothing calibrates it yet. */
+double ds_progress_eta(const ds_progress *p);
+/* The terminal line for `width` columns (at most width - 1 of them). */
+void ds_progress_line(const ds_progress *p, char *buf, size_t n, int width);
+/* Columns of the terminal on fd (-1: none): TIOCGWINSZ, else COLUMNS, else 80. */
+int ds_progress_term_width(int fd);
+/* Ends the redrawn line and frees p's memory. */
 void ds_progress_finish(ds_progress *p);
 
 #endif

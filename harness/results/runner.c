@@ -1,7 +1,9 @@
 /* The sweep loop of `deepsweep run` (see runner.h). */
 #include "runner.h"
 
+#include <math.h>
 #include <omp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "data.h"
 #include "kernels.h"
 #include "progress.h"
+#include "topo.h"
 #include "train.h"
 
 /* Memory: refuse before allocating anything big. */
@@ -162,52 +165,254 @@ static void free_data(data_cache *c)
     c->n = 0;
 }
 
+/* ---- how many runs side by side ---------------------------------------------- */
+
+double ds_runner_cost(const ds_run_config *rc)
+{
+    return ds_run_param_count(rc) * (double)ds_dataset_train_size(rc) * rc->epochs;
+}
+
+/* A step's GEMM work a thread must get for splitting it to pay: about half
+ * a millisecond of one core's FMA rate. Below it OpenMP's fork-join (a few
+ * per layer and step) costs a visible share, and a second run beside it
+ * uses the core outright (tiny XOR nets: 10^4 flops a step). */
+#define FLOPS_PER_THREAD 50e6
+
+/* The threads a run asks for: --threads, else its config's, else as many
+ * as its step's work (forward 2, backward 4 flops per weight and row)
+ * keeps busy, at most pus. */
+static int want_threads(const ds_runner *r, const ds_run_config *rc, int pus)
+{
+    int t = r->opts.threads ? r->opts.threads : rc->threads;
+    if (!t) {
+        double flops = 6 * ds_run_param_count(rc) * rc->batch;
+        t = flops / FLOPS_PER_THREAD < pus ? (int)(flops / FLOPS_PER_THREAD) : pus;
+    }
+    return t < 1 ? 1 : t > pus ? pus : t;
+}
+
+void ds_runner_jobs(const ds_runner *r, int pus, int *jobs, int *threads)
+{
+    int todo = 0, most = 1;
+    double mem = 0;
+    for (int i = 0; i < r->n_sel; i++)
+        if (!r->rows[i]) {
+            todo++;
+            int t = want_threads(r, &r->sel[i]->rc, pus);
+            most = t > most ? t : most;
+            double m = ds_run_mem_estimate(&r->sel[i]->rc);
+            mem = m > mem ? m : mem;
+        }
+    int j = r->opts.jobs;
+    if (!j) {
+        j = pus / most;
+        double ram = ds_phys_ram();
+        while (j > 1 && ram > 0 && j * mem > ram)
+            j--;
+    }
+    if (j > todo)
+        j = todo;
+    *jobs = j < 1 ? 1 : j;
+    int share = pus / *jobs > 0 ? pus / *jobs : 1;
+    *threads = most < share ? most : share;
+}
+
 /* ---- the loop ---------------------------------------------------------------- */
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, halt;
 
-static void on_signal(int sig) { stop_signal = sig; }
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+    halt = 1;
+}
+
+/* What the workers share; `lock` guards the dispatch, progress, rows[],
+ * fresh[], the queue of rows to commit and the first failure.
+ *
+ * Rows are committed by one committer thread, in batches: the rows of
+ * every run that finished while the previous batch was being written go
+ * out together, epochs.csv, layers.csv then runs.csv, each one write and
+ * one fsync (ds_results_commit). So a tiny run (XOR: ~20 ms of training)
+ * does not wait for three fsyncs (~10-40 ms each on a busy disk), and runs
+ * side by side never interleave their rows. A crash before a batch's
+ * runs.csv write leaves its runs unfinished (their other rows are dropped
+ * on the next open): rows stay whole, runs are recorded once. */
+typedef struct {
+    ds_runner *r;
+    const data_cache *data;
+    ds_progress prog;
+    pthread_mutex_t lock;
+    pthread_cond_t queued;
+    ds_run_rows q;             /* rows of finished runs not yet committed */
+    ds_csvbuf q_runs;
+    char q_id[17];             /* the first of them, for messages         */
+    int q_n, workers_done, committer, committing;
+    int next;                  /* the next run of the selection to look at */
+    int jobs, pus;
+    ds_topo_slots *slots;      /* NULL: runs not pinned                   */
+    int rc;                    /* the first failure, its message in err   */
+    char *err;
+    size_t errlen;
+} shared;
+
+static void fail(shared *sh, int rc, const char *msg)
+{
+    if (!sh->rc) {
+        sh->rc = rc;
+        snprintf(sh->err, sh->errlen, "%s", msg);
+    }
+    halt = 1;
+}
+
+static void swap_buf(ds_csvbuf *a, ds_csvbuf *b)
+{
+    ds_csvbuf t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Commits the queue as one batch (sh->lock held, released while writing). */
+static int commit_batch(shared *sh, ds_run_rows *batch, ds_csvbuf *runs)
+{
+    swap_buf(&batch->epochs, &sh->q.epochs);
+    swap_buf(&batch->layers, &sh->q.layers);
+    swap_buf(runs, &sh->q_runs);
+    char id[17];
+    snprintf(id, sizeof id, "%s", sh->q_id);
+    sh->q_n = 0;
+    pthread_mutex_unlock(&sh->lock);
+    batch->id = id;
+    char err[2048];
+    int rc = ds_results_commit(&sh->r->res, batch, runs, err, sizeof err);
+    ds_csvbuf_clear(&batch->epochs);
+    ds_csvbuf_clear(&batch->layers);
+    ds_csvbuf_clear(runs);
+    pthread_mutex_lock(&sh->lock);
+    if (rc)
+        fail(sh, rc, err);
+    return rc;
+}
+
+/* Commits what is queued, in batches until the queue is empty, unless
+ * another thread is at it; called with sh->lock held, which it releases
+ * while writing. 0, or the failure's status. */
+static int commit_queued(shared *sh, ds_run_rows *batch, ds_csvbuf *runs)
+{
+    if (sh->committing)
+        return 0;
+    sh->committing = 1;
+    int rc = 0;
+    while (sh->q_n && !rc)
+        rc = commit_batch(sh, batch, runs);
+    sh->committing = 0;
+    return rc;
+}
+
+/* The committer: batches until the workers are done and the queue empty
+ * (after a signal too: runs that finished are kept). */
+static void *commit_loop(void *vsh)
+{
+    shared *sh = vsh;
+    ds_run_rows batch = {0};
+    ds_csvbuf runs = {0};
+    sigset_t set; /* SIGINT/SIGTERM go to the workers' threads */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    pthread_mutex_lock(&sh->lock);
+    for (;;) {
+        while (!sh->q_n && !sh->workers_done)
+            pthread_cond_wait(&sh->queued, &sh->lock);
+        if (!sh->q_n)
+            break;
+        if (commit_queued(sh, &batch, &runs))
+            break; /* I/O failure: nothing more is written */
+    }
+    pthread_mutex_unlock(&sh->lock);
+    ds_csvbuf_free(&batch.epochs);
+    ds_csvbuf_free(&batch.layers);
+    ds_csvbuf_free(&runs);
+    return NULL;
+}
 
 typedef struct {
+    shared *sh;
+    int slot, slot_pus;
     ds_run_rows rows;
-    ds_progress *prog;
     ds_csvbuf runs_row;
-} run_ctx;
+    char err[4096];
+} worker;
 
 static void on_epoch(void *vctx, const ds_epoch_metrics *e, const ds_layer_metrics *layers,
                      int n_layers)
 {
-    run_ctx *c = vctx;
-    ds_run_rows_epoch(&c->rows, e, layers, n_layers);
-    ds_progress_epoch(c->prog, e->epoch);
+    worker *w = vctx;
+    ds_run_rows_epoch(&w->rows, e, layers, n_layers);
+    pthread_mutex_lock(&w->sh->lock);
+    ds_progress_epoch(&w->sh->prog, w->slot, e->epoch);
+    pthread_mutex_unlock(&w->sh->lock);
 }
 
-/* Trains run i of the selection and commits its rows. 0 (finished, or
- * interrupted: nothing recorded), or 1 / 2 with a message in err. */
-static int run_one(ds_runner *r, int i, const loaded *d, run_ctx *c, char *err, size_t errlen)
+/* Trains run i of the selection and queues its rows for the committer.
+ * 0 (finished, or interrupted: nothing recorded), or 1 / 2 with a message
+ * in w->err. */
+static int run_one(worker *w, int i)
 {
+    shared *sh = w->sh;
+    ds_runner *r = sh->r;
     ds_run run = *r->sel[i];
-    if (r->opts.threads)
+    if (sh->jobs > 1) { /* within its slot */
+        int t = want_threads(r, &run.rc, sh->pus);
+        run.rc.threads = t < w->slot_pus ? t : w->slot_pus;
+    } else if (r->opts.threads) {
         run.rc.threads = r->opts.threads;
-    ds_csvbuf_clear(&c->rows.epochs);
-    ds_csvbuf_clear(&c->rows.layers);
-    c->rows.id = run.id;
-    ds_train_hooks hooks = {.on_epoch = on_epoch, .ctx = c, .stop = &stop_signal};
+    }
+    const loaded *d = find_data(sh->data, &run.rc);
+    ds_csvbuf_clear(&w->rows.epochs);
+    ds_csvbuf_clear(&w->rows.layers);
+    w->rows.id = run.id;
+    ds_train_hooks hooks = {.on_epoch = on_epoch, .ctx = w, .stop = &halt};
     ds_run_result result;
-    ds_progress_run(c->prog, run.index, run.group, (int)run.rc.seed, run.rc.epochs);
     char why[1024];
     int rc = ds_train(&run.rc, &d->train, &d->test, &hooks, &result, why, sizeof why);
     if (rc) {
-        snprintf(err, errlen, "%s: run %d (%s): %s", r->plan->source, run.index + 1, run.group, why);
+        snprintf(w->err, sizeof w->err, "%s: run %d (%s): %s", r->plan->source, run.index + 1,
+                 run.group, why);
         return rc;
     }
-    if (result.status == DS_RUN_INTERRUPTED)
+    if (result.status == DS_RUN_INTERRUPTED) {
+        pthread_mutex_lock(&sh->lock);
+        ds_progress_run_abandoned(&sh->prog, w->slot);
+        pthread_mutex_unlock(&sh->lock);
         return 0;
+    }
     int used = run.rc.threads ? run.rc.threads : omp_get_max_threads();
-    ds_csvbuf_clear(&c->runs_row);
-    ds_runs_row(&c->runs_row, &run, &result, ds_isa_name(), used);
-    if ((rc = ds_results_commit(&r->res, &c->rows, &c->runs_row, err, errlen)))
-        return rc;
+    ds_csvbuf_clear(&w->runs_row);
+    ds_runs_row(&w->runs_row, &run, &result, ds_isa_name(), used);
+    if (w->rows.epochs.oom || w->rows.layers.oom || w->runs_row.oom) {
+        snprintf(w->err, sizeof w->err, "out of memory building the rows of run %s", run.id);
+        return 1;
+    }
+    pthread_mutex_lock(&sh->lock);
+    /* queued for the committer (see shared) */
+    if (!sh->q_n)
+        snprintf(sh->q_id, sizeof sh->q_id, "%s", run.id);
+    ds_csvw_raw(&sh->q.epochs, w->rows.epochs.s, w->rows.epochs.len);
+    ds_csvw_raw(&sh->q.layers, w->rows.layers.s, w->rows.layers.len);
+    ds_csvw_raw(&sh->q_runs, w->runs_row.s, w->runs_row.len);
+    sh->q_n++;
+    if (sh->committer)
+        pthread_cond_signal(&sh->queued);
+    else { /* no committer thread: commit now */
+        ds_run_rows batch = {0};
+        ds_csvbuf runs = {0};
+        commit_queued(sh, &batch, &runs);
+        ds_csvbuf_free(&batch.epochs);
+        ds_csvbuf_free(&batch.layers);
+        ds_csvbuf_free(&runs);
+    }
     ds_run_row *f = &r->fresh[i];
     snprintf(f->id, sizeof f->id, "%s", run.id);
     snprintf(f->status, sizeof f->status, "%s", ds_run_status_name(result.status));
@@ -216,23 +421,128 @@ static int run_one(ds_runner *r, int i, const loaded *d, run_ctx *c, char *err, 
     f->test_acc = result.test_acc;
     f->seconds = result.seconds;
     r->rows[i] = f;
-    ds_progress_run_end(c->prog, run.id, f->status, f->test_acc, f->seconds);
+    ds_progress_run_end(&sh->prog, w->slot, run.id, f->status, "test_acc",
+                        result.status == DS_RUN_OK ? f->test_acc : NAN, f->seconds);
+    pthread_mutex_unlock(&sh->lock);
     return 0;
+}
+
+/* One slot: takes the next unfinished run until none is left, a signal
+ * came, or a run failed (which stops the others too). */
+static void *work(void *vw)
+{
+    worker *w = vw;
+    shared *sh = w->sh;
+    ds_runner *r = sh->r;
+    w->slot_pus = sh->slots ? ds_topo_slot_pus(sh->slots, w->slot) : sh->pus;
+    if (sh->slots && ds_topo_slot_bind(sh->slots, w->slot) != 0)
+        w->slot_pus = sh->pus / sh->jobs; /* binding refused: the share */
+    for (;;) {
+        int i = -1;
+        pthread_mutex_lock(&sh->lock);
+        while (!halt && sh->next < r->n_sel && i < 0) {
+            int j = sh->next++;
+            if (!r->rows[j])
+                i = j;
+        }
+        if (i >= 0)
+            ds_progress_run(&sh->prog, w->slot, i, r->sel[i]->group, (long long)r->sel[i]->rc.seed,
+                            r->sel[i]->rc.epochs);
+        pthread_mutex_unlock(&sh->lock);
+        if (i < 0)
+            break;
+        int rc = run_one(w, i);
+        if (rc) {
+            pthread_mutex_lock(&sh->lock);
+            fail(sh, rc, w->err);
+            pthread_mutex_unlock(&sh->lock);
+            break;
+        }
+    }
+    ds_csvbuf_free(&w->runs_row);
+    ds_csvbuf_free(&w->rows.epochs);
+    ds_csvbuf_free(&w->rows.layers);
+    return NULL;
 }
 
 static int run_all(ds_runner *r, char *err, size_t errlen, const data_cache *data)
 {
-    ds_progress prog;
-    ds_progress_start(&prog, r->n_sel, r->n_done, r->opts.quiet);
-    run_ctx c = {.prog = &prog};
+    shared sh = {.r = r, .data = data, .err = err, .errlen = errlen};
+    sh.pus = ds_topo_pus();
+    int threads;
+    ds_runner_jobs(r, sh.pus, &sh.jobs, &threads);
+    /* OMP_PLACES / OMP_PROC_BIND: OpenMP places each team itself */
+    int omp_binds = getenv("OMP_PLACES") || getenv("OMP_PROC_BIND");
+    if (sh.jobs > 1 && !omp_binds)
+        sh.slots = ds_topo_slots_new(sh.jobs);
+    double *cost = malloc(((size_t)r->n_sel + 1) * sizeof *cost);
+    unsigned char *finished = calloc((size_t)r->n_sel + 1, 1);
+    worker *w = calloc((size_t)sh.jobs, sizeof *w);
+    pthread_t *tid = calloc((size_t)sh.jobs, sizeof *tid);
+    ds_progress_opts po = {.jobs = sh.jobs, .quiet = r->opts.quiet};
     int rc = 0;
-    for (int i = 0; i < r->n_sel && !stop_signal && !rc; i++)
-        if (!r->rows[i])
-            rc = run_one(r, i, find_data(data, &r->sel[i]->rc), &c, err, errlen);
-    ds_progress_finish(&prog);
-    ds_csvbuf_free(&c.runs_row);
-    ds_csvbuf_free(&c.rows.epochs);
-    ds_csvbuf_free(&c.rows.layers);
+    if (!cost || !finished || !w || !tid) {
+        rc = 1;
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < r->n_sel; i++) {
+        cost[i] = ds_runner_cost(&r->sel[i]->rc);
+        finished[i] = r->rows[i] != NULL;
+    }
+    if (ds_progress_start(&sh.prog, r->n_sel, cost, finished, &po)) {
+        rc = 1;
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (!r->opts.quiet && r->n_sel > r->n_done) {
+        if (sh.jobs > 1)
+            fprintf(stderr, "deepsweep: %d runs to run, %d at a time, %d thread%s each%s\n",
+                    r->n_sel - r->n_done, sh.jobs, threads, threads > 1 ? "s" : "",
+                    sh.slots      ? ", each pinned to its own cores"
+                    : omp_binds   ? " (placed by OMP_PLACES/OMP_PROC_BIND)"
+                    : sh.jobs > sh.pus ? " (more than the PUs: not pinned)"
+                                       : " (not pinned: hwloc failed)");
+        else
+            fprintf(stderr, "deepsweep: %d runs to run, one at a time\n", r->n_sel - r->n_done);
+    }
+    pthread_mutex_init(&sh.lock, NULL);
+    pthread_cond_init(&sh.queued, NULL);
+    pthread_t committer;
+    sh.committer = pthread_create(&committer, NULL, commit_loop, &sh) == 0;
+    for (int k = 0; k < sh.jobs; k++)
+        w[k] = (worker){.sh = &sh, .slot = k};
+    if (sh.jobs == 1) {
+        work(&w[0]); /* in this thread, as before --jobs */
+    } else {
+        int started = 0;
+        for (; started < sh.jobs; started++)
+            if (pthread_create(&tid[started], NULL, work, &w[started]) != 0)
+                break;
+        if (!started)
+            work(&w[0]);
+        for (int k = 0; k < started; k++)
+            pthread_join(tid[k], NULL);
+    }
+    pthread_mutex_lock(&sh.lock);
+    sh.workers_done = 1;
+    pthread_cond_signal(&sh.queued);
+    pthread_mutex_unlock(&sh.lock);
+    if (sh.committer)
+        pthread_join(committer, NULL);
+    pthread_cond_destroy(&sh.queued);
+    pthread_mutex_destroy(&sh.lock);
+    ds_progress_finish(&sh.prog);
+    ds_csvbuf_free(&sh.q.epochs);
+    ds_csvbuf_free(&sh.q.layers);
+    ds_csvbuf_free(&sh.q_runs);
+    rc = sh.rc;
+out:
+    ds_topo_slots_free(sh.slots);
+    free(cost);
+    free(finished);
+    free(w);
+    free(tid);
     return rc;
 }
 
@@ -257,9 +567,9 @@ int ds_runner_execute(ds_runner *r, char *err, size_t errlen)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    stop_signal = halt = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    stop_signal = 0;
     rc = run_all(r, err, errlen, &data);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

@@ -22,6 +22,7 @@ typedef struct {
     int shard_i, shard_n; /* this process runs the runs with index % N == I */
     int sharded;       /* a shard was asked for (--shard or Slurm)            */
     int threads;       /* OpenMP threads per run; 0: the run's own setting   */
+    int jobs;          /* runs side by side; 0: auto (ds_runner_jobs)        */
     int force;         /* drop finished runs that are not in this sweep (a
                           changed config) instead of refusing the folder  */
     int quiet;         /* no progress on stderr                              */
@@ -57,9 +58,25 @@ void ds_runner_print_changes(const ds_runner *r, FILE *f);
  * --dry-run prints. */
 void ds_runner_print_plan(const ds_runner *r, FILE *f);
 
+/* A run's cost for the ETA: parameters x training samples x epochs. */
+double ds_runner_cost(const ds_run_config *rc);
+
+/* How many unfinished runs go side by side on `pus` processing units, and
+ * the threads the largest of them uses (its want, at most pus / jobs).
+ * opts.jobs if set, else auto: each
+ * run wants --threads, else its config's threads, else as many as its
+ * step's work keeps busy (6 x parameters x batch flops, 50 Mflop a thread);
+ * the largest want divides the PUs; fewer if the runs' memory estimates
+ * would not fit the RAM side by side. Never more than the runs left. */
+void ds_runner_jobs(const ds_runner *r, int pus, int *jobs, int *threads);
+
 /* Runs every unfinished run: data loaded before the folder is touched, the
  * folder's lock held throughout, SIGINT/SIGTERM abandon the current run and
- * stop (r->stopped_by). 0 when the loop ended (all done, or stopped by a signal);
+ * stop (r->stopped_by). With jobs > 1 the runs go side by side on threads
+ * of this process, each slot pinned to its own cores (hwloc; not when
+ * OMP_PLACES or OMP_PROC_BIND is set), each run's OpenMP team within its
+ * slot; rows are committed whole, one run at a time, in the order runs end.
+ * A failed run stops the others (abandoned, like a signal). 0 when the loop ended (all done, or stopped by a signal);
  * 2 / 1 with a message in err for bad input / a run-time failure. */
 int ds_runner_execute(ds_runner *r, char *err, size_t errlen);
 
