@@ -758,6 +758,11 @@ Test(sweep, jobs_2_gives_the_rows_of_jobs_1)
     /* auto (the default), one thread per run */
     cr_assert_eq(run("j.yaml --out j3 --threads 1 -q"), 0);
     same_rows("j1", "j3");
+    cr_assert_eq(run("j.yaml --out j4 --jobs 2 -n"), 0);
+    char *out = get("out.txt");
+    cr_assert_not_null(strstr(out, "12 runs: 0 finished, 12 to run, 2 at a time, 1 thread each (--jobs N)\n"),
+                       "%s", out);
+    free(out);
     expect_refused("j.yaml --jobs 0", "--jobs: '0'");
     expect_refused("j.yaml --jobs many", "--jobs: 'many'");
 }

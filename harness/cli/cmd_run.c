@@ -6,7 +6,6 @@
 #include "config.h"
 #include "err.h"
 #include "runner.h"
-#include "topo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,13 +135,8 @@ int cmd_run(int argc, char **argv)
     rc = ds_runner_init(&r, &plan, &o, err, sizeof err);
     if (!rc)
         ds_runner_print_changes(&r, stderr);
-    if (!rc && dry) {
+    if (!rc && dry)
         ds_runner_print_plan(&r, stdout);
-        int jobs, threads;
-        ds_runner_jobs(&r, ds_topo_pus(), &jobs, &threads);
-        printf("side by side: %d run%s at a time, %d thread%s each (--jobs %s)\n", jobs,
-               jobs > 1 ? "s" : "", threads, threads > 1 ? "s" : "", o.jobs ? "N" : "auto");
-    }
     else if (!rc)
         rc = ds_runner_execute(&r, err, sizeof err);
     if (rc) {

@@ -54,8 +54,8 @@ void ds_runner_free(ds_runner *r);
  * config that --force drops, or the finished runs an extended sweep keeps. */
 void ds_runner_print_changes(const ds_runner *r, FILE *f);
 
-/* The numbered run table with each run's status (finished or todo): what
- * --dry-run prints. */
+/* The numbered run table with each run's status (finished or todo) and
+ * how many runs would go side by side: what --dry-run prints. */
 void ds_runner_print_plan(const ds_runner *r, FILE *f);
 
 /* A run's cost for the ETA: parameters x training samples x epochs. */

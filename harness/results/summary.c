@@ -1,6 +1,7 @@
 /* What the runner prints on stdout: the run table of a dry run and the
  * summary table (see runner.h). */
 #include "runner.h"
+#include "topo.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -33,7 +34,13 @@ void ds_runner_print_plan(const ds_runner *r, FILE *f)
                 ds_init_name(rc->init), dr, ds_opt_name(rc->optimizer), lr, rc->batch, rc->epochs,
                 (unsigned long long)rc->seed, r->sel[i]->group);
     }
-    fprintf(f, "%d runs: %d finished, %d to run\n", r->n_sel, r->n_done, r->n_sel - r->n_done);
+    fprintf(f, "%d runs: %d finished, %d to run", r->n_sel, r->n_done, r->n_sel - r->n_done);
+    int jobs, threads;
+    ds_runner_jobs(r, ds_topo_pus(), &jobs, &threads);
+    if (r->n_sel > r->n_done)
+        fprintf(f, ", %d at a time, %d thread%s each (--jobs %s)", jobs, threads,
+                threads > 1 ? "s" : "", r->opts.jobs ? "N" : "auto");
+    fprintf(f, "\n");
 }
 
 /* One summary row per group: label + the swept values, seeds pooled. */
