@@ -383,6 +383,29 @@ Test(plot_aggregate, one_seed_prints_no_plus_minus)
     free(d);
 }
 
+/* --where KEY=VALUE keeps the groups that have it and names them by what
+ * still varies; bad clauses are refused naming the option. */
+Test(plot_aggregate, where_selects_groups)
+{
+    char *d = agg_fixture(), err[512];
+    ds_report *r;
+    cr_assert_eq(ds_report_load(d, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_report_select(r, "init=normal,he_normal", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_report_ngroups(r), 1);
+    cr_assert_str_eq(ds_report_group(r, 0)->name, "NN");
+    cr_assert(!ds_report_varies(r, DS_K_INIT));
+    cr_assert_float_eq(ds_moments_mean(&ds_report_group(r, 0)->test_acc), 0.95, 1e-12);
+    cr_assert_eq(ds_report_select(r, "init=xavier_uniform", err, sizeof err), 2);
+    cr_assert(strstr(err, "--where init=xavier_uniform: no group has it (init in "), "%s", err);
+    cr_assert_eq(ds_report_select(r, "int=normal", err, sizeof err), 2);
+    cr_assert(strstr(err, "--where: unknown column 'int' (did you mean 'init'?"), "%s", err);
+    cr_assert_eq(ds_report_select(r, "init", err, sizeof err), 2);
+    cr_assert(strstr(err, "--where: 'init' is not KEY=VALUE"), "%s", err);
+    ds_report_free(r);
+    rm_rf(d);
+    free(d);
+}
+
 /* deepsweep run's extra "hidden" column splits groups that DESIGN.md's
  * columns (depth, first width) cannot tell apart, and is shown only then. */
 Test(plot_aggregate, extra_columns_split_groups)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "err.h"
 #include "commands.h"
 #include "report.h"
 
@@ -42,8 +43,25 @@ static void usage(FILE *f, const ds_opt *opts)
     ds_cli_exit_status(f);
 }
 
+/* --where clauses, in the order given (each one narrows the groups) */
+typedef struct {
+    const char *v[16];
+    int n;
+} where_list;
+
+static int add_where(const char *field, const char *value, void *target, char *err,
+                     size_t errlen)
+{
+    where_list *w = target;
+    if (w->n == 16)
+        return ds_errf(err, errlen, 2, "%s: at most 16 of them", field);
+    w->v[w->n++] = value;
+    return 0;
+}
+
 int cmd_plot(int argc, char **argv)
 {
+    where_list where = {0};
     const char *outdir = NULL, *plots = NULL, *format = "png";
     int quiet = 0;
     const ds_opt opts[] = {
@@ -54,6 +72,9 @@ int cmd_plot(int argc, char **argv)
                            "else ./plots)"),
         DS_OPT_STR("format", 0, "LIST", &format,
                    "figure formats, comma-separated (default png; valid: " DS_FORMAT_NAMES ")"),
+        DS_OPT_FN("where", 0, "KEY=VALUE", add_where, &where,
+                  "only the groups whose column KEY has VALUE (e.g. activation=relu;\n"
+                  "VALUE may list several: depth=2,4); repeat to narrow further"),
         DS_OPT_FLAG("quiet", 'q', &quiet, "no progress lines on stderr"),
         DS_OPT_END,
     };
@@ -85,6 +106,9 @@ int cmd_plot(int argc, char **argv)
     char err[1024] = "";
     ds_report *r;
     int rc = ds_report_load(dir, &r, err, sizeof err);
+    for (int i = 0; !rc && i < where.n; i++)
+        if ((rc = ds_report_select(r, where.v[i], err, sizeof err)))
+            ds_report_free(r);
     if (rc) {
         fprintf(stderr, "%s\n", err);
         return rc;

@@ -1,6 +1,10 @@
 /* Groups of runs (see report.h): their statistics over seeds, what tells
  * them apart, and the names the figures and REPORT.md call them by. */
 #include "report_data.h"
+#include "err.h"
+#include "suggest.h"
+
+#include <stdlib.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -143,4 +147,73 @@ const char *ds_report_basename(const ds_report *r)
 {
     const char *base = strrchr(r->dir, '/');
     return base && base[1] ? base + 1 : r->dir;
+}
+
+/* Whether v is one of the comma-separated values of list. */
+static int in_list(const char *list, const char *v)
+{
+    size_t n = strlen(v);
+    for (const char *p = list; *p;) {
+        size_t l = strcspn(p, ",");
+        if (l == n && !strncmp(p, v, n))
+            return 1;
+        p += l + (p[l] == ',');
+    }
+    return 0;
+}
+
+int ds_report_select(ds_report *r, const char *where, char *err, size_t errlen)
+{
+    const char *eq = strchr(where, '=');
+    char key[64];
+    if (!eq || eq == where || !eq[1] || eq - where >= (long)sizeof key)
+        return ds_errf(err, errlen, 2, "deepsweep: plot: --where: '%s' is not KEY=VALUE[,VALUE...] "
+                       "(e.g. activation=relu)", DS_ECHO(where));
+    snprintf(key, sizeof key, "%.*s", (int)(eq - where), where);
+    int k = 0;
+    while (k < DS_K_COUNT && strcmp(ds_group_key_cols[k], key))
+        k++;
+    if (k == DS_K_COUNT) {
+        const char *near = ds_suggest(key, ds_group_key_cols, DS_K_COUNT);
+        char valid[512] = "";
+        for (int i = 0, n = 0; i < DS_K_COUNT; i++)
+            n += snprintf(valid + n, sizeof valid - (size_t)n, "%s%s", i ? ", " : "",
+                          ds_group_key_cols[i]);
+        return ds_errf(err, errlen, 2, "deepsweep: plot: --where: unknown column '%s' (%s%s%svalid: %s)",
+                       DS_ECHO(key), near ? "did you mean '" : "", near ? near : "",
+                       near ? "'? " : "", valid);
+    }
+    int *map = malloc((size_t)(r->ngroups > 0 ? r->ngroups : 1) * sizeof *map), kept = 0;
+    if (!map)
+        return ds_errf(err, errlen, 1, "deepsweep: out of memory");
+    for (int g = 0; g < r->ngroups; g++)
+        map[g] = in_list(eq + 1, r->groups[g].key[k]) ? kept++ : -1;
+    if (!kept) {
+        char vals[512] = "";
+        for (int g = 0, n = 0; g < r->ngroups && n < (int)sizeof vals; g++) {
+            int seen = 0;
+            for (int h = 0; h < g && !seen; h++)
+                seen = !strcmp(r->groups[h].key[k], r->groups[g].key[k]);
+            if (!seen)
+                n += snprintf(vals + n, sizeof vals - (size_t)n, "%s%s", n ? ", " : "",
+                              r->groups[g].key[k]);
+        }
+        free(map);
+        return ds_errf(err, errlen, 2, "deepsweep: plot: --where %s: no group has it (%s in "
+                       "%s: %s)", DS_ECHO(where), key, r->dir, vals);
+    }
+    for (int g = 0; g < r->ngroups; g++) {
+        if (map[g] < 0)
+            ds_group_free(&r->groups[g]);
+        else
+            r->groups[map[g]] = r->groups[g];
+    }
+    for (int i = 0; i < r->nruns; i++)
+        r->runs[i].group = map[r->runs[i].group];
+    r->ngroups = kept;
+    free(map);
+    memset(r->varies, 0, sizeof r->varies);
+    r->is_xor = 0;
+    ds_groups_describe(r);
+    return 0;
 }

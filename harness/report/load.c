@@ -381,21 +381,25 @@ fail:
     return rc;
 }
 
+void ds_group_free(ds_group *g)
+{
+    for (int k = 0; k < DS_K_COUNT; k++)
+        free(g->key[k]);
+    free(g->reference_source);
+    free(g->ep_test_acc);
+    free(g->ep_train_loss);
+    free(g->grad_first);
+    free(g->grad_last);
+}
+
 void ds_report_free(ds_report *r)
 {
     if (!r)
         return;
     for (int i = 0; i < r->nruns; i++)
         free(r->runs[i].id);
-    for (int g = 0; g < r->ngroups; g++) {
-        for (int k = 0; k < DS_K_COUNT; k++)
-            free(r->groups[g].key[k]);
-        free(r->groups[g].reference_source);
-        free(r->groups[g].ep_test_acc);
-        free(r->groups[g].ep_train_loss);
-        free(r->groups[g].grad_first);
-        free(r->groups[g].grad_last);
-    }
+    for (int g = 0; g < r->ngroups; g++)
+        ds_group_free(&r->groups[g]);
     free(r->groups);
     free(r->runs);
     free(r->slot);

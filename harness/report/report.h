@@ -65,6 +65,12 @@ typedef struct ds_report ds_report;
 int ds_report_load(const char *dir, ds_report **out, char *err, size_t errlen);
 void ds_report_free(ds_report *r);
 
+/* `plot --where KEY=VALUE[,VALUE...]`: keeps the groups whose grouping
+ * column KEY (label, depth, activation, ...) has one of the values, and
+ * describes them again (what varies, their names). 0; 2 with err naming
+ * the option for a malformed clause, an unknown column or no match. */
+int ds_report_select(ds_report *r, const char *where, char *err, size_t errlen);
+
 int ds_report_ngroups(const ds_report *r);
 const ds_group *ds_report_group(const ds_report *r, int i);
 /* True when the grouping column k differs between at least two groups (an

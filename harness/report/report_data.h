@@ -34,6 +34,9 @@ struct ds_report {
     int layers_single; /* every run logged its layers at one epoch only */
 };
 
+/* load.c: frees what a group owns (not the group itself). */
+void ds_group_free(ds_group *g);
+
 /* The runs.csv column of each DS_K_* grouping key. */
 extern const char *const ds_group_key_cols[DS_K_COUNT];
 
