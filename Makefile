@@ -136,8 +136,10 @@ $(BUILD)/tests/%.o: tests/%.c | deps-test
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -c $< -o $@
 
+# The harness's allocations in the test binary go through tests/alloc_fault.c
+# (fault injection: an allocation failure is a failure, never a bad row).
 $(TEST_BIN): $(TEST_OBJ) $(HARNESS_OBJ) $(KERNEL_LIB) | deps-test
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+	$(CC) $(LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc $^ $(LDLIBS) -lcriterion -o $@
 
 # ---- tests ----------------------------------------------------------------
 # The whole Criterion suite, then the qemu check that baseline code holds no
@@ -156,10 +158,14 @@ endif
 
 # Crash safety and shards of `deepsweep run` at the process level (the
 # Criterion suite has the rest): 3 shards in parallel + merge == one process;
-# kill -9 at 5 random moments + resume == an uninterrupted run.
+# damaged inputs, foreign folders and incomplete shards refused by merge,
+# corrupt rows and lost epochs/layers files repaired by resume, a deleted
+# .lock admitting no second writer; kill -9 at 5 random moments + resume ==
+# an uninterrupted run.
 .PHONY: test-sweep test-slurm
 test-sweep: $(DEEPSWEEP)
 	bash tests/sweep-shards.sh $(DEEPSWEEP)
+	bash tests/merge-safety.sh $(DEEPSWEEP)
 	bash tests/kill-resume.sh $(DEEPSWEEP) 5
 
 # A single-node Slurm (slurm-wlm + munge, daemons started by the script) runs

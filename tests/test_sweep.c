@@ -4,6 +4,7 @@
  * small XOR sweeps: a few seconds in all. */
 #include <criterion/criterion.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "config.h"
 #include "csv.h"
 #include "csvread.h"
+#include "alloc_fault.h"
 #include "runner.h"
 #include "sweep.h"
 
@@ -122,9 +124,10 @@ Test(sweep, shard_parse)
     setenv("SLURM_ARRAY_TASK_ID", "7", 1);
     cr_assert_eq(ds_shard_from_env(&i, &n, err, sizeof err), 2);
     unsetenv("SLURM_ARRAY_TASK_ID");
-    cr_assert_eq(ds_shard_from_env(&i, &n, err, sizeof err), 0);
+    cr_assert_eq(ds_shard_from_env(&i, &n, err, sizeof err), 2); /* COUNT alone: half a shard */
     unsetenv("SLURM_ARRAY_TASK_COUNT");
     unsetenv("SLURM_ARRAY_TASK_MIN");
+    cr_assert_eq(ds_shard_from_env(&i, &n, err, sizeof err), 0);
 }
 
 /* ---- repair ------------------------------------------------------------- */
@@ -180,6 +183,19 @@ Test(sweep, runs_row_has_the_configs_reference)
     ds_plan_free(&p);
 }
 
+/* One logged epoch of run id: its epochs.csv row and two layers.csv rows. */
+static void child_rows(ds_csvbuf *ep, ds_csvbuf *ly, const char *id)
+{
+    ds_run_rows rr = {.id = id};
+    ds_epoch_metrics e = {.epoch = 25, .train_loss = 0.5, .train_acc = 1, .test_acc = 1, .seconds = 0.1};
+    ds_layer_metrics l[2] = {{.layer = 0, .grad_norm = 1}, {.layer = 1, .grad_norm = 2}};
+    ds_run_rows_epoch(&rr, &e, l, 2);
+    ds_csvw_raw(ep, rr.epochs.s, rr.epochs.len);
+    ds_csvw_raw(ly, rr.layers.s, rr.layers.len);
+    ds_csvbuf_free(&rr.epochs);
+    ds_csvbuf_free(&rr.layers);
+}
+
 Test(sweep, repair_keeps_only_whole_finished_runs)
 {
     ds_plan p;
@@ -200,16 +216,8 @@ Test(sweep, repair_keeps_only_whole_finished_runs)
     ds_csvw_raw(&runs, ",t,xor", 6); /* torn: no newline */
     header(&ep, 1);
     header(&ly, 2);
-    for (int i = 0; i < 4; i++) {
-        ds_run_rows rr = {.id = p.runs[i].id};
-        ds_epoch_metrics e = {.epoch = 25, .train_loss = 0.5, .train_acc = 1, .test_acc = 1, .seconds = 0.1};
-        ds_layer_metrics l[2] = {{.layer = 0, .grad_norm = 1}, {.layer = 1, .grad_norm = 2}};
-        ds_run_rows_epoch(&rr, &e, l, 2);
-        ds_csvw_raw(&ep, rr.epochs.s, rr.epochs.len);
-        ds_csvw_raw(&ly, rr.layers.s, rr.layers.len);
-        ds_csvbuf_free(&rr.epochs);
-        ds_csvbuf_free(&rr.layers);
-    }
+    for (int i = 0; i < 4; i++)
+        child_rows(&ep, &ly, p.runs[i].id);
     ds_csvw_raw(&ly, "garbage-without-newline", 23);
     put("runs.csv", runs.s);
     put("epochs.csv", ep.s);
@@ -317,6 +325,14 @@ Test(sweep, other_config_refused_without_force)
     ds_runs_row(&runs, &q.runs[1], &ok, "avx2", 1);
     ds_runs_row(&runs, &p.runs[0], &ok, "avx2", 1);
     put("runs.csv", runs.s);
+    ds_csvbuf ep = {0}, ly = {0}; /* a finished run has its epochs/layers rows */
+    header(&ep, 1);
+    header(&ly, 2);
+    child_rows(&ep, &ly, p.runs[0].id);
+    put("epochs.csv", ep.s);
+    put("layers.csv", ly.s);
+    ds_csvbuf_free(&ep);
+    ds_csvbuf_free(&ly);
     ds_results r;
     char err[1024], want[1024];
     cr_assert_eq(ds_results_scan(&r, dir, &p, 0, err, sizeof err), 2);
@@ -563,12 +579,13 @@ Test(sweep, shards_then_merge_equal_one_process)
     free(e);
 }
 
-/* Holds <dir>/<folder>/.lock as a running `deepsweep run` does. */
+/* Holds <dir>/<folder>'s lock (an flock on the folder) as a running
+ * `deepsweep run` does. */
 static int hold_lock(const char *folder)
 {
     char p[1024];
-    snprintf(p, sizeof p, "%s/%s/.lock", dir, folder);
-    int fd = open(p, O_RDWR | O_CREAT, 0644);
+    snprintf(p, sizeof p, "%s/%s", dir, folder);
+    int fd = open(p, O_RDONLY | O_DIRECTORY);
     cr_assert(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0, "%s", p);
     return fd;
 }
@@ -803,4 +820,130 @@ Test(sweep, sigterm_with_jobs_then_resume_equals_one_process)
     free(rc);
     cr_assert_eq(run("j.yaml --out r --jobs 2 -q"), 0);
     same_rows("ref", "r");
+}
+
+/* ---- nothing lost: strict shard numbers, a lock no file deletion breaks,
+ * the row-callback contract (tests/merge-safety.sh has the end-to-end
+ * merge and resume cases) ------------------------------------------------ */
+
+Test(sweep, shard_numbers_are_strict)
+{
+    char err[512];
+    int i = -1, n = -1;
+    const char *bad[] = {" 1/3", "+1/3", "1/+3", "1/ 3", "1/3 ", "01/3", "1/03", "-0/3", "1/3/4",
+                         "0x1/3", "1/", "/3", "1e0/3"};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        cr_assert_eq(ds_shard_parse(bad[k], &i, &n, err, sizeof err), 2, "'%s' accepted", bad[k]);
+        cr_assert_not_null(strstr(err, "expected I/N"), "%s: %s", bad[k], err);
+    }
+    cr_assert_eq(ds_shard_parse("0/1", &i, &n, err, sizeof err), 0);
+    cr_assert(i == 0 && n == 1);
+    cr_assert_eq(ds_shard_parse("2/10", &i, &n, err, sizeof err), 0);
+    cr_assert(i == 2 && n == 10);
+}
+
+Test(sweep, slurm_task_id_without_count_is_an_error)
+{
+    char err[512];
+    int i = -1, n = -1;
+    unsetenv("SLURM_ARRAY_TASK_MIN");
+    setenv("SLURM_ARRAY_TASK_ID", "1", 1);
+    unsetenv("SLURM_ARRAY_TASK_COUNT");
+    cr_assert_eq(ds_shard_from_env(&i, &n, err, sizeof err), 2,
+                 "SLURM_ARRAY_TASK_ID alone would run the whole sweep unsharded");
+    cr_assert_not_null(strstr(err, "SLURM_ARRAY_TASK_COUNT=unset"), "%s", err);
+    unsetenv("SLURM_ARRAY_TASK_ID");
+    setenv("SLURM_ARRAY_TASK_COUNT", "3", 1);
+    cr_assert_eq(ds_shard_from_env(&i, &n, err, sizeof err), 2, "COUNT alone");
+    const char *ids[] = {" 1", "+1", "1 ", "0x1", "01"};
+    for (size_t k = 0; k < sizeof ids / sizeof *ids; k++) {
+        setenv("SLURM_ARRAY_TASK_ID", ids[k], 1);
+        cr_assert_eq(ds_shard_from_env(&i, &n, err, sizeof err), 2, "ID '%s' accepted", ids[k]);
+    }
+    setenv("SLURM_ARRAY_TASK_ID", "2", 1);
+    cr_assert_eq(ds_shard_from_env(&i, &n, err, sizeof err), 1);
+    cr_assert(i == 2 && n == 3);
+    unsetenv("SLURM_ARRAY_TASK_ID");
+    unsetenv("SLURM_ARRAY_TASK_COUNT");
+}
+
+/* The lock is held by an open descriptor, not by a file's existence:
+ * deleting <dir>/.lock (or anything else) lets no second writer in. */
+Test(sweep, deleted_lock_file_admits_no_second_writer)
+{
+    char err[1024], path[128];
+    int a = -1, b = -1, c = -1;
+    cr_assert_eq(ds_results_lock(dir, 1, "hint", &a, err, sizeof err), 0, "%s", err);
+    snprintf(path, sizeof path, "%s/.lock", dir);
+    unlink(path);
+    cr_assert_eq(ds_results_lock(dir, 1, "hint", &b, err, sizeof err), 2,
+                 "a second writer got in after .lock was deleted");
+    cr_assert_not_null(strstr(err, "another deepsweep run is writing to this folder (hint)"), "%s", err);
+    cr_assert_eq(ds_results_lock(dir, 0, "hint", &c, err, sizeof err), 2, "a reader got in");
+    close(a);
+    cr_assert_eq(ds_results_lock(dir, 1, "hint", &b, err, sizeof err), 0, "%s", err);
+    close(b);
+}
+
+/* A folder of 4 finished runs: scan, then open (the repair), with the k-th
+ * allocation failing, for every k until no allocation is left to fail.
+ * Each time either the whole thing succeeds with all 4 runs, or it fails
+ * (exit 1, "out of memory") and the files are untouched. Before the
+ * contract, a failed realloc in the row callback counted as a bad row: the
+ * run was dropped and the repair rewrote runs.csv without it. */
+Test(sweep, allocation_failure_while_reading_drops_nothing)
+{
+    ds_plan p;
+    plan_of(xor_cfg, NULL, 0, &p);
+    cr_assert_eq(p.n_runs, 4);
+    char res[128], err[2048];
+    snprintf(res, sizeof res, "%s/res", dir);
+    cr_assert_eq(mkdir(res, 0755), 0);
+    ds_csvbuf runs = {0}, ep = {0}, ly = {0};
+    header(&runs, 0);
+    header(&ep, 1);
+    header(&ly, 2);
+    ds_run_result ok = {.status = DS_RUN_OK, .train_acc = 1, .test_acc = 1, .params_weights = 12,
+                        .params_biases = 5, .epochs_done = 50};
+    for (int i = 0; i < 4; i++) {
+        ds_runs_row(&runs, &p.runs[i], &ok, "avx2", 1);
+        child_rows(&ep, &ly, p.runs[i].id);
+    }
+    static const char *const files[3] = {"res/runs.csv", "res/epochs.csv", "res/layers.csv"};
+    const ds_csvbuf *want[3] = {&runs, &ep, &ly};
+    int failures = 0, k;
+    for (k = 1; k < 100000; k++) {
+        for (int f = 0; f < 3; f++)
+            put(files[f], want[f]->s);
+        ds_results r;
+        ds_fault_arm(k);
+        int rc = ds_results_scan(&r, res, &p, 0, err, sizeof err);
+        if (!rc)
+            rc = ds_results_open(&r, &p, err, sizeof err);
+        int n_done = r.n_done;
+        ds_fault_disarm();
+        ds_results_close(&r);
+        int fired = ds_fault_fired();
+        for (int f = 0; f < 3; f++) {
+            char *got = get(files[f]);
+            cr_assert_str_eq(got, want[f]->s, "allocation %d failed: %s changed (rc %d)", k, files[f], rc);
+            free(got);
+        }
+        if (rc) {
+            cr_assert(fired, "allocation %d: rc %d without a failure: %s", k, rc, err);
+            cr_assert_eq(rc, 1, "allocation %d failed: exit %d, want 1: %s", k, rc, err);
+            cr_assert(strstr(err, "out of memory") || strstr(err, strerror(ENOMEM)),
+                      "allocation %d: %s", k, err);
+            failures++;
+        } else {
+            cr_assert_eq(n_done, 4, "allocation %d failed: %d runs finished, want 4", k, n_done);
+            if (!fired)
+                break; /* every allocation of a scan + open has been failed once */
+        }
+    }
+    cr_assert(failures > 0 && k > 5, "only %d allocations tried", k);
+    ds_csvbuf_free(&runs);
+    ds_csvbuf_free(&ep);
+    ds_csvbuf_free(&ly);
+    ds_plan_free(&p);
 }

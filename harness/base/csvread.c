@@ -23,6 +23,7 @@ struct ds_csv {
     int nf, fcap;
     char **head;         /* header names (owned copies)                   */
     int ncols;
+    int oom;             /* the last -1 was out of memory, not bad input  */
 };
 
 static void msg(char *err, size_t n, const char *name, long line, long col,
@@ -115,8 +116,9 @@ static int skip_empty_lines(ds_csv *c)
     }
 }
 
-static int oom(const ds_csv *c, char *err, size_t errlen)
+static int oom(ds_csv *c, char *err, size_t errlen)
 {
+    c->oom = 1;
     msg(err, errlen, c->name, c->line, c->col, "out of memory reading a row (rows fit in RAM)");
     return -1;
 }
@@ -228,6 +230,8 @@ static int read_record(ds_csv *c, char *err, size_t errlen)
         }
     }
 }
+
+int ds_csv_out_of_memory(const ds_csv *c) { return c->oom; }
 
 ds_csv *ds_csv_open_stream(FILE *f, const char *name, char *err, size_t errlen)
 {

@@ -26,6 +26,9 @@ void ds_csv_close(ds_csv *c);
  * NUL byte is malformed too). After -1 the reader is at the next line, so
  * a caller that skips bad rows may go on reading. */
 int ds_csv_next(ds_csv *c, char *err, size_t errlen);
+/* 1 if the last -1 of ds_csv_next was out of memory (a failure, not a bad
+ * row: a caller that drops bad rows must stop instead). */
+int ds_csv_out_of_memory(const ds_csv *c);
 
 int ds_csv_ncols(const ds_csv *c);
 const char *ds_csv_header(const ds_csv *c, int i); /* name of column i */

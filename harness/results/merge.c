@@ -1,7 +1,9 @@
 /* ds_results_merge (see merge.h). */
 #include "merge.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +21,15 @@ typedef struct {
     char *line;   /* the whole row, '\n' included */
     size_t len;
     char *vals;   /* its DS_RUNS_COLS fields, each NUL-terminated, back to back */
+    int ok;       /* status ok: it must have epochs and layers rows */
+    int children; /* rows found in epochs.csv (1), layers.csv (2) */
+    int dropped;  /* damaged (skip_damaged): left out */
 } mrow;
 
 typedef struct {
     const char *out;
     int out_lock;          /* OUT's exclusive lock, -1 until taken */
+    int out_new;           /* OUT did not exist: removed again on failure */
     const char **in;       /* the folders read, OUT last if it held results */
     char **configs;        /* each one's config.yaml */
     int *in_lock;          /* each one's shared lock, or -1 */
@@ -31,6 +37,7 @@ typedef struct {
     mrow *rows;
     int n, cap;
     int src;               /* folder being read */
+    ds_merge_counts *counts;
     char *err;
     size_t errlen;
 } merge;
@@ -52,21 +59,120 @@ static int cmp_index(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
-static long index_of(const char *config, const char *id)
+/* The line of config.yaml's run list for id ("  - {index: N, id: X, ..."),
+ * or NULL; *idx its index. */
+static const char *entry_of(const char *config, const char *id, long *idx)
 {
-    /* config.yaml lines: "  - {index: N, id: X, ..." */
     char key[32];
     snprintf(key, sizeof key, "id: %s,", id);
     const char *p = strstr(config, key);
     if (!p)
-        return -1;
+        return NULL;
     const char *ln = p;
     while (ln > config && ln[-1] != '\n')
         ln--;
-    long idx = -1;
-    if (sscanf(ln, "  - {index: %ld,", &idx) != 1)
-        return -1;
-    return idx;
+    if (sscanf(ln, "  - {index: %ld,", idx) != 1)
+        return NULL;
+    return ln;
+}
+
+/* The value of key in a run-list entry's flow map, unquoted, into out. */
+static int entry_value(const char *entry, const char *key, char *out, size_t n)
+{
+    const char *p = strchr(entry, '{'), *end = strchr(entry, '\n');
+    if (!end)
+        end = entry + strlen(entry);
+    size_t kl = strlen(key);
+    while (p && p < end) {
+        p++;
+        while (*p == ' ')
+            p++;
+        const char *k = p;
+        while (p < end && *p != ':')
+            p++;
+        int match = (size_t)(p - k) == kl && !strncmp(k, key, kl);
+        if (p >= end)
+            return -1;
+        for (p++; *p == ' '; p++)
+            ;
+        const char *v = p, *ve;
+        if (*p == '"') {
+            for (v = ++p; p < end && *p != '"'; p++)
+                if (*p == '\\' && p + 1 < end)
+                    p++;
+            ve = p++;
+        } else if (*p == '[') {
+            while (p < end && *p != ']')
+                p++;
+            ve = ++p;
+        } else {
+            while (p < end && *p != ',' && *p != '}')
+                p++;
+            ve = p;
+        }
+        if (match) {
+            snprintf(out, n, "%.*s", (int)(ve - v), v);
+            return 0;
+        }
+        while (p < end && *p != ',' && *p != '}')
+            p++;
+        if (*p == '}')
+            break;
+    }
+    return -1;
+}
+
+/* runs.csv columns that restate the run's configuration: compared with its
+ * config.yaml entry (text, or as numbers). */
+static const char *const cfg_text[] = {"dataset", "activation", "init", "optimizer", "loss",
+                                       "bias_init"};
+static const char *const cfg_num[] = {"lr", "dropout", "weight_decay", "batch", "epochs", "seed",
+                                      "train_subset"};
+
+/* NULL if the row agrees with the run's entry, else what differs. */
+static const char *row_vs_entry(const char *entry, const char *const *f, char *why, size_t n)
+{
+    char v[256];
+    for (size_t k = 0; k < sizeof cfg_text / sizeof *cfg_text + sizeof cfg_num / sizeof *cfg_num; k++) {
+        int text = k < sizeof cfg_text / sizeof *cfg_text;
+        const char *name = text ? cfg_text[k] : cfg_num[k - sizeof cfg_text / sizeof *cfg_text];
+        int col = ds_runs_col(name);
+        if (col < 0 || entry_value(entry, name, v, sizeof v))
+            continue;
+        int same = text ? !strcmp(v, f[col]) : strtod(v, NULL) == strtod(f[col], NULL);
+        if (!same) {
+            snprintf(why, n, "%s is %.60s but the sweep's config.yaml has %.60s for run %s", name,
+                     f[col], v, f[0]);
+            return why;
+        }
+    }
+    return NULL;
+}
+
+/* One line of counts->notes. */
+static void note(merge *m, const char *msg)
+{
+    ds_csvw_raw(&m->counts->notes, msg, strlen(msg));
+    ds_csvw_raw(&m->counts->notes, "\n", 1);
+}
+
+/* A damaged row: counted, and named "file:line: why". */
+static void damaged(merge *m, const char *file, long line, const char *why)
+{
+    char msg[2048];
+    m->counts->damaged++;
+    if (line > 0)
+        snprintf(msg, sizeof msg, "%s:%ld: %s", file, line, why);
+    else
+        snprintf(msg, sizeof msg, "%s: %s", file, why);
+    note(m, msg);
+}
+
+static void on_damage(void *vctx, const char *msg)
+{
+    merge *m = vctx;
+    m->counts->damaged++;
+    note(m, msg);
 }
 
 /* The fields f[0..n) back to back, each NUL-terminated, in one allocation. */
@@ -81,40 +187,59 @@ static char *pack_fields(const char *const *f, int n)
     return v;
 }
 
-static int on_run(void *vctx, const char *const *f, const char *line, size_t len)
+static int on_run(void *vctx, const ds_row *row)
 {
     merge *c = vctx;
+    const char *const *f = row->f;
+    long index = -1;
+    const char *entry = entry_of(c->configs[c->src], f[0], &index);
+    char why[512];
+    if (!entry) {
+        snprintf(why, sizeof why, "run %s is not in the sweep (%s/config.yaml)", f[0], c->in[c->src]);
+        damaged(c, row->name, row->line, why);
+        return DS_ROW_DAMAGED;
+    }
+    if (row_vs_entry(entry, f, why, sizeof why)) {
+        damaged(c, row->name, row->line, why);
+        return DS_ROW_DAMAGED;
+    }
     if (!ds_run_status_final(f[14]))
-        return 1; /* failed runs are retried, never merged */
+        return DS_ROW_SKIP; /* failed runs are retried, never merged */
     if (c->n == c->cap) {
         int cap = c->cap ? 2 * c->cap : 256;
         mrow *r = realloc(c->rows, (size_t)cap * sizeof *r);
         if (!r)
-            return 1;
+            return DS_ROW_FAIL;
         c->rows = r;
         c->cap = cap;
     }
     mrow *r = &c->rows[c->n];
+    memset(r, 0, sizeof *r);
     snprintf(r->id, sizeof r->id, "%s", f[0]);
     r->src = c->src;
     r->order = c->n;
-    r->index = 0;
-    r->line = malloc(len + 1);
+    r->index = index;
+    r->ok = !strcmp(f[14], "ok");
+    r->line = malloc(row->len + 1);
     r->vals = pack_fields(f, DS_RUNS_COLS);
     if (!r->line || !r->vals) {
         free(r->line);
         free(r->vals);
-        return 1;
+        return DS_ROW_FAIL;
     }
-    memcpy(r->line, line, len);
-    r->line[len] = 0;
-    r->len = len;
+    memcpy(r->line, row->text, row->len);
+    r->line[row->len] = 0;
+    r->len = row->len;
     c->n++;
-    return 0;
+    return DS_ROW_KEEP;
 }
 
 /* Non-deterministic columns of runs.csv: not compared. */
-static int nondet(int col) { return col == 19 || col == 20 || col == 22; }
+static int nondet(int col)
+{
+    const char *h = ds_runs_header[col];
+    return !strcmp(h, "seconds") || !strcmp(h, "samples_per_s") || !strcmp(h, "threads");
+}
 
 /* 1 if two rows agree on every deterministic column; else 0 and *bad_col. */
 static int same_result(const mrow *a, const mrow *b, int *bad_col)
@@ -139,6 +264,14 @@ static int same_folder(const char *a, const char *b)
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+static int exists_in(const char *dir, const char *name)
+{
+    char path[1200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0;
+}
+
 /* Reads folder dir (config.yaml, runs.csv) as input n_in, under a shared
  * lock unless it is OUT (locked already). is_out: OUT itself, which may be
  * new (then nothing is read). 0, 1 or 2. */
@@ -152,8 +285,17 @@ static int read_input(merge *m, const char *dir, int is_out, char *sid0)
     size_t len;
     char *cfg;
     int r = ds_read_file(path, &cfg, &len);
-    if (r == 1 && is_out)
-        return 0; /* OUT is new */
+    if (r == 1 && is_out) {
+        static const char *const files[] = {"runs.csv", "epochs.csv", "layers.csv"};
+        for (int k = 0; k < 3; k++)
+            if (exists_in(dir, files[k])) {
+                snprintf(m->err, m->errlen,
+                         "%s: holds a %s but no config.yaml: results of an unknown sweep, not merged into "
+                         "(merge into a new folder)", dir, files[k]);
+                return 2;
+            }
+        return 0; /* OUT is new, or holds no results */
+    }
     if (r) {
         snprintf(m->err, m->errlen, "%s: %s (each folder to merge holds a config.yaml written by deepsweep run)",
                  path, r == 1 ? "not found" : strerror(errno));
@@ -187,11 +329,15 @@ static int read_input(merge *m, const char *dir, int is_out, char *sid0)
         return 1;
     }
     if (r == 0) {
-        int bad = ds_csv_each_row(text, len, 0, on_run, m);
+        int bad = ds_csv_each_row(path, text, len, 0, on_run, on_damage, m);
         free(text);
-        if (bad < 0) {
+        if (bad == DS_ROWS_BAD_HEADER) {
             snprintf(m->err, m->errlen, "%s: its header is not deepsweep's runs.csv header", path);
             return 2;
+        }
+        if (bad == DS_ROWS_FAILED) {
+            snprintf(m->err, m->errlen, "%s: out of memory while reading it", path);
+            return 1;
         }
     }
     return 0;
@@ -228,40 +374,48 @@ static int dedupe(merge *m, int *n_keep, int *dups)
 }
 
 typedef struct {
-    const mrow *by_id; /* sorted by id, deduplicated */
+    merge *m;
+    mrow *by_id; /* sorted by id, deduplicated */
     int n;
-    int src;
+    int src, kind;
     ds_csvbuf out;
 } cctx;
 
 /* Keeps an epochs/layers row when its run's kept row came from this folder. */
-static int on_child(void *vctx, const char *const *f, const char *line, size_t len)
+static int on_child(void *vctx, const ds_row *row)
 {
     cctx *c = vctx;
     int lo = 0, hi = c->n - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
-        int cmp = strcmp(c->by_id[mid].id, f[0]);
+        int cmp = strcmp(c->by_id[mid].id, row->f[0]);
         if (!cmp) {
-            if (c->by_id[mid].src == c->src)
-                ds_csvw_raw(&c->out, line, len);
-            return 0;
+            mrow *r = &c->by_id[mid];
+            if (r->src != c->src || r->dropped)
+                return DS_ROW_SKIP;
+            r->children |= c->kind;
+            ds_csvw_raw(&c->out, row->text, row->len);
+            return c->out.oom ? DS_ROW_FAIL : DS_ROW_KEEP;
         }
         if (cmp < 0)
             lo = mid + 1;
         else
             hi = mid - 1;
     }
-    return 1;
+    return DS_ROW_SKIP; /* a run that never finished there */
 }
+
+static void on_child_damage(void *vctx, const char *msg) { on_damage(((cctx *)vctx)->m, msg); }
 
 /* epochs.csv (kind 1) or layers.csv (kind 2) of OUT. */
 static int gather_children(merge *m, int kind, int n_keep, ds_csvbuf *file)
 {
     static const char *const names[3] = {"runs.csv", "epochs.csv", "layers.csv"};
-    cctx cc = {.by_id = m->rows, .n = n_keep};
+    cctx cc = {.m = m, .by_id = m->rows, .n = n_keep, .kind = kind};
     ds_header_line(kind, &cc.out);
     int rc = 0;
+    for (int i = 0; i < n_keep; i++)
+        m->rows[i].children &= ~kind;
     for (int s = 0; s < m->n_in && !rc; s++) {
         char path[1200], *text;
         size_t len;
@@ -272,9 +426,13 @@ static int gather_children(merge *m, int kind, int n_keep, ds_csvbuf *file)
             rc = 1;
         } else if (r == 0) {
             cc.src = s;
-            if (ds_csv_each_row(text, len, kind, on_child, &cc) < 0) {
+            int k = ds_csv_each_row(path, text, len, kind, on_child, on_child_damage, &cc);
+            if (k == DS_ROWS_BAD_HEADER) {
                 snprintf(m->err, m->errlen, "%s: its header is not deepsweep's", path);
                 rc = 2;
+            } else if (k == DS_ROWS_FAILED || cc.out.oom) {
+                snprintf(m->err, m->errlen, "%s: out of memory while reading it", path);
+                rc = 1;
             }
             free(text);
         }
@@ -283,37 +441,150 @@ static int gather_children(merge *m, int kind, int n_keep, ds_csvbuf *file)
     return rc;
 }
 
-/* Writes OUT's files (children first, runs.csv last, config.yaml) under its
- * lock. */
+/* Removes a staging folder and what it holds (flat). */
+static void remove_staging(const char *stage)
+{
+    DIR *d = opendir(stage);
+    if (!d)
+        return;
+    struct dirent *e;
+    char path[1400];
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(path, sizeof path, "%s/%s", stage, e->d_name);
+            unlink(path);
+        }
+    closedir(d);
+    rmdir(stage);
+}
+
+/* Staging folders left by a merge killed before it renamed its files: OUT
+ * is locked, so nobody owns them. */
+static void remove_stale_staging(const char *out)
+{
+    DIR *d = opendir(out);
+    if (!d)
+        return;
+    struct dirent *e;
+    char path[1400];
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, ".merge-", 7)) {
+            snprintf(path, sizeof path, "%s/%s", out, e->d_name);
+            remove_staging(path);
+        }
+    closedir(d);
+}
+
+/* Writes OUT's files under its lock: each one whole and fsync'd in a
+ * staging folder inside OUT first (where a full disk or any error stops
+ * the merge with OUT untouched), then renamed into place: children first,
+ * runs.csv, config.yaml last. */
 static int write_out(merge *m, ds_csvbuf files[3])
 {
     int rc = 0;
     if (m->out_lock < 0) { /* OUT is new */
+        struct stat st;
+        m->out_new = stat(m->out, &st) != 0;
         rc = ds_mkdir_p(m->out, m->err, m->errlen);
         if (!rc)
             rc = ds_results_lock(m->out, 1, "wait for it, or merge into another folder",
                                  &m->out_lock, m->err, m->errlen);
+        if (rc)
+            return rc;
     }
-    static const char *const order[3] = {"epochs.csv", "layers.csv", "runs.csv"};
-    const ds_csvbuf *data[3] = {&files[1], &files[2], &files[0]};
-    char path[1200];
-    for (int k = 0; k < 3 && !rc; k++) {
-        snprintf(path, sizeof path, "%s/%s", m->out, order[k]);
-        if (ds_write_file_atomic(path, data[k]->s, data[k]->len) != 0) {
-            snprintf(m->err, m->errlen, "%s: cannot write: %s", path, strerror(errno));
+    remove_stale_staging(m->out);
+    char stage[1200];
+    snprintf(stage, sizeof stage, "%s/.merge-XXXXXX", m->out);
+    if (!mkdtemp(stage)) {
+        snprintf(m->err, m->errlen, "%s: cannot create: %s", stage, strerror(errno));
+        return 1;
+    }
+    static const char *const order[4] = {"epochs.csv", "layers.csv", "runs.csv", "config.yaml"};
+    const char *data[4] = {files[1].s, files[2].s, files[0].s, m->configs[0]};
+    size_t lens[4] = {files[1].len, files[2].len, files[0].len, strlen(m->configs[0])};
+    char path[1400], dest[1400];
+    for (int k = 0; k < 4 && !rc; k++) {
+        snprintf(path, sizeof path, "%s/%s", stage, order[k]);
+        if (ds_write_file_atomic(path, data[k], lens[k]) != 0) {
+            snprintf(m->err, m->errlen, "%s/%s: cannot write: %s (%s is as it was)", m->out, order[k],
+                     strerror(errno), m->out);
             rc = 1;
         }
     }
-    snprintf(path, sizeof path, "%s/config.yaml", m->out);
-    if (!rc && ds_write_file_atomic(path, m->configs[0], strlen(m->configs[0])) != 0) {
-        snprintf(m->err, m->errlen, "%s: cannot write: %s", path, strerror(errno));
-        rc = 1;
+    for (int k = 0; k < 4 && !rc; k++) {
+        snprintf(path, sizeof path, "%s/%s", stage, order[k]);
+        snprintf(dest, sizeof dest, "%s/%s", m->out, order[k]);
+        if (rename(path, dest) != 0) {
+            snprintf(m->err, m->errlen, "%s: cannot rename into place: %s", dest, strerror(errno));
+            rc = 1;
+        }
+    }
+    remove_staging(stage);
+    if (!rc) { /* the renames are durable once OUT's entries are */
+        int dfd = open(m->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
     }
     return rc;
 }
 
-static int merge_all(merge *m, const char *const *dirs, int n_dirs, ds_merge_counts *counts)
+/* Ok runs whose epochs or layers rows are in no folder: damaged. */
+static int check_children(merge *m, int n_keep, int skip)
 {
+    int bad = 0;
+    for (int i = 0; i < n_keep; i++) {
+        mrow *r = &m->rows[i];
+        if (!r->ok || r->dropped || r->children == 3)
+            continue;
+        char why[256], file[1200];
+        snprintf(why, sizeof why, "run %s has no rows in %s", r->id,
+                 !r->children ? "epochs.csv and layers.csv" : !(r->children & 1) ? "epochs.csv" : "layers.csv");
+        snprintf(file, sizeof file, "%s", m->in[r->src]);
+        damaged(m, file, 0, why);
+        r->dropped = skip;
+        bad++;
+    }
+    return bad;
+}
+
+/* Runs of the sweep (OUT's config) in no folder: counted and listed. */
+static void count_missing(merge *m, int n_keep)
+{
+    const char *cfg = m->configs[0];
+    int listed = 0;
+    for (const char *p = strstr(cfg, "\n  - {index: "); p; p = strstr(p + 1, "\n  - {index: ")) {
+        char id[17] = "";
+        const char *q = strstr(p, "id: ");
+        if (!q || sscanf(q, "id: %16[0-9a-f]", id) != 1)
+            continue;
+        m->counts->sweep_runs++;
+        int lo = 0, hi = n_keep - 1, have = 0;
+        while (lo <= hi && !have) {
+            int mid = (lo + hi) / 2, c = strcmp(m->rows[mid].id, id);
+            if (!c)
+                have = !m->rows[mid].dropped;
+            if (c < 0)
+                lo = mid + 1;
+            else if (c > 0)
+                hi = mid - 1;
+            else
+                break;
+        }
+        if (!have) {
+            m->counts->missing++;
+            char msg[64];
+            snprintf(msg, sizeof msg, "missing: run %s", id);
+            if (listed++ < 10)
+                note(m, msg);
+        }
+    }
+}
+
+static int merge_all(merge *m, const char *const *dirs, int n_dirs, int skip)
+{
+    ds_merge_counts *counts = m->counts;
     struct stat st;
     int rc = 0;
     /* an existing OUT is locked before it is read as an input */
@@ -329,15 +600,44 @@ static int merge_all(merge *m, const char *const *dirs, int n_dirs, ds_merge_cou
     ds_csvbuf files[3] = {{0}, {0}, {0}};
     for (int kind = 1; kind <= 2 && !rc; kind++)
         rc = gather_children(m, kind, n_keep, &files[kind]);
+    if (!rc && check_children(m, n_keep, skip) && skip) {
+        /* the dropped runs' rows go from the children files too */
+        for (int kind = 1; kind <= 2 && !rc; kind++) {
+            ds_csvbuf_free(&files[kind]);
+            rc = gather_children(m, kind, n_keep, &files[kind]);
+        }
+    }
+    if (!rc && counts->damaged && !skip) {
+        snprintf(m->err, m->errlen,
+                 "%d damaged row%s in the folders to merge (listed above): nothing merged "
+                 "(--skip-damaged merges the rest and drops them)",
+                 counts->damaged, counts->damaged == 1 ? "" : "s");
+        rc = 2;
+    }
+    if (!rc)
+        count_missing(m, n_keep);
     if (!rc) {
-        for (int i = 0; i < n_keep; i++)
-            m->rows[i].index = index_of(m->configs[0], m->rows[i].id);
+        int n = 0;
+        for (int i = 0; i < n_keep; i++) {
+            if (m->rows[i].dropped) {
+                free(m->rows[i].line);
+                free(m->rows[i].vals);
+                m->rows[i].line = m->rows[i].vals = NULL;
+                continue;
+            }
+            if (n != i) {
+                m->rows[n] = m->rows[i];
+                m->rows[i].line = m->rows[i].vals = NULL;
+            }
+            n++;
+        }
+        n_keep = n;
         qsort(m->rows, (size_t)n_keep, sizeof *m->rows, cmp_index);
         ds_header_line(0, &files[0]);
         for (int i = 0; i < n_keep; i++)
             ds_csvw_raw(&files[0], m->rows[i].line, m->rows[i].len);
         for (int k = 0; k < 3 && !rc; k++)
-            if (files[k].oom) {
+            if (files[k].oom || counts->notes.oom) {
                 snprintf(m->err, m->errlen, "out of memory");
                 rc = 1;
             }
@@ -351,11 +651,11 @@ static int merge_all(merge *m, const char *const *dirs, int n_dirs, ds_merge_cou
     return rc;
 }
 
-int ds_results_merge(const char *out, const char *const *dirs, int n_dirs,
+int ds_results_merge(const char *out, const char *const *dirs, int n_dirs, int skip_damaged,
                      ds_merge_counts *counts, char *err, size_t errlen)
 {
     memset(counts, 0, sizeof *counts);
-    merge m = {.out = out, .out_lock = -1, .err = err, .errlen = errlen};
+    merge m = {.out = out, .out_lock = -1, .counts = counts, .err = err, .errlen = errlen};
     size_t n = (size_t)n_dirs + 1;
     m.in = calloc(n, sizeof *m.in);
     m.configs = calloc(n, sizeof *m.configs);
@@ -364,10 +664,12 @@ int ds_results_merge(const char *out, const char *const *dirs, int n_dirs,
     if (m.in && m.configs && m.in_lock) {
         for (size_t i = 0; i < n; i++)
             m.in_lock[i] = -1;
-        rc = merge_all(&m, dirs, n_dirs, counts);
+        rc = merge_all(&m, dirs, n_dirs, skip_damaged);
     } else {
         snprintf(err, errlen, "out of memory");
     }
+    if (rc && m.out_new) /* a new OUT goes again: as before the merge */
+        rmdir(out);
     for (int i = 0; i < m.n; i++) {
         free(m.rows[i].line);
         free(m.rows[i].vals);

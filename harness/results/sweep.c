@@ -2,10 +2,12 @@
 #include "sweep.h"
 
 #include "csvread.h"
+#include "parse.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,26 +41,36 @@ void ds_header_line(int kind, ds_csvbuf *b)
     ds_csvw_end(b);
 }
 
+/* A shard number: plain decimal digits (no sign, no space, no leading
+ * zero) through the strict parser, 0..1000000. 0, or 2. */
+static int shard_number(const char *s, size_t n, long *out)
+{
+    char t[32], err[256];
+    uint64_t v;
+    if (n == 0 || n >= sizeof t || !isdigit((unsigned char)s[0]))
+        return 2;
+    memcpy(t, s, n);
+    t[n] = 0;
+    if (ds_parse_u64("shard", t, 0, 1000000, &v, err, sizeof err))
+        return 2;
+    *out = (long)v;
+    return 0;
+}
+
 int ds_shard_parse(const char *s, int *i, int *n, char *err, size_t errlen)
 {
-    char *end;
-    errno = 0;
-    long a = strtol(s, &end, 10);
-    if (end == s || *end != '/' || errno) {
+    const char *slash = strchr(s, '/');
+    long a = 0, b = 0;
+    if (!slash || shard_number(s, (size_t)(slash - s), &a) ||
+        shard_number(slash + 1, strlen(slash + 1), &b)) {
         snprintf(err, errlen, "--shard %s: expected I/N (0 <= I < N, e.g. 0/3)", s);
         return 2;
     }
-    const char *t = end + 1;
-    long b = strtol(t, &end, 10);
-    if (end == t || *end || errno) {
-        snprintf(err, errlen, "--shard %s: expected I/N (0 <= I < N, e.g. 0/3)", s);
-        return 2;
-    }
-    if (b < 1 || b > 1000000) {
+    if (b < 1) {
         snprintf(err, errlen, "--shard %s: N = %ld is out of range (N >= 1)", s, b);
         return 2;
     }
-    if (a < 0 || a >= b) {
+    if (a >= b) {
         snprintf(err, errlen, "--shard %s: I = %ld is out of range (0 <= I < N = %ld)", s, a, b);
         return 2;
     }
@@ -71,15 +83,16 @@ int ds_shard_from_env(int *i, int *n, char *err, size_t errlen)
 {
     const char *id = getenv("SLURM_ARRAY_TASK_ID"), *cnt = getenv("SLURM_ARRAY_TASK_COUNT");
     const char *mn = getenv("SLURM_ARRAY_TASK_MIN");
-    if (!id || !cnt)
+    if (!id && !cnt)
         return 0;
-    char *e1, *e2, *e3 = NULL;
-    long a = strtol(id, &e1, 10), b = strtol(cnt, &e2, 10), m = mn ? strtol(mn, &e3, 10) : 0;
-    if (*e1 || *e2 || (mn && *e3) || b < 1 || a - m < 0 || a - m >= b) {
+    long a = 0, b = 0, m = 0;
+    if (!id || !cnt || shard_number(id, strlen(id), &a) || shard_number(cnt, strlen(cnt), &b) ||
+        (mn && shard_number(mn, strlen(mn), &m)) || b < 1 || a - m < 0 || a - m >= b) {
         snprintf(err, errlen,
                  "SLURM_ARRAY_TASK_ID=%s SLURM_ARRAY_TASK_COUNT=%s SLURM_ARRAY_TASK_MIN=%s: not a shard "
-                 "(use --array=0-(N-1) so that 0 <= ID - MIN < COUNT)",
-                 id, cnt, mn ? mn : "unset");
+                 "(both must be set, as decimal numbers; use --array=0-(N-1) so that 0 <= ID - MIN < COUNT, "
+                 "or pass --shard I/N)",
+                 id ? id : "unset", cnt ? cnt : "unset", mn ? mn : "unset");
         return 2;
     }
     *i = (int)(a - m);
@@ -129,34 +142,117 @@ static int our_header(const ds_csv *c, int kind)
     return 1;
 }
 
-int ds_csv_each_row(const char *text, size_t len, int kind, ds_row_fn fn, void *ctx)
+/* Columns that must hold numbers, by name (a column missing from this
+ * version's header is not checked). Metrics may be empty (not measured) or
+ * nan/inf; a configuration column is always a whole number. */
+static const char *const int_cols[] = {"depth", "width", "batch", "epochs", "seed", "params",
+                                       "threads", "train_subset", "params_weights",
+                                       "params_biases", "epochs_done", "epoch", "layer"};
+static const char *const real_cols[] = {"dropout", "lr", "weight_decay", "train_loss",
+                                        "train_acc", "test_acc", "best_test_acc", "seconds",
+                                        "samples_per_s", "grad_norm", "weight_norm", "dead_frac"};
+
+static int in_list(const char *name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(name, list[i]))
+            return 1;
+    return 0;
+}
+
+/* 0 if the current row is whole and every field parses; else -1 and why. */
+static int check_row(const ds_csv *c, int kind, char *why, size_t n)
+{
+    if (!is_hex_id(ds_csv_field(c, 0))) {
+        snprintf(why, n, "%s:%ld: run_id '%.40s' is not a run id (16 hex digits)", ds_csv_name(c),
+                 ds_csv_line(c), ds_csv_field(c, 0));
+        return -1;
+    }
+    for (int i = 1; i < ds_csv_ncols(c); i++) {
+        const char *h = ds_csv_header(c, i), *v = ds_csv_field(c, i);
+        double d;
+        long l;
+        if (in_list(h, int_cols, sizeof int_cols / sizeof *int_cols)) {
+            if (ds_csv_int(c, i, &l, why, n))
+                return -1;
+        } else if (in_list(h, real_cols, sizeof real_cols / sizeof *real_cols) && *v) {
+            if (ds_csv_double(c, i, &d, why, n))
+                return -1;
+        }
+    }
+    if (kind == 0) {
+        const char *st = ds_csv_field(c, 14);
+        if (!ds_run_status_final(st) && strcmp(st, "failed")) {
+            snprintf(why, n, "%s:%ld: status '%.40s' is not a run status (ok, diverged, failed)",
+                     ds_csv_name(c), ds_csv_line(c), st);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The reader's messages start "deepsweep: " (err.h); the damage callback
+ * gets the "file:line:col: reason" part. */
+static const char *unprefixed(const char *msg)
+{
+    return strncmp(msg, "deepsweep: ", 11) ? msg : msg + 11;
+}
+
+int ds_csv_each_row(const char *name, const char *text, size_t len, int kind, ds_row_fn fn,
+                    ds_damage_fn damaged, void *ctx)
 {
     if (len == 0)
         return 0;
-    char err[512];
+    char err[1536];
     FILE *f = fmemopen((void *)text, len, "rb");
-    ds_csv *c = f ? ds_csv_open_stream(f, "results", err, sizeof err) : NULL;
+    if (!f)
+        return DS_ROWS_FAILED;
+    errno = 0;
+    ds_csv *c = ds_csv_open_stream(f, name, err, sizeof err);
     if (!c || !our_header(c, kind)) {
         ds_csv_close(c);
-        return -1;
+        return !c && errno == ENOMEM ? DS_ROWS_FAILED : DS_ROWS_BAD_HEADER;
     }
     int bad = 0, r;
     const char *fields[DS_RUNS_COLS];
     while ((r = ds_csv_next(c, err, sizeof err)) != 0) {
-        if (r < 0) { /* malformed: skipped */
+        if (r < 0 && ds_csv_out_of_memory(c)) { /* a failure: nothing is dropped */
+            ds_csv_close(c);
+            return DS_ROWS_FAILED;
+        }
+        if (r < 0) { /* malformed: its message is in err */
             bad++;
+            if (damaged)
+                damaged(ctx, unprefixed(err));
             continue;
         }
         if (!ds_csv_row_complete(c)) { /* a torn last line: never a row */
             bad++;
+            if (damaged) {
+                snprintf(err, sizeof err, "%s:%ld: the last line is cut short (no line end)",
+                         name, ds_csv_line(c));
+                damaged(ctx, err);
+            }
             break;
+        }
+        if (check_row(c, kind, err, sizeof err)) {
+            bad++;
+            if (damaged)
+                damaged(ctx, unprefixed(err));
+            continue;
         }
         for (int i = 0; i < ds_csv_ncols(c); i++)
             fields[i] = ds_csv_field(c, i);
         long a, b;
         ds_csv_row_span(c, &a, &b);
-        if (!is_hex_id(fields[0]) || fn(ctx, fields, text + a, (size_t)(b - a)))
-            bad++;
+        ds_row row = {.f = fields, .text = text + a, .len = (size_t)(b - a), .name = name,
+                      .line = ds_csv_line(c)};
+        int k = fn(ctx, &row);
+        if (k == DS_ROW_FAIL) {
+            ds_csv_close(c);
+            return DS_ROWS_FAILED;
+        }
+        bad += k == DS_ROW_DAMAGED;
     }
     ds_csv_close(c);
     return bad;
@@ -194,12 +290,13 @@ typedef struct {
     ds_csvbuf out;
     const char **plan_ids; /* the plan's run ids, sorted */
     int n_plan;
+    int kind;     /* file being read: 0 runs, 1 epochs, 2 layers */
     int cap_done;
     uint64_t *seen; /* open-addressing set of ids, 0 = empty */
     size_t seen_cap, seen_n;
 } scan_ctx;
 
-/* 1 if id was already in the set (else adds it). */
+/* 1 if id was already in the set (else adds it); -1 out of memory. */
 static int seen_add(scan_ctx *c, const char *id)
 {
     uint64_t v = strtoull(id, NULL, 16) | 1; /* never 0 */
@@ -207,7 +304,7 @@ static int seen_add(scan_ctx *c, const char *id)
         size_t cap = c->seen_cap ? 2 * c->seen_cap : 1024;
         uint64_t *t = calloc(cap, sizeof *t);
         if (!t)
-            return 1;
+            return -1;
         for (size_t i = 0; i < c->seen_cap; i++)
             if (c->seen[i])
                 for (size_t j = c->seen[i] % cap;; j = (j + 1) % cap)
@@ -238,8 +335,7 @@ const ds_run_row *ds_results_find(const ds_results *r, const char *id)
     return r->n_done ? bsearch(&key, r->done, (size_t)r->n_done, sizeof key, cmp_row) : NULL;
 }
 
-/* Index of a runs.csv column by name, or -1. */
-static int runs_col(const char *name)
+int ds_runs_col(const char *name)
 {
     for (int i = 0; i < DS_RUNS_COLS; i++)
         if (!strcmp(ds_runs_header[i], name))
@@ -247,53 +343,126 @@ static int runs_col(const char *name)
     return -1;
 }
 
-static int on_run_row(void *vctx, const char *const *f, const char *line, size_t len)
+static int on_run_row(void *vctx, const ds_row *row)
 {
     scan_ctx *c = vctx;
     ds_results *r = c->r;
+    const char *const *f = row->f;
     const char *id = f[0], *status = f[14];
     if (!ds_run_status_final(status))
-        return 1;
+        return DS_ROW_SKIP; /* failed: retried */
     if (!bsearch(&id, c->plan_ids, (size_t)c->n_plan, sizeof id, cmp_str)) {
         /* a run of another config: extending a sweep keeps every id, so
          * this is a changed config; --force drops it, else it is refused */
         if (!r->n_stale++) {
-            int g = runs_col("group"), sd = runs_col("seed");
+            int g = ds_runs_col("group"), sd = ds_runs_col("seed");
             snprintf(r->stale_example, sizeof r->stale_example, "run %s: group '%.80s', seed %.20s",
                      id, g >= 0 ? f[g] : "?", sd >= 0 ? f[sd] : "?");
         }
-        return r->force;
+        return DS_ROW_SKIP; /* refused, or dropped with --force */
     }
     /* the first row of an id wins: a duplicate only comes from outside
      * (a hand-edited or concatenated file), never from a commit */
-    if (seen_add(c, id))
-        return 1;
+    int dup = seen_add(c, id);
+    if (dup < 0)
+        return DS_ROW_FAIL;
+    if (dup)
+        return DS_ROW_SKIP;
     if (r->n_done == c->cap_done) {
         int cap = c->cap_done ? 2 * c->cap_done : 256;
         ds_run_row *d = realloc(r->done, (size_t)cap * sizeof *d);
         if (!d)
-            return 1;
+            return DS_ROW_FAIL;
         r->done = d;
         c->cap_done = cap;
     }
-    ds_run_row *row = &r->done[r->n_done++];
-    memset(row, 0, sizeof *row);
-    snprintf(row->id, sizeof row->id, "%s", id);
-    snprintf(row->status, sizeof row->status, "%s", status);
-    row->train_loss = strtod(f[15], NULL);
-    row->train_acc = strtod(f[16], NULL);
-    row->test_acc = strtod(f[17], NULL);
-    row->seconds = strtod(f[19], NULL);
-    ds_csvw_raw(&c->out, line, len);
-    return 0;
+    ds_run_row *done = &r->done[r->n_done++];
+    memset(done, 0, sizeof *done);
+    snprintf(done->id, sizeof done->id, "%s", id);
+    snprintf(done->status, sizeof done->status, "%s", status);
+    /* the numbers were checked by ds_csv_each_row; an empty metric is nan */
+    done->train_loss = *f[15] ? strtod(f[15], NULL) : NAN;
+    done->train_acc = *f[16] ? strtod(f[16], NULL) : NAN;
+    done->test_acc = *f[17] ? strtod(f[17], NULL) : NAN;
+    done->seconds = *f[19] ? strtod(f[19], NULL) : NAN;
+    ds_csvw_raw(&c->out, row->text, row->len);
+    return c->out.oom ? DS_ROW_FAIL : DS_ROW_KEEP;
 }
 
-static int on_child_row(void *vctx, const char *const *f, const char *line, size_t len)
+static int on_child_row(void *vctx, const ds_row *row)
 {
     scan_ctx *c = vctx;
-    if (!ds_results_find(c->r, f[0]))
-        return 1;
-    ds_csvw_raw(&c->out, line, len);
+    ds_run_row *done = (ds_run_row *)ds_results_find(c->r, row->f[0]);
+    if (!done)
+        return DS_ROW_SKIP; /* an orphan: its run has no runs.csv row */
+    done->children |= (unsigned char)c->kind;
+    ds_csvw_raw(&c->out, row->text, row->len);
+    return c->out.oom ? DS_ROW_FAIL : DS_ROW_KEEP;
+}
+
+static void on_damage(void *vctx, const char *msg)
+{
+    scan_ctx *c = vctx;
+    ds_csvw_raw(&c->r->notes, msg, strlen(msg));
+    static const char tail[] = ": row dropped\n";
+    ds_csvw_raw(&c->r->notes, tail, sizeof tail - 1);
+}
+
+/* A finished (ok) run of the plan whose epochs.csv or layers.csv rows are
+ * gone (a deleted or cut file) cannot be rebuilt from runs.csv: it runs
+ * again, its rows dropped everywhere. Returns how many. */
+static int mark_reruns(ds_results *r, const ds_plan *plan)
+{
+    int n = 0;
+    for (int i = 0; i < plan->n_runs; i++) {
+        ds_run_row *d = (ds_run_row *)ds_results_find(r, plan->runs[i].id);
+        if (!d || strcmp(d->status, "ok") || d->children == 3)
+            continue;
+        d->rerun = 1;
+        n++;
+        char msg[1400];
+        snprintf(msg, sizeof msg, "%s: run %s has no rows in %s: it runs again\n", r->dir, d->id,
+                 !d->children ? "epochs.csv and layers.csv"
+                 : !(d->children & 1) ? "epochs.csv"
+                                      : "layers.csv");
+        ds_csvw_raw(&r->notes, msg, strlen(msg));
+    }
+    return n;
+}
+
+static int keep_unmarked(void *vctx, const ds_row *row)
+{
+    scan_ctx *c = vctx;
+    const ds_run_row *d = ds_results_find(c->r, row->f[0]);
+    if (d && d->rerun)
+        return DS_ROW_SKIP;
+    ds_csvw_raw(&c->out, row->text, row->len);
+    return c->out.oom ? DS_ROW_FAIL : DS_ROW_KEEP;
+}
+
+/* Drops the rows of the runs mark_reruns marked from the repaired texts and
+ * from the finished list. 0 or 1 (out of memory). */
+static int drop_reruns(ds_results *r)
+{
+    for (int kind = 0; kind < 3; kind++) {
+        scan_ctx c = {.r = r, .kind = kind};
+        ds_header_line(kind, &c.out);
+        int k = ds_csv_each_row(file_names[kind], r->fix[kind], r->fix_len[kind], kind,
+                                keep_unmarked, NULL, &c);
+        if (k < 0 || c.out.oom) {
+            ds_csvbuf_free(&c.out);
+            return 1;
+        }
+        free(r->fix[kind]);
+        r->fix[kind] = c.out.s;
+        r->fix_len[kind] = c.out.len;
+        r->needs_fix[kind] = 1;
+    }
+    int n = 0;
+    for (int i = 0; i < r->n_done; i++)
+        if (!r->done[i].rerun)
+            r->done[n++] = r->done[i];
+    r->n_done = n;
     return 0;
 }
 
@@ -339,15 +508,20 @@ int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int for
             status = 1;
             break;
         }
-        scan_ctx c = {.r = r, .plan_ids = sorted, .n_plan = plan->n_runs};
+        scan_ctx c = {.r = r, .plan_ids = sorted, .n_plan = plan->n_runs, .kind = kind};
         ds_header_line(kind, &c.out);
         int bad = 0;
         if (rr == 0) {
-            bad = ds_csv_each_row(text, len, kind, kind == 0 ? on_run_row : on_child_row, &c);
-            if (bad < 0) {
+            bad = ds_csv_each_row(path, text, len, kind, kind == 0 ? on_run_row : on_child_row,
+                                  on_damage, &c);
+            if (bad == DS_ROWS_BAD_HEADER) {
                 snprintf(err, errlen, "%s: its header is not deepsweep's (%s...): not a results folder of this version",
                          path, kind == 0 ? "run_id,label,dataset" : "run_id,epoch,...");
                 status = 2;
+            } else if (bad == DS_ROWS_FAILED || c.out.oom || r->notes.oom) {
+                /* nothing is dropped on a failure: the folder stays as is */
+                snprintf(err, errlen, "%s: out of memory while reading it", path);
+                status = 1;
             }
         }
         if (kind == 0 && !status && r->n_done)
@@ -367,13 +541,13 @@ int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int for
             r->fix[kind] = c.out.s;
             r->fix_len[kind] = c.out.len;
             r->needs_fix[kind] = rr != 0 || bad > 0 || len != c.out.len;
-            if (c.out.oom) {
-                snprintf(err, errlen, "out of memory");
-                status = 1;
-            }
         } else {
             ds_csvbuf_free(&c.out);
         }
+    }
+    if (!status && mark_reruns(r, plan) && drop_reruns(r)) {
+        snprintf(err, errlen, "%s: out of memory while repairing it", dir);
+        status = 1;
     }
     free(sorted);
     return status;
@@ -401,11 +575,13 @@ int ds_mkdir_p(const char *dir, char *err, size_t errlen)
 
 /* Two processes appending to one folder would each repair away the other's
  * rows in progress, and a merge reading a folder being written would take a
- * torn copy: one writer at a time, readers only when no writer is there
- * (flock: the lock goes with the process, so a kill -9 never leaves it
- * held). */
-int ds_results_lock(const char *dir, int exclusive, const char *hint, int *fd, char *err,
-                    size_t errlen)
+ * torn copy: one writer at a time, readers only when no writer is there.
+ * The lock is an flock on the folder itself, held by an open descriptor
+ * for the writer's life: it goes with the process (a kill -9 never leaves
+ * it held) and no file can be deleted to break it. Where the file system
+ * cannot flock a directory (NFS emulates flock with fcntl locks, which want
+ * a file open for writing), <dir>/.lock is flock'd instead. */
+static int lock_file(const char *dir, int exclusive, int *fd, char *err, size_t errlen)
 {
     char path[1200];
     snprintf(path, sizeof path, "%s/.lock", dir);
@@ -417,8 +593,32 @@ int ds_results_lock(const char *dir, int exclusive, const char *hint, int *fd, c
                  strerror(errno));
         return 1;
     }
-    if (flock(*fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
-        close(*fd);
+    return flock(*fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0 ? -1 : 0;
+}
+
+int ds_results_lock(const char *dir, int exclusive, const char *hint, int *fd, char *err,
+                    size_t errlen)
+{
+    int mode = (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB, r = 0;
+    *fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (*fd < 0) {
+        if (!exclusive && errno == ENOENT)
+            return 0;
+        snprintf(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
+        return 1;
+    }
+    if (flock(*fd, mode) != 0) {
+        r = errno == EWOULDBLOCK ? -1 : 1;
+        if (r == 1) { /* no flock on directories here: the lock file */
+            close(*fd);
+            r = lock_file(dir, exclusive, fd, err, errlen);
+            if (r > 0)
+                return r;
+        }
+    }
+    if (r < 0) {
+        if (*fd >= 0)
+            close(*fd);
         *fd = -1;
         snprintf(err, errlen, "%s: another deepsweep run is writing to this folder (%s)", dir, hint);
         return 2;
@@ -455,6 +655,13 @@ int ds_results_open(ds_results *r, const ds_plan *plan, char *err, size_t errlen
             snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
             return 1;
         }
+    }
+    /* what the repair dropped, said once, by the writer that dropped it */
+    for (const char *l = r->notes.s, *e; l && l < r->notes.s + r->notes.len; l = e + 1) {
+        e = memchr(l, '\n', (size_t)(r->notes.s + r->notes.len - l));
+        if (!e)
+            break;
+        fprintf(stderr, "deepsweep: %.*s\n", (int)(e - l), l);
     }
     snprintf(path, sizeof path, "%s/config.yaml", r->dir);
     if (!r->old_config || strcmp(r->old_config, plan->resolved)) {
@@ -493,6 +700,7 @@ void ds_results_close(ds_results *r)
     r->n_done = 0;
     free(r->old_config);
     r->old_config = NULL;
+    ds_csvbuf_free(&r->notes);
 }
 
 /* ---- rows ---------------------------------------------------------------- */

@@ -4,9 +4,11 @@
  * DESIGN.md) and config.yaml (the resolved sweep). A run's rows are appended
  * only when it ends, in the order epochs.csv, layers.csv, runs.csv, each
  * write followed by fsync; a run "exists" only once its runs.csv row does.
- * Opening a folder repairs it first: a torn last line, a row with the wrong
- * field count, a `failed` run (retried) and any epochs/layers rows whose run
- * has no runs.csv row are dropped, each file rewritten atomically (temp file,
+ * Opening a folder repairs it first: a torn last line, a damaged row (wrong
+ * field count, a number that does not parse: each named on stderr), a
+ * `failed` run (retried) and any epochs/layers rows whose run has no
+ * runs.csv row are dropped, and a finished run whose epochs/layers rows are
+ * gone runs again (named too); each file rewritten atomically (temp file,
  * fsync, rename). So a crash at any instant (kill -9 included) leaves, after
  * the next open, exactly the rows of the runs that finished, once each. */
 #ifndef DS_SWEEP_H
@@ -22,6 +24,8 @@
 #define DS_RUNS_COLS 34
 extern const char *const ds_runs_header[DS_RUNS_COLS];
 extern const char *const ds_epochs_header[6];
+/* Index of a runs.csv column by name, or -1. */
+int ds_runs_col(const char *name);
 extern const char *const ds_layers_header[6];
 
 /* The outcome of one run as its runs.csv row says. */
@@ -30,12 +34,14 @@ typedef struct {
     char status[12];
     double train_loss, train_acc, test_acc;
     double seconds;
+    unsigned char children; /* rows seen in epochs.csv (1), layers.csv (2) */
+    unsigned char rerun;    /* finished, but its epochs/layers rows are gone */
 } ds_run_row;
 
 typedef struct {
     char dir[1024];
     int fd_runs, fd_epochs, fd_layers;
-    int fd_lock;       /* flock'd <dir>/.lock: one writer per folder */
+    int fd_lock;       /* the flock'd folder: one writer per folder */
     ds_run_row *done;  /* finished runs found on open, sorted by id */
     int n_done;
     /* file contents after repair, written by ds_results_commit_repair */
@@ -47,6 +53,7 @@ typedef struct {
     char old_sweep_id[17]; /* config.yaml's sweep_id as found, or "" */
     int n_stale;       /* finished runs whose id is not in the plan        */
     char stale_example[160]; /* the first of them: "run ID: group 'G', seed S" */
+    ds_csvbuf notes;   /* what the repair drops and why, one line each */
 } ds_results;
 
 /* "I/N" -> *i, *n (0 <= I < N). 0, or 2 with a message. */
@@ -72,11 +79,13 @@ void ds_results_close(ds_results *r);
 
 /* mkdir -p dir. 0, or 1 with a message. */
 int ds_mkdir_p(const char *dir, char *err, size_t errlen);
-/* Takes dir's lock without waiting: exclusive for a writer (creates
- * dir/.lock), shared for a reader (*fd = -1 and 0 when no run ever wrote
- * there). 0; 2 with a message ending in "(hint)" when a writer (or, for a
- * writer, anyone) holds it; 1 on a system error. Released by close(*fd) or
- * at exit. */
+/* Takes dir's lock without waiting: an flock on the folder itself (or,
+ * where the file system cannot flock a directory, on dir/.lock), exclusive
+ * for a writer, shared for a reader (*fd = -1 and 0 when the folder does
+ * not exist). Held by the open descriptor, so deleting any file does not
+ * release it. 0; 2 with a message ending in "(hint)" when a writer (or, for
+ * a writer, anyone) holds it; 1 on a system error. Released by close(*fd)
+ * or at exit. */
 int ds_results_lock(const char *dir, int exclusive, const char *hint, int *fd, char *err,
                     size_t errlen);
 
@@ -105,14 +114,35 @@ int ds_results_commit(ds_results *r, ds_run_rows *rows, const ds_csvbuf *runs_ro
 /* Header line of a file kind: 0 runs, 1 epochs, 2 layers. */
 void ds_header_line(int kind, ds_csvbuf *b);
 
-/* Reads a results file's text (kind: 0 runs, 1 epochs, 2 layers) with the
- * CSV reader (csvread.h) and calls fn for each good row with its fields and
- * its text (line end included). A row that is malformed, torn (the last
- * line without its line end), has a bad run id, or that fn returns non-zero
- * for is skipped and counted. Returns -1 if the header is not deepsweep's
- * header of kind, else the number of rows skipped. */
-typedef int (*ds_row_fn)(void *ctx, const char *const *fields, const char *line, size_t len);
-int ds_csv_each_row(const char *text, size_t len, int kind, ds_row_fn fn, void *ctx);
+/* One row of a results file as ds_csv_each_row hands it over. */
+typedef struct {
+    const char *const *f; /* its fields                        */
+    const char *text;     /* its text, line end included        */
+    size_t len;
+    const char *name;     /* the file, for messages             */
+    long line;            /* the line where it starts           */
+} ds_row;
+/* What a row callback says: the row is kept, left out on purpose (a failed
+ * run, a duplicate: not damage), damaged (the callback has said why), or a
+ * failure (out of memory: the whole read stops, nothing may be dropped). */
+enum { DS_ROW_KEEP = 0, DS_ROW_SKIP = 1, DS_ROW_DAMAGED = 2, DS_ROW_FAIL = -1 };
+typedef int (*ds_row_fn)(void *ctx, const ds_row *row);
+/* Told "file:line[:col]: reason" for each damaged row. */
+typedef void (*ds_damage_fn)(void *ctx, const char *message);
+#define DS_ROWS_BAD_HEADER (-1)
+#define DS_ROWS_FAILED (-2)
+/* Reads a results file's text (kind: 0 runs, 1 epochs, 2 layers; name: its
+ * path, for messages) with the CSV reader (csvread.h) and calls fn for each
+ * row that is whole and well formed: the right field count, a run id of 16
+ * hex digits, a number in every numeric column (metrics may be empty), a
+ * known status. A damaged row (malformed, torn: the last line without its
+ * line end, or unparseable) is not handed to fn: it is counted and, if
+ * damaged is not NULL, reported. Returns the number of damaged rows (fn's
+ * DS_ROW_DAMAGED included), DS_ROWS_BAD_HEADER if the header is not
+ * deepsweep's header of kind, DS_ROWS_FAILED if fn failed or memory ran
+ * out. */
+int ds_csv_each_row(const char *name, const char *text, size_t len, int kind, ds_row_fn fn,
+                    ds_damage_fn damaged, void *ctx);
 
 /* The value of "key: value" on a line of a YAML text we wrote (sweep_id). */
 int ds_yaml_line_value(const char *text, const char *key, char *out, size_t n);
