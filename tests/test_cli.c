@@ -293,3 +293,22 @@ Test(cli, suggestions_count_a_swap_as_one_typo)
     cr_assert_str_eq(ds_suggest("hepl", cands, 4), "help");
     cr_assert_null(ds_suggest("zzzzzz", cands, 4));
 }
+
+/* OMP_NUM_THREADS above the one thread limit (4 x the processors) is
+ * clamped with a warning before any parallel region: 100000 crashed inside
+ * libgomp's start-up. */
+Test(cli_commands, omp_num_threads_above_the_limit_is_clamped)
+{
+    char *out;
+    setenv("OMP_NUM_THREADS", "100000", 1);
+    int st = run("info", &out);
+    cr_assert_eq(st, 0, "OMP_NUM_THREADS=100000 deepsweep info: exit %d: %s", st, out);
+    cr_assert_not_null(strstr(out, "warning: OMP_NUM_THREADS=100000 is above the thread limit"), "%s", out);
+    free(out);
+    setenv("OMP_NUM_THREADS", "1", 1);
+    st = run("info", &out);
+    cr_assert_eq(st, 0);
+    cr_assert_null(strstr(out, "warning: OMP_NUM_THREADS"), "%s", out);
+    free(out);
+    unsetenv("OMP_NUM_THREADS");
+}

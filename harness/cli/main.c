@@ -3,9 +3,12 @@
 #include "commands.h"
 #include "err.h"
 #include "kernels.h"
+#include "runcfg.h"
 #include "suggest.h"
 
+#include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -39,7 +42,8 @@ static void usage(FILE *f, const ds_opt *opts)
     ds_cli_print_options(f, opts);
     fprintf(f, "\nenvironment:\n"
                "  DEEPSWEEP_ISA    force a kernel ISA (valid: %s)\n"
-               "  OMP_NUM_THREADS  number of threads (default: all cores)\n",
+               "  OMP_NUM_THREADS  number of threads (default: all cores; above the thread\n"
+               "                   limit, 4 x the processors, it is clamped with a warning)\n",
             ds_isa_valid_names());
     ds_cli_exit_status(f);
 }
@@ -60,8 +64,36 @@ static int unknown_command(const char *name)
     return ds_err_print(NULL, 2, "unknown command '%s' (valid: %s)", DS_ECHO(name), valid);
 }
 
+/* OMP_NUM_THREADS above the thread limit (ds_thread_limit: 4 x the
+ * processors) is clamped, with a warning, before any parallel region: libgomp
+ * would try to start every thread it names (100000 crashed in its start-up).
+ * Only the first level of a nested list ("8,2") is a thread count here. */
+static void clamp_omp_threads(void)
+{
+    const char *s = getenv("OMP_NUM_THREADS");
+    if (!s)
+        return;
+    size_t n = strspn(s, " \t"), d = strspn(s + n, "0123456789");
+    if (!d)
+        return; /* not a number: libgomp ignores it and uses its default */
+    int limit = ds_thread_limit();
+    char *end;
+    unsigned long long v = strtoull(s + n, &end, 10); /* ULLONG_MAX on overflow: above too */
+    if (v <= (unsigned long long)limit)
+        return;
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit);
+    fprintf(stderr,
+            "deepsweep: warning: OMP_NUM_THREADS=%.40s is above the thread limit %d (4 x %d "
+            "processors): using %d\n",
+            s, limit, omp_get_num_procs(), limit);
+    omp_set_num_threads(limit);
+    setenv("OMP_NUM_THREADS", lim, 1); /* for child processes too */
+}
+
 int main(int argc, char **argv)
 {
+    clamp_omp_threads();
     int version = 0;
     const ds_opt opts[] = {
         DS_OPT_FLAG("version", 'V', &version, "the version and git revision"),

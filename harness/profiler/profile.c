@@ -6,6 +6,7 @@
 #include "err.h"
 #include "names.h"
 #include "parse.h"
+#include "runcfg.h"
 #include "suggest.h"
 #include "topo.h"
 #include "yamldoc.h"
@@ -132,12 +133,9 @@ static int set_acts(ds_bench_opts *o, const char *field, const char *val, char *
 
 static int set_threads(ds_bench_opts *o, const char *field, const char *val, char *err, size_t errlen)
 {
-    int pus = omp_get_num_procs();
-    ds_topo t;
-    if (ds_topo_read(&t) == 0 && t.pus > 0)
-        pus = t.pus;
-    /* more than 4 threads per PU only measures the scheduler */
-    return ds_parse_int_list(field, "threads", val, 1, 4 * pus, DS_BENCH_MAX_THREADS_LIST,
+    /* the one thread limit of every command (more than 4 threads per PU
+     * only measures the scheduler) */
+    return ds_parse_int_list(field, "threads", val, 1, ds_thread_limit(), DS_BENCH_MAX_THREADS_LIST,
                              o->threads, &o->n_threads, err, errlen);
 }
 
