@@ -406,6 +406,30 @@ Test(plot_aggregate, where_selects_groups)
     free(d);
 }
 
+/* Names and table columns follow the sweep's axes as the group column
+ * lists them (init before activation here), not the order of runs.csv's
+ * columns (activation before init). */
+Test(plot_aggregate, names_in_the_order_of_the_sweep_axes)
+{
+    char *d = tmpdir(), err[512], text[2048];
+    snprintf(text, sizeof text, "%.*s,group\n%s", (int)strlen(runs_head) - 1, runs_head,
+             "a,,mnist,2,8,relu,normal,0,adam,0.1,1,1,1,9,ok,0.1,0.9,0.9,0.9,1,1,avx2,1,"
+             "init=normal activation=relu\n"
+             "b,,mnist,2,8,tanh,he_normal,0,adam,0.1,1,1,1,9,ok,0.1,0.9,0.8,0.9,1,1,avx2,1,"
+             "init=he_normal activation=tanh\n");
+    write_file(d, "runs.csv", text);
+    ds_report *r;
+    cr_assert_eq(ds_report_load(d, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(ds_report_group(r, 0)->name, "normal, relu");
+    cr_assert_str_eq(ds_report_group(r, 1)->name, "he_normal, tanh");
+    ds_report_free(r);
+    char *md = report_md(d);
+    cr_assert(strstr(md, "| init | activation | runs |"), "%s", md);
+    free(md);
+    rm_rf(d);
+    free(d);
+}
+
 /* deepsweep run's extra "hidden" column splits groups that DESIGN.md's
  * columns (depth, first width) cannot tell apart, and is shown only then. */
 Test(plot_aggregate, extra_columns_split_groups)

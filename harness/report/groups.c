@@ -81,6 +81,26 @@ int ds_groups_one_factor(const ds_report *r, int g, int h)
     return n == 1 ? found : -1;
 }
 
+void ds_groups_order(ds_report *r, const char *text)
+{
+    int n = 0, used[DS_K_COUNT] = {0};
+    r->order[n++] = DS_K_LABEL;
+    used[DS_K_LABEL] = 1;
+    while (text && *text) {
+        size_t len = strcspn(text, " "), eq = strcspn(text, "=");
+        for (int k = 0; eq < len && k < DS_K_COUNT; k++)
+            if (!used[k] && strlen(ds_group_key_cols[k]) == eq &&
+                !strncmp(text, ds_group_key_cols[k], eq)) {
+                r->order[n++] = k;
+                used[k] = 1;
+            }
+        text += len + (text[len] == ' ');
+    }
+    for (int k = 0; k < DS_K_COUNT; k++)
+        if (!used[k])
+            r->order[n++] = k;
+}
+
 /* Display names: only what tells groups apart. With exclude == 0 (a group's
  * own name) the label alone when it is unique per group ("xavier", "deep");
  * otherwise the varying columns. With columns excluded (a line of a figure
@@ -106,7 +126,8 @@ void ds_group_name(const ds_report *r, const ds_group *g, unsigned exclude, char
         show = 1u << DS_K_LABEL;
     size_t k = 0;
     out[0] = 0;
-    for (int i = 0; i < DS_K_COUNT && k < n; i++) {
+    for (int j = 0; j < DS_K_COUNT && k < n; j++) {
+        int i = r->order[j];
         if (!(show & (1u << i)) || !g->key[i][0])
             continue;
         int w = snprintf(out + k, n - k, "%s", k ? ", " : "");

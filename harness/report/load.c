@@ -164,6 +164,8 @@ static int load_runs(ds_report *r, const char *path, char *err, size_t errlen)
         kidx[k] = ds_csv_col(c, ds_group_key_cols[k]); /* -1: absent, grouped as "" */
     /* the config's reference, when the file has it (older files do not) */
     int ref_acc = ds_csv_col(c, "reference_acc"), ref_src = ds_csv_col(c, "reference_source");
+    int group_col = ds_csv_col(c, "group"); /* names the sweep's axes in order */
+    ds_groups_order(r, NULL);
     int rc = 2, st;
     while ((st = ds_csv_next(c, err, errlen)) == 1) {
         ds_run_rec rec = {.lay_min = -1, .lay_max = -1};
@@ -194,6 +196,8 @@ static int load_runs(ds_report *r, const char *path, char *err, size_t errlen)
              ds_csv_double(c, idx[C_SECS], &rec.secs, err, errlen) ||
              ds_csv_double(c, idx[C_SPS], &rec.sps, err, errlen)))
             goto out;
+        if (group_col >= 0 && !r->nruns)
+            ds_groups_order(r, ds_csv_field(c, group_col));
         double ref = NAN;
         if (ref_acc >= 0 && *ds_csv_field(c, ref_acc) &&
             read_frac(c, ref_acc, &ref, err, errlen))

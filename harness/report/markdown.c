@@ -136,9 +136,9 @@ static void md_groups(FILE *f, const ds_report_writer *w)
     for (int g = 0; g < r->ngroups; g++)
         refs |= isfinite(r->groups[g].reference);
     int cols = 0;
-    for (int k = 0; k < DS_K_COUNT; k++)
-        if (r->varies[k]) {
-            fprintf(f, "| %s ", ds_group_key_cols[k]);
+    for (int j = 0; j < DS_K_COUNT; j++)
+        if (r->varies[r->order[j]]) {
+            fprintf(f, "| %s ", ds_group_key_cols[r->order[j]]);
             cols++;
         }
     if (!cols)
@@ -152,9 +152,9 @@ static void md_groups(FILE *f, const ds_report_writer *w)
             r->is_xor ? "---:|" : "");
     for (int g = 0; g < r->ngroups; g++) {
         const ds_group *gr = &r->groups[g];
-        for (int k = 0; k < DS_K_COUNT; k++)
-            if (r->varies[k])
-                md_cell(f, gr->key[k]);
+        for (int j = 0; j < DS_K_COUNT; j++)
+            if (r->varies[r->order[j]])
+                md_cell(f, gr->key[r->order[j]]);
         if (!cols)
             md_cell(f, gr->name);
         fprintf(f, "| %d | %d ", gr->runs, gr->ok);

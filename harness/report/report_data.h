@@ -31,6 +31,10 @@ struct ds_report {
     int varies[DS_K_COUNT];
     int have_epochs, have_layers, is_xor;
     int label_unique;  /* no two groups share a label */
+    /* the order names and tables list the grouping columns in: the label,
+     * then the sweep's axes as runs.csv's group column lists them
+     * ("depth=1 activation=relu init=normal"), then the rest */
+    int order[DS_K_COUNT];
     int layers_single; /* every run logged its layers at one epoch only */
 };
 
@@ -50,6 +54,8 @@ void ds_groups_describe(ds_report *r);
  * label; an extra column such as hidden only when no required one
  * differs), or -1 when they differ in none or in more than one. */
 int ds_groups_one_factor(const ds_report *r, int g, int h);
+/* groups.c: r->order from a group column's text (NULL: none). */
+void ds_groups_order(ds_report *r, const char *group_text);
 /* Display name of g leaving out the `exclude` keys (a bit per DS_K_*): only
  * what tells groups apart; "all runs" when nothing does. */
 void ds_group_name(const ds_report *r, const ds_group *g, unsigned exclude, char *out,
