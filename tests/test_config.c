@@ -553,3 +553,18 @@ Test(config, directory_and_fifo_refused)
     snprintf(want, sizeof want, "%s: not found", d);
     cr_assert_str_eq(err, want);
 }
+
+/* What parse.h finds wrong with a number is said, with what the key allows:
+ * lr: 1e-50 became the float 0 and read "lr: 0 is out of range". */
+Test(config, number_messages_say_what_is_wrong)
+{
+    expect_err("name: x\ndataset: xor\nbase: {lr: 1e-50}\n", NULL, 0, "3:12",
+               "lr: '1e-50' is too close to 0 for a float (lr > 0)");
+    expect_err("name: x\ndataset: xor\nbase: {epochs: 010}\n", NULL, 0, "3:16",
+               "epochs: '010' is not a decimal integer: it has a leading zero (epochs >= 1)");
+    expect_err("name: x\ndataset: xor\nbase: {epochs: 99999999999999999999}\n", NULL, 0, "3:16",
+               "epochs: 99999999999999999999 is out of range (epochs >= 1)");
+    expect_err("name: x\ndataset: xor\nbase: &b {lr: 0.1}\nruns:\n  - {<<: *b, label: x}\n", NULL, 0,
+               "5:6", "runs: YAML merge keys (<<: *anchor) are not supported (write the keys out; "
+               "base: holds what every run shares)");
+}

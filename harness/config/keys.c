@@ -200,11 +200,21 @@ static int apply_number(ds_run_build *b, ds_key k, const char *s, ds_pos p, cons
     ds_run_config *rc = &b->rc;
     long iv = 0;
     double fv = 0;
-    int bv = 0;
-    if (keys[k].type == 'i' && (ds_parse_long_text(s, &iv) || iv < INT_MIN || iv > INT_MAX))
-        return ds_err_at(err, errlen, p, "%s: '%s' is not an integer (%s)", kn, DS_ECHO(s), keys[k].allowed);
-    if (keys[k].type == 'f' && ds_parse_double(kn, s, DS_ANY_REAL, &fv, NULL, 0))
-        return ds_err_at(err, errlen, p, "%s: '%s' is not a number (%s)", kn, DS_ECHO(s), keys[k].allowed);
+    int bv = 0, ii = 0, bad = 0;
+    float ff = 0;
+    char msg[512];
+    /* parse.h says what is wrong (not an integer, a leading zero, too close
+     * to 0 for a float: 1e-50 used to become lr 0, "out of range"); the key
+     * adds what is allowed. Floats are parsed as the float they are kept as;
+     * the reference is a double. */
+    if (keys[k].type == 'i' && !(bad = ds_parse_int(kn, s, INT_MIN, INT_MAX, &ii, msg, sizeof msg)))
+        iv = ii;
+    if (keys[k].type == 'f' && k == DS_KEY_REFERENCE)
+        bad = ds_parse_double(kn, s, DS_ANY_REAL, &fv, msg, sizeof msg);
+    else if (keys[k].type == 'f' && !(bad = ds_parse_float(kn, s, DS_ANY_REAL, &ff, msg, sizeof msg)))
+        fv = ff;
+    if (bad)
+        return ds_err_at(err, errlen, p, "%s (%s)", msg, keys[k].allowed);
     if (keys[k].type == 'b' && ds_parse_bool(kn, s, &bv, NULL, 0))
         return ds_err_at(err, errlen, p, "%s: '%s' is not true or false", kn, DS_ECHO(s));
     switch (k) {

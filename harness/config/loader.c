@@ -61,6 +61,9 @@ int unknown_run_key(loader *L, ds_pos p, const char *what, const char *k)
     const char *names[DS_KEY_COUNT];
     for (int i = 0; i < DS_KEY_COUNT; i++)
         names[i] = ds_key_row_of((ds_key)i)->name;
+    if (!strcmp(k, "<<")) /* YAML 1.1's merge key: libyaml reads it as a plain key */
+        return fail(L, p, "%sYAML merge keys (<<: *anchor) are not supported (write the keys out; "
+                          "base: holds what every run shares)", what);
     ds_did_you_mean(k, names, DS_KEY_COUNT, sug, sizeof sug);
     return fail(L, p, "%sunknown key '%s' (%svalid: %s)", what, DS_ECHO(k), sug, ds_key_valid_names());
 }
@@ -408,7 +411,7 @@ int read_top(loader *L, yaml_node_t *root)
                 yaml_node_t *mk = ds_yaml_node(&L->y, ds_yaml_pair(vn, i)->key);
                 if (!check_name(ds_yaml_scalar(mk), sizeof L->mode_name))
                     return fail(L, ds_yaml_pos(&L->y, mk), "modes: '%s' is not a mode name (letters, digits, '-', '_', '.'; at most %zu)",
-                                ds_yaml_scalar(mk), sizeof L->mode_name - 1);
+                                DS_ECHO(ds_yaml_scalar(mk)), sizeof L->mode_name - 1);
             }
             L->modes = vn;
         } else {
