@@ -476,6 +476,10 @@ static int create_from_meta(const char *path, const header *h, ds_mlp *m, int ma
     if (!*h->dims)
         return ds_errf(err, errlen, 2, "%s: no \"dims\" in __metadata__ (not written by deepsweep: the architecture is unknown)",
                     path);
+    /* as deepsweep writes it: digits and commas, nothing else (no sign, no spaces) */
+    if (h->dims[strspn(h->dims, "0123456789,")])
+        return ds_errf(err, errlen, 2, "%s: __metadata__ dims \"%s\" is not a list of widths like \"784,256,10\"",
+                       path, DS_ECHO(h->dims));
     if (ds_parse_int_list("__metadata__ dims", "width", h->dims, 1, 1 << 24, DS_MAX_LAYERS + 1, dims,
                           &nd, msg, sizeof msg))
         return ds_errf(err, errlen, 2, "%s: %s", path, msg);
