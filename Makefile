@@ -149,6 +149,12 @@ test: test-unit test-qemu test-bench-json test-sweep
 test-unit: $(TEST_BIN) $(DEEPSWEEP) data
 	$(LSAN_ENV) DEEPSWEEP_BIN=$(abspath $(DEEPSWEEP)) $(TEST_BIN) --jobs 2
 
+# The bad-input corpus alone (tests/bad/cases; test-unit runs it too): every
+# case's exit status, message, time bound and untouched files.
+.PHONY: test-bad
+test-bad: $(TEST_BIN) $(DEEPSWEEP)
+	DEEPSWEEP_BIN=$(abspath $(DEEPSWEEP)) $(TEST_BIN) --filter 'bad_inputs/*'
+
 test-qemu: $(DEEPSWEEP) $(TEST_BIN)
 ifeq ($(SAN),1)
 	@echo "test-qemu: skipped under SAN=1 (qemu-user cannot run ASan binaries)"
