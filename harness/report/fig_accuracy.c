@@ -29,13 +29,37 @@ void ds_fig_accuracy(ds_report_writer *w, const char *png, int *scratch)
                  r->ngroups);
         return;
     }
+    /* the finding: the best group, and whether the runner-up is behind it
+     * beyond seed noise */
+    int best = -1, second = -1;
+    for (int g = 0; g < r->ngroups; g++) {
+        double m = ds_moments_mean(&r->groups[g].test_acc);
+        if (!r->groups[g].ok)
+            continue;
+        if (best < 0 || m > ds_moments_mean(&r->groups[best].test_acc))
+            second = best, best = g;
+        else if (second < 0 || m > ds_moments_mean(&r->groups[second].test_acc))
+            second = g;
+    }
+    char fnd[700] = "";
+    if (second >= 0) {
+        const ds_group *a = &r->groups[best], *b = &r->groups[second];
+        ds_welch wt = ds_welch_test(&a->test_acc, &b->test_acc);
+        char p[64] = "";
+        if (!isnan(wt.p))
+            snprintf(p, sizeof p, ", Welch p = %.2g", wt.p);
+        snprintf(fnd, sizeof fnd,
+                 " Measured: the best is %s (%.2f%%), %.2f points ahead of %s (%.2f%%): %s%s.",
+                 a->name, 100 * ds_moments_mean(&a->test_acc), 100 * wt.diff, b->name,
+                 100 * ds_moments_mean(&b->test_acc), ds_welch_verdict(&wt), p);
+    }
     snprintf(fig->what, sizeof fig->what,
              "Final test accuracy of each group: the dot is the mean over its seeds, the "
-             "bar ± one standard deviation%s. The closer together the bars, the less a "
-             "difference between groups can be told from seed noise.",
+             "bar ± one standard deviation (none for one seed)%s.%s",
              refs ? "; the open diamond beside it is the reference accuracy the "
                     "experiment file gives for that group (its source is in the table below)"
-                  : "");
+                  : "",
+             fnd);
     char path[4096], vars[64];
     FILE *f = ds_fig_data_open(w, "accuracy.dat", path, sizeof path);
     if (f) {

@@ -19,11 +19,17 @@ void ds_fig_dropout(ds_report_writer *w, const char *png, int *line_of)
         return;
     char(*titles)[256] = malloc((size_t)r->ngroups * sizeof *titles);
     int *mem = malloc((size_t)r->ngroups * sizeof *mem);
-    snprintf(fig->what, sizeof fig->what,
-             "Dropout: test accuracy (left) and the train/test gap, train accuracy minus "
-             "test accuracy in percentage points (right), against the drop probability; "
-             "mean ± one standard deviation over seeds. A gap that shrinks as dropout "
-             "grows is dropout reducing overfitting.");
+    size_t wk = (size_t)snprintf(
+        fig->what, sizeof fig->what,
+        "Dropout: test accuracy (left) and the train/test gap, train accuracy minus test "
+        "accuracy in percentage points (right), against the drop probability; mean ± one "
+        "standard deviation over seeds. %s",
+        r->train_evaluated
+            ? "Train accuracy is evaluated with dropout off, so a gap that shrinks as "
+              "dropout grows is dropout reducing overfitting."
+            : "**Caution:** this file's train accuracy was counted during training with "
+              "dropout on, which lowers it more the larger p is: the gap understates "
+              "overfitting at high p and cannot show what dropout buys.");
     char path[4096], vars[64];
     FILE *f = NULL;
     int nl = titles && mem ? ds_lines_make(r, 1u << DS_K_DROPOUT, 1, line_of, titles, r->ngroups)
@@ -40,6 +46,23 @@ void ds_fig_dropout(ds_report_writer *w, const char *png, int *line_of)
                 continue; /* a single dropout value says nothing about dropout */
             drawn++;
             fprintf(f, "\"%s\" \"acc\" \"acc_std\" \"gap\" \"gap_std\"\n", titles[l]);
+            /* the finding, for the first three lines: the ends and the best p */
+            const ds_group *lo = &r->groups[mem[0]], *hi = &r->groups[mem[m - 1]];
+            const ds_group *top = lo;
+            for (int i = 1; i < m; i++)
+                if (ds_moments_mean(&r->groups[mem[i]].test_acc) > ds_moments_mean(&top->test_acc))
+                    top = &r->groups[mem[i]];
+            if (drawn <= 3 && wk < sizeof fig->what)
+                wk += (size_t)snprintf(
+                    fig->what + wk, sizeof fig->what - wk,
+                    " Measured%s%s: test accuracy %.2f%% at p = %s, %.2f%% at p = %s (best "
+                    "%.2f%% at p = %s); the gap %.2f points at p = %s, %.2f at p = %s.",
+                    nl > 1 ? " for " : "", nl > 1 ? titles[l] : "",
+                    100 * ds_moments_mean(&lo->test_acc), lo->key[DS_K_DROPOUT],
+                    100 * ds_moments_mean(&hi->test_acc), hi->key[DS_K_DROPOUT],
+                    100 * ds_moments_mean(&top->test_acc), top->key[DS_K_DROPOUT],
+                    100 * ds_moments_mean(&lo->gap), lo->key[DS_K_DROPOUT],
+                    100 * ds_moments_mean(&hi->gap), hi->key[DS_K_DROPOUT]);
             for (int i = 0; i < m; i++) {
                 const ds_group *gr = &r->groups[mem[i]];
                 fprintf(f, "%s", gr->key[DS_K_DROPOUT]);

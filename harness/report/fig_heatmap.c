@@ -79,6 +79,22 @@ static void fig_heatmap(ds_report_writer *w, int *line_of, int kx, int ky, const
                 lo = fmin(lo, 100 * ds_moments_mean(&r->groups[g].test_acc));
                 hi = fmax(hi, 100 * ds_moments_mean(&r->groups[g].test_acc));
             }
+    /* the finding: the best and the worst cell */
+    int gb = -1, gw = -1;
+    for (int g = 0; g < r->ngroups; g++)
+        for (int p = 0; p < nf; p++)
+            if (line_of[g] == keep[p] && r->groups[g].test_acc.n) {
+                double m = ds_moments_mean(&r->groups[g].test_acc);
+                if (gb < 0 || m > ds_moments_mean(&r->groups[gb].test_acc))
+                    gb = g;
+                if (gw < 0 || m < ds_moments_mean(&r->groups[gw].test_acc))
+                    gw = g;
+            }
+    if (gb >= 0 && gb != gw)
+        snprintf(fig->what + strlen(fig->what), sizeof fig->what - strlen(fig->what),
+                 " Measured: best %s (%.2f%%), worst %s (%.2f%%).", r->groups[gb].name,
+                 100 * ds_moments_mean(&r->groups[gb].test_acc), r->groups[gw].name,
+                 100 * ds_moments_mean(&r->groups[gw].test_acc));
     FILE *f = ds_fig_data_open(w, dat, path, sizeof path);
     if (f) {
         fprintf(f, "# colour scale of every panel: %.6g %.6g\n", lo, hi);

@@ -30,12 +30,26 @@ void ds_fig_xor(ds_report_writer *w, const char *png, int *line_of)
                            : -1;
     if (nl >= 0)
         f = ds_fig_data_open(w, "xor.dat", path, sizeof path);
+    double drop = -1;
+    char fnd[400] = "";
     if (f) {
         fprintf(f, "# blocks (one per line, title line first): depth solved_fraction "
                    "solved runs\n");
         for (int l = 0; l < nl; l++) {
             fprintf(f, "\"%s\" \"frac\" \"solved\" \"runs\"\n", titles[l]);
             int m = ds_line_members(r, line_of, l, DS_K_DEPTH, mem);
+            /* the finding: the line whose solved fraction falls most from its
+             * shallowest to its deepest net */
+            const ds_group *a = &r->groups[mem[0]], *b = &r->groups[mem[m - 1]];
+            if (m > 1 && a->runs && b->runs &&
+                (double)a->solved / a->runs - (double)b->solved / b->runs > drop) {
+                drop = (double)a->solved / a->runs - (double)b->solved / b->runs;
+                snprintf(fnd, sizeof fnd,
+                         " Measured: the largest fall is %s's, from %d/%d solved at depth %s to "
+                         "%d/%d at depth %s.",
+                         titles[l], a->solved, a->runs, a->key[DS_K_DEPTH], b->solved, b->runs,
+                         b->key[DS_K_DEPTH]);
+            }
             for (int i = 0; i < m; i++) {
                 const ds_group *gr = &r->groups[mem[i]];
                 fprintf(f, "%s", gr->key[DS_K_DEPTH]);
@@ -55,6 +69,8 @@ void ds_fig_xor(ds_report_writer *w, const char *png, int *line_of)
                 }
         ds_line_styles(r, mem, nl, 1u << DS_K_DEPTH, styles, sizeof styles);
     }
+    if (drop > 0)
+        snprintf(fig->what + strlen(fig->what), sizeof fig->what - strlen(fig->what), "%s", fnd);
     snprintf(vars, sizeof vars, "n=%d; %s", nl, styles);
     ds_fig_draw(w, fig, "xor", path, vars, f);
     free(titles);

@@ -165,6 +165,8 @@ static int load_runs(ds_report *r, const char *path, char *err, size_t errlen)
     /* the config's reference, when the file has it (older files do not) */
     int ref_acc = ds_csv_col(c, "reference_acc"), ref_src = ds_csv_col(c, "reference_source");
     int group_col = ds_csv_col(c, "group"); /* names the sweep's axes in order */
+    r->train_evaluated =
+        ds_csv_col(c, "train_acc_running") >= 0 || ds_csv_col(c, "train_loss_running") >= 0;
     ds_groups_order(r, NULL);
     int rc = 2, st;
     while ((st = ds_csv_next(c, err, errlen)) == 1) {

@@ -31,6 +31,9 @@ struct ds_report {
     int varies[DS_K_COUNT];
     int have_epochs, have_layers, is_xor;
     int label_unique;  /* no two groups share a label */
+    /* train_acc is an evaluation with dropout off (the file keeps the
+     * in-epoch running average apart, as train_*_running) */
+    int train_evaluated;
     /* the order names and tables list the grouping columns in: the label,
      * then the sweep's axes as runs.csv's group column lists them
      * ("depth=1 activation=relu init=normal"), then the rest */
