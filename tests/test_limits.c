@@ -260,3 +260,123 @@ Test(limits, long_values_are_kept_whole_in_the_written_yaml)
         free(ov[i]);
     free(text);
 }
+
+/* ---- checkpoints: memory and stack bounded by the file ---------------------- */
+
+#include "safetensors.h"
+
+/* A safetensors file of the given JSON header and n_data zero bytes. */
+static void write_st(const char *file, const char *json, size_t n_data)
+{
+    FILE *f = fopen(file, "wb");
+    cr_assert_not_null(f);
+    uint64_t len = strlen(json);
+    unsigned char le[8];
+    for (int i = 0; i < 8; i++)
+        le[i] = (unsigned char)(len >> (8 * i));
+    fwrite(le, 1, 8, f);
+    fwrite(json, 1, len, f);
+    for (size_t i = 0; i < n_data; i++)
+        fputc(0, f);
+    fclose(f);
+}
+
+/* dims of 100,000 x 100,000 (40 GB of weights) in a file of 200 bytes: refused
+ * as bad input before any allocation, not "out of memory" (exit 1). */
+Test(limits, checkpoint_dims_larger_than_its_data_are_refused_before_allocating)
+{
+    char file[160];
+    snprintf(file, sizeof file, "%s/big.safetensors", dir);
+    write_st(file,
+             "{\"__metadata__\":{\"format\":\"deepsweep-mlp\",\"dims\":\"100000,100000\","
+             "\"activation\":\"relu\",\"loss\":\"softmax_ce\"}}",
+             16);
+    ds_mlp m;
+    double t0 = now();
+    int r = ds_safetensors_load(file, &m, 4, NULL, 0, err, sizeof err);
+    unlink(file);
+    cr_assert_eq(r, 2, "%d: %s", r, err);
+    cr_assert_lt(now() - t0, 1.0);
+    cr_assert_not_null(strstr(err, "dims 100000,100000 need 40000400000 bytes of data, the file has 16"),
+                       "%s", err);
+}
+
+/* JSON nested 100,000 deep in an ignored key: refused at the depth limit,
+ * not a stack overflow. */
+Test(limits, checkpoint_json_nesting_is_bounded)
+{
+    int d = 100000;
+    char *json = malloc((size_t)d * 2 + 100);
+    size_t k = (size_t)sprintf(json, "{\"layers.0.bias\":{\"x\":");
+    memset(json + k, '[', (size_t)d);
+    k += (size_t)d;
+    memset(json + k, ']', (size_t)d);
+    k += (size_t)d;
+    strcpy(json + k, "}}");
+    char file[160];
+    snprintf(file, sizeof file, "%s/deep.safetensors", dir);
+    write_st(file, json, 0);
+    free(json);
+    ds_mlp m;
+    int r = ds_safetensors_load(file, &m, 4, NULL, 0, err, sizeof err);
+    unlink(file);
+    cr_assert_eq(r, 2, "%d: %s", r, err);
+    cr_assert_not_null(strstr(err, "nested deeper than 64 levels"), "%s", err);
+}
+
+/* ---- the CSV reader: linear in its input, long fields shortened in messages - */
+
+#include "csvread.h"
+
+static ds_csv *csv_of(const char *text)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "rb");
+    cr_assert_not_null(f);
+    return ds_csv_open_stream(f, "mem.csv", err, sizeof err);
+}
+
+/* A header of 100,000 columns is checked for duplicates in n log n. */
+Test(limits, a_csv_header_of_many_columns_opens_fast)
+{
+    int n = 100000;
+    char *text = malloc((size_t)n * 8 + 16);
+    size_t k = 0;
+    for (int i = 0; i < n; i++)
+        k += (size_t)sprintf(text + k, "%sc%d", i ? "," : "", i);
+    sprintf(text + k, "\n");
+    double t0 = now();
+    ds_csv *c = csv_of(text);
+    cr_assert_not_null(c, "%s", err);
+    cr_assert_lt(now() - t0, 2.0, "%.1f s", now() - t0);
+    cr_assert_eq(ds_csv_ncols(c), n);
+    ds_csv_close(c);
+    /* a duplicate is still named, the first one in the line */
+    sprintf(text + k, ",c7,c5\n");
+    c = csv_of(text);
+    cr_assert_null(c);
+    cr_assert_not_null(strstr(err, "duplicate column 'c7' in the header"), "%s", err);
+    free(text);
+}
+
+/* A malformed 5,000-character field is echoed shortened, the reason whole. */
+Test(limits, a_csv_error_shortens_the_field_and_keeps_the_reason)
+{
+    size_t n = 5000;
+    char *text = malloc(n + 32);
+    size_t k = (size_t)sprintf(text, "a,b\n1,");
+    memset(text + k, 'x', n);
+    sprintf(text + k + n, "\n");
+    ds_csv *c = csv_of(text);
+    cr_assert_not_null(c, "%s", err);
+    cr_assert_eq(ds_csv_next(c, err, sizeof err), 1);
+    double v;
+    char small[512];
+    cr_assert_eq(ds_csv_double(c, 1, &v, small, sizeof small), -1);
+    cr_assert_not_null(strstr(small, "x...x"), "%s", small);
+    cr_assert_not_null(strstr(small, "' is not a number (a decimal number with '.')"), "%s", small);
+    long l;
+    cr_assert_eq(ds_csv_int(c, 1, &l, small, sizeof small), -1);
+    cr_assert_not_null(strstr(small, "' is not an integer (decimal digits)"), "%s", small);
+    ds_csv_close(c);
+    free(text);
+}

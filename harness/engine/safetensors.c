@@ -91,7 +91,12 @@ typedef struct {
     char *err;
     size_t errlen;
     int bad;
+    int depth; /* of the arrays and objects jskip is inside */
 } jp;
+
+/* JSON nesting jskip follows (it recurses): deeper is refused, not a stack
+ * overflow. deepsweep's own files nest 3 levels. */
+#define JSON_MAX_DEPTH 64
 
 static void jfail(jp *p, const char *what)
 {
@@ -309,6 +314,10 @@ static void jskip(jp *p)
     }
     if (*p->s == '{' || *p->s == '[') {
         char close = *p->s == '{' ? '}' : ']';
+        if (p->depth >= JSON_MAX_DEPTH) {
+            jfail(p, "a value nested deeper than 64 levels");
+            return;
+        }
         p->s++;
         ws(p);
         if (p->s < p->end && *p->s == close) {
@@ -318,7 +327,9 @@ static void jskip(jp *p)
         for (;;) {
             if (close == '}' && (!jstring(p, NULL, 0) || !expect(p, ':')))
                 return;
+            p->depth++;
             jskip(p);
+            p->depth--;
             if (p->bad)
                 return;
             ws(p);
@@ -466,8 +477,8 @@ static int read_whole(const char *path, unsigned char **buf, long *fsz, char *er
 
 /* The net the metadata describes (dims, activation, act_param, loss), its
  * numbers through the one strict parser (parse.h). */
-static int create_from_meta(const char *path, const header *h, ds_mlp *m, int max_batch,
-                            char *err, size_t errlen)
+static int create_from_meta(const char *path, const header *h, uint64_t dlen, ds_mlp *m,
+                            int max_batch, char *err, size_t errlen)
 {
     int dims[DS_MAX_LAYERS + 1], nd = 0;
     ds_act act;
@@ -496,6 +507,14 @@ static int create_from_meta(const char *path, const header *h, ds_mlp *m, int ma
     ds_bounds b = row->param ? DS_CLOSED(row->param_min, row->param_max) : DS_ANY_REAL;
     if (*h->act_param && ds_parse_float("act_param", h->act_param, b, &act_param, msg, sizeof msg))
         return ds_errf(err, errlen, 2, "%s: __metadata__ %s", path, msg);
+    /* the parameters must be in the file before the net is allocated: memory
+     * stays within the file's size, whatever dims claims */
+    uint64_t need = 0;
+    for (int l = 0; l + 1 < nd; l++)
+        need += ((uint64_t)dims[l] * (uint64_t)dims[l + 1] + (uint64_t)dims[l + 1]) * 4;
+    if (need > dlen)
+        return ds_errf(err, errlen, 2, "%s: __metadata__ dims %s need %llu bytes of data, the file has %llu",
+                       path, h->dims, (unsigned long long)need, (unsigned long long)dlen);
     if (ds_mlp_create(m, dims[0], nd - 2, dims + 1, dims[nd - 1], act, act_param, loss, 0.0f,
                       max_batch) != 0)
         return ds_errf(err, errlen, 1, "%s: out of memory", path);
@@ -620,10 +639,10 @@ int ds_safetensors_load(const char *path, ds_mlp *m, int max_batch, char *datase
         return ds_errf(err, errlen, 1, "%s: out of memory", path);
     }
     jp p = {(const char *)buf + 8, (const char *)buf + 8 + hlen, (const char *)buf + 8, path,
-            err, errlen, 0};
+            err, errlen, 0, 0};
     parse_header(&p, h);
-    rc = p.bad ? 2 : create_from_meta(path, h, m, max_batch, err, errlen);
     uint64_t dlen = (uint64_t)fsz - 8 - hlen;
+    rc = p.bad ? 2 : create_from_meta(path, h, dlen, m, max_batch, err, errlen);
     if (!rc && ((rc = check_tensors(path, h, dlen, m, err, errlen)) ||
                 (rc = check_tiling(path, h, dlen, err, errlen)) ||
                 (rc = copy_tensors(path, h, buf + 8 + hlen, m, err, errlen))))

@@ -21,6 +21,11 @@ int ds_fuzz_idx(const uint8_t *data, size_t size);         /* IDX, plain or gzip
 int ds_fuzz_safetensors(const uint8_t *data, size_t size); /* a checkpoint       */
 int ds_fuzz_csv(const uint8_t *data, size_t size);         /* a results CSV file */
 
+/* An input this small never justifies "out of memory" (exit 1): a reader
+ * that runs out of memory on one allocates by what the file claims, not by
+ * what it holds. */
+#define DS_FUZZ_SMALL ((size_t)16 << 20)
+
 /* The input as the file a loader opens: a per-process temporary file named
  * ...<suffix>, rewritten for each input (removed at exit). */
 const char *ds_fuzz_file(const uint8_t *data, size_t size, const char *suffix);

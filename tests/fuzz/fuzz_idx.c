@@ -46,6 +46,8 @@ int ds_fuzz_idx(const uint8_t *data, size_t size)
         int32_t *y = NULL;
         r = ds_idx_read_labels(path, 10, &n, &y, err, sizeof err);
         ds_fuzz_check_status("ds_idx_read_labels", r, err);
+        if (r == 1 && size < DS_FUZZ_SMALL)
+            ds_fuzz_fail("ds_idx_read_labels: out of memory for a small file", err);
         if (!r) {
             for (int i = 0; i < n; i++)
                 if (y[i] < 0 || y[i] >= 10)
@@ -57,6 +59,8 @@ int ds_fuzz_idx(const uint8_t *data, size_t size)
         int features = 0;
         r = ds_idx_read_images(path, &n, &features, &x, err, sizeof err);
         ds_fuzz_check_status("ds_idx_read_images", r, err);
+        if (r == 1 && size < DS_FUZZ_SMALL)
+            ds_fuzz_fail("ds_idx_read_images: out of memory for a small file", err);
         if (!r) {
             for (size_t i = 0; i < (size_t)n * (size_t)features; i++)
                 if (!(x[i] >= 0.0f && x[i] <= 1.0f))
