@@ -3,6 +3,8 @@
  * so a file of any length needs only one row of memory. */
 #include "csvread.h"
 
+#include "err.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -34,7 +36,7 @@ static void msg(char *err, size_t n, const char *name, long line, long col,
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err + k, n - (size_t)k, fmt, ap);
+    ds_verrf(err + k, n - (size_t)k, fmt, ap); /* a cut shows as "..." (err.h) */
     va_end(ap);
 }
 
@@ -233,6 +235,35 @@ static int read_record(ds_csv *c, char *err, size_t errlen)
 
 int ds_csv_out_of_memory(const ds_csv *c) { return c->oom; }
 
+static int cmp_name_ref(const void *a, const void *b)
+{
+    char **const *x = a, **const *y = b; /* pointers into the header array */
+    int c = strcmp(**x, **y);
+    return c ? c : (*x > *y) - (*x < *y); /* equal names: in header order */
+}
+
+/* The first column (in header order) whose name an earlier column has: its
+ * index, -1 for none, -2 out of memory. By sorting: n log n, so a header of
+ * many columns opens as fast as it is read. */
+static int first_duplicate(char **head, int n)
+{
+    char ***ref = malloc((size_t)(n ? n : 1) * sizeof *ref);
+    if (!ref)
+        return -2;
+    for (int i = 0; i < n; i++)
+        ref[i] = &head[i];
+    qsort(ref, (size_t)n, sizeof *ref, cmp_name_ref);
+    int dup = -1;
+    for (int i = 1; i < n; i++)
+        if (!strcmp(*ref[i], *ref[i - 1]) && (i < 2 || strcmp(*ref[i - 1], *ref[i - 2]))) {
+            int at = (int)(ref[i] - head); /* the second of a run of equal names */
+            if (dup < 0 || at < dup)
+                dup = at;
+        }
+    free(ref);
+    return dup;
+}
+
 ds_csv *ds_csv_open_stream(FILE *f, const char *name, char *err, size_t errlen)
 {
     ds_csv *c = calloc(1, sizeof *c);
@@ -254,21 +285,29 @@ ds_csv *ds_csv_open_stream(FILE *f, const char *name, char *err, size_t errlen)
     c->head = calloc((size_t)c->ncols, sizeof *c->head);
     if (!c->head)
         goto fail;
+    int empty = -1; /* the first column without a name */
     for (int i = 0; i < c->ncols; i++) {
-        const char *h = c->buf + c->off[i];
-        if (!*h) {
-            msg(err, errlen, name, c->fline[i], c->fcol[i],
-                "header column %d has no name (every column is named)", i + 1);
+        if (!c->buf[c->off[i]] && empty < 0)
+            empty = i;
+        if (!(c->head[i] = strdup(c->buf + c->off[i]))) {
+            oom(c, err, errlen);
             goto fail;
         }
-        for (int j = 0; j < i; j++)
-            if (!strcmp(c->head[j], h)) {
-                msg(err, errlen, name, c->fline[i], c->fcol[i],
-                    "duplicate column '%s' in the header (names are unique)", h);
-                goto fail;
-            }
-        if (!(c->head[i] = strdup(h)))
-            goto fail;
+    }
+    int dup = first_duplicate(c->head, c->ncols);
+    if (dup == -2) {
+        oom(c, err, errlen);
+        goto fail;
+    }
+    if (empty >= 0 && (dup < 0 || empty <= dup)) {
+        msg(err, errlen, name, c->fline[empty], c->fcol[empty],
+            "header column %d has no name (every column is named)", empty + 1);
+        goto fail;
+    }
+    if (dup >= 0) {
+        msg(err, errlen, name, c->fline[dup], c->fcol[dup],
+            "duplicate column '%s' in the header (names are unique)", DS_ECHO(c->head[dup]));
+        goto fail;
     }
     return c;
 fail:
@@ -386,7 +425,7 @@ int ds_csv_double(const ds_csv *c, int i, double *out, char *err, size_t errlen)
      * the C locale's '.' decimal point is the one in force. */
     if (!*s || *end || (errno == ERANGE && isinf(v))) {
         msg(err, errlen, c->name, c->fline[i], c->fcol[i],
-            "%s: '%s' is not a number (a decimal number with '.')", c->head[i], s);
+            "%s: '%s' is not a number (a decimal number with '.')", DS_ECHO(c->head[i]), DS_ECHO(s));
         return -1;
     }
     *out = v;
@@ -401,7 +440,7 @@ int ds_csv_int(const ds_csv *c, int i, long *out, char *err, size_t errlen)
     long v = strtol(s, &end, 10);
     if (!*s || *end || errno == ERANGE) {
         msg(err, errlen, c->name, c->fline[i], c->fcol[i],
-            "%s: '%s' is not an integer (decimal digits)", c->head[i], s);
+            "%s: '%s' is not an integer (decimal digits)", DS_ECHO(c->head[i]), DS_ECHO(s));
         return -1;
     }
     *out = v;
