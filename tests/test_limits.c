@@ -380,3 +380,70 @@ Test(limits, a_csv_error_shortens_the_field_and_keeps_the_reason)
     ds_csv_close(c);
     free(text);
 }
+
+/* ---- commands: a message naming a long path keeps its reason ---------------- */
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+/* `deepsweep <args>` (DEEPSWEEP_BIN); its exit status, stderr in out. */
+static int deepsweep(const char *args, char *out, size_t outlen)
+{
+    const char *b = getenv("DEEPSWEEP_BIN");
+    size_t cl = strlen(args) + 256;
+    char *cmd = malloc(cl);
+    snprintf(cmd, cl, "'%s' %s 2>&1 >/dev/null", b ? b : "build/deepsweep", args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, outlen - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    free(cmd);
+    cr_assert(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+/* A folder path of about 3,000 characters under dir (12 levels of 240). */
+static void long_dir(char *out, size_t len)
+{
+    snprintf(out, len, "%s", dir);
+    for (int i = 0; i < 12; i++) {
+        size_t k = strlen(out);
+        out[k] = '/';
+        memset(out + k + 1, 'a' + i, 240);
+        out[k + 241] = 0;
+        cr_assert_eq(mkdir(out, 0700), 0, "%s", out);
+    }
+}
+
+/* Removes what long_dir made: its first level under dir. */
+static void remove_long_dir(void)
+{
+    char cmd[400];
+    int k = snprintf(cmd, sizeof cmd, "rm -rf '%s/", dir);
+    memset(cmd + k, 'a', 240);
+    snprintf(cmd + k + 240, sizeof cmd - (size_t)k - 240, "'");
+    cr_assert_eq(system(cmd), 0);
+}
+
+Test(limits, a_long_path_in_a_message_keeps_the_reason)
+{
+    char d[4096], args[8192], out[16384];
+    long_dir(d, sizeof d);
+    /* run: a YAML syntax error in a file under the long folder */
+    char file[4200];
+    snprintf(file, sizeof file, "%s/x.yaml", d);
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fputs("name: s\ndataset: [xor\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "run '%s' -n", file);
+    cr_assert_eq(deepsweep(args, out, sizeof out), 2, "%s", out);
+    cr_assert_not_null(strstr(out, file), "%s", out);
+    cr_assert_not_null(strstr(out, "YAML syntax error"), "%s", out);
+    /* train --load: a checkpoint that is not there */
+    snprintf(args, sizeof args, "train --dataset xor --load '%s/m.safetensors'", d);
+    cr_assert_eq(deepsweep(args, out, sizeof out), 2, "%s", out);
+    cr_assert_not_null(strstr(out, "m.safetensors: not found"), "%s", out);
+    remove_long_dir();
+}

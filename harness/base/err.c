@@ -52,14 +52,15 @@ int ds_errf(char *err, size_t errlen, int status, const char *fmt, ...)
 
 int ds_err_print(const char *command, int status, const char *fmt, ...)
 {
-    char msg[4096];
+    /* straight to stderr: a message of any length, whole */
     va_list ap;
     va_start(ap, fmt);
-    ds_verrf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     if (command)
-        fprintf(stderr, "deepsweep: %s: %s\n", command, msg);
+        fprintf(stderr, "deepsweep: %s: ", command);
     else
-        fprintf(stderr, "deepsweep: %s\n", msg);
+        fputs("deepsweep: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
     return status;
 }

@@ -15,6 +15,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* The size of a command's message buffer: a path of PATH_MAX (4096) bytes
+ * and the reason after it fit whole. */
+#define DS_ERR_LEN 8192
+
 /* Longest echoed value DS_ECHO() keeps whole (characters). */
 #define DS_ECHO_MAX 80
 

@@ -279,7 +279,7 @@ int ds_cli_getopt(const ds_cli *cli, int argc, char **argv, int *first, char *er
 
 int ds_cli_parse(const ds_cli *cli, int argc, char **argv, int *first, int *status)
 {
-    char err[1024];
+    char err[DS_ERR_LEN];
     int r = ds_cli_getopt(cli, argc, argv, first, err, sizeof err);
     if (r == DS_CLI_HELP) {
         cli->usage(stdout, cli->opts);

@@ -97,7 +97,7 @@ int cmd_bench(int argc, char **argv)
     ds_bench_opts o;
     ds_bench_opts_default(&o);
     o.quiet = quiet;
-    char err[1024];
+    char err[DS_ERR_LEN];
     if (quick)
         ds_bench_opts_set(&o, "quick", "--quick", "true", err, sizeof err);
     const char *profile = first < argc ? argv[first] : NULL;

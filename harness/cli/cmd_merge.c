@@ -2,6 +2,7 @@
  * shard folders of one sweep (ds_results_merge, harness/results/merge.h). */
 #include "cli.h"
 #include "commands.h"
+#include "err.h"
 #include "merge.h"
 
 #include <stdio.h>
@@ -58,7 +59,7 @@ int cmd_merge(int argc, char **argv)
     int first, status;
     if (ds_cli_parse(&cli, argc, argv, &first, &status))
         return status;
-    char err[1400];
+    char err[DS_ERR_LEN];
     ds_merge_counts n;
     const char *out = argv[first];
     int rc = ds_results_merge(out, (const char *const *)argv + first + 1, argc - first - 1, skip,

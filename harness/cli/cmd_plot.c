@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "err.h"
 #include "commands.h"
+#include "err.h"
 #include "report.h"
 
 static void usage(FILE *f, const ds_opt *opts)
@@ -103,7 +104,7 @@ int cmd_plot(int argc, char **argv)
     if (!gp || !*gp)
         gp = "gnuplot";
 
-    char err[1024] = "";
+    char err[DS_ERR_LEN] = "";
     ds_report *r;
     int rc = ds_report_load(dir, &r, err, sizeof err);
     for (int i = 0; !rc && i < where.n; i++)

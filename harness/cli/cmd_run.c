@@ -116,7 +116,7 @@ int cmd_run(int argc, char **argv)
     int first, status;
     if (ds_cli_parse(&cli, argc, argv, &first, &status))
         return status;
-    char err[2048];
+    char err[DS_ERR_LEN];
     if (shard_from_env(&o, err, sizeof err))
         return ds_err_print("run", 2, "%s", err);
     ds_plan plan;

@@ -38,7 +38,7 @@ typedef struct {
     int quiet;
     const char *save, *dataset;
     int save_rc;
-    char err[512];
+    char err[DS_ERR_LEN];
 } train_ctx;
 
 static void print_epoch(void *ctx, const ds_epoch_metrics *e, const ds_layer_metrics *layers,
@@ -72,7 +72,7 @@ static void arch_string(const ds_mlp *m, char *buf, size_t len)
  * shape: MNIST weights scored on Fashion-MNIST mean nothing. */
 static int eval_saved(const char *path, const char *dataset_opt, const char *data_dir, int quiet)
 {
-    char err[512], dataset[32];
+    char err[DS_ERR_LEN], dataset[32];
     ds_mlp m;
     int r = ds_safetensors_load(path, &m, 1000, dataset, sizeof dataset, err, sizeof err);
     if (r)
@@ -135,7 +135,7 @@ static void print_header(const ds_run_config *rc, const ds_dataset *train)
 /* Trains rc, printing as it goes; the exit status. */
 static int train_and_print(const ds_run_config *rc, const char *save, int quiet)
 {
-    char err[512];
+    char err[DS_ERR_LEN];
     ds_dataset train, test;
     int r = ds_dataset_load(rc->dataset, rc->data_dir, &train, &test, err, sizeof err);
     if (r)
@@ -197,7 +197,7 @@ int cmd_train(int argc, char **argv)
         return ds_err_print("train", 2, "--save and --load exclude each other");
     if (load)
         return eval_saved(load, ro.text[DS_KEY_DATASET], ro.text[DS_KEY_DATA_DIR], quiet);
-    char err[512];
+    char err[DS_ERR_LEN];
     ds_run_config rc;
     int r = ds_run_options_config(&ro, seed, &rc, err, sizeof err);
     const char *msg = r ? err : ds_run_mem_check(&rc, err, sizeof err);
