@@ -56,7 +56,8 @@ static int no_second_document(yaml_parser_t *parser, const char *path, char *err
 }
 
 /* The file's bytes (a regular file: files.h), at most DS_YAML_MAX_BYTES of
- * them: a larger file is refused, never read further. */
+ * them: a larger file is refused, never read further. The buffer starts at
+ * the file's size and grows only if the file does while it is read. */
 static int read_text(const char *path, unsigned char **text, size_t *len, char *err,
                      size_t errlen)
 {
@@ -65,14 +66,23 @@ static int read_text(const char *path, unsigned char **text, size_t *len, char *
     int r = ds_open_input(path, NULL, &fd, &size, err, errlen);
     if (r)
         return r;
-    const char *why = NULL;
-    unsigned char *b = size > DS_YAML_MAX_BYTES ? NULL : malloc((size_t)DS_YAML_MAX_BYTES + 1);
-    size_t n = 0;
+    const size_t limit = (size_t)DS_YAML_MAX_BYTES;
+    size_t cap = size > (off_t)limit ? limit + 1 : (size_t)size + 1, n = 0;
+    unsigned char *b = malloc(cap);
     int e = 0;
-    if (size <= DS_YAML_MAX_BYTES && !b)
-        why = "out of memory";
-    while (b && n <= (size_t)DS_YAML_MAX_BYTES) {
-        ssize_t got = read(fd, b + n, (size_t)DS_YAML_MAX_BYTES + 1 - n);
+    while (b && n <= limit) {
+        if (n == cap) {
+            size_t nc = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
+            unsigned char *nb = realloc(b, nc);
+            if (!nb) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            cap = nc;
+        }
+        ssize_t got = read(fd, b + n, cap - n);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
@@ -82,15 +92,15 @@ static int read_text(const char *path, unsigned char **text, size_t *len, char *
         n += (size_t)got;
     }
     close(fd);
-    if (why) {
-        snprintf(err, errlen, "%s: %s", path, why);
+    if (!b) {
+        snprintf(err, errlen, "%s: out of memory", path);
         return 1;
     }
     if (e) {
         free(b);
         return ds_err_at(err, errlen, (ds_pos){path, 0, 0}, "cannot read: %s", strerror(e));
     }
-    if (!b || n > (size_t)DS_YAML_MAX_BYTES) {
+    if (n > limit) {
         free(b);
         return ds_err_at(err, errlen, (ds_pos){path, 0, 0},
                          "larger than %d bytes, the limit of a YAML file deepsweep reads",
