@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "sweep.h"
 #include "yamldoc.h"
 
 static char dir[64], path[128], err[4096];
@@ -445,5 +446,32 @@ Test(limits, a_long_path_in_a_message_keeps_the_reason)
     snprintf(args, sizeof args, "train --dataset xor --load '%s/m.safetensors'", d);
     cr_assert_eq(deepsweep(args, out, sizeof out), 2, "%s", out);
     cr_assert_not_null(strstr(out, "m.safetensors: not found"), "%s", out);
+    remove_long_dir();
+}
+
+/* A results folder path longer than the limit is refused, not cut into
+ * another folder's path (a 1,100-character --out wrote into the folder named
+ * by its first 1,023 characters). */
+Test(limits, a_results_folder_path_over_the_limit_is_refused)
+{
+    char d[4096], args[8192], out[16384];
+    long_dir(d, sizeof d);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("name: s\ndataset: xor\nbase: {hidden: [2], epochs: 1}\n", f);
+    fclose(f);
+    d[DS_RESULTS_DIR_MAX + 10] = 0; /* a folder path just past the limit */
+    snprintf(args, sizeof args, "run '%s' --out '%s' -q", path, d);
+    cr_assert_eq(deepsweep(args, out, sizeof out), 2, "%s", out);
+    cr_assert_not_null(strstr(out, "characters, more than a results folder path may have (at most 1023)"), "%s", out);
+    char cut[DS_RESULTS_DIR_MAX + 1]; /* what it was cut to: nothing written there */
+    memcpy(cut, d, DS_RESULTS_DIR_MAX);
+    cut[DS_RESULTS_DIR_MAX] = 0;
+    struct stat st;
+    cr_assert_neq(stat(cut, &st), 0, "%s was created", cut);
+    /* merge: into such a folder */
+    snprintf(args, sizeof args, "merge '%s' '%s'", d, dir);
+    cr_assert_eq(deepsweep(args, out, sizeof out), 2, "%s", out);
+    cr_assert_not_null(strstr(out, "more than a results folder path may have"), "%s", out);
     remove_long_dir();
 }

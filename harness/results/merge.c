@@ -655,6 +655,11 @@ int ds_results_merge(const char *out, const char *const *dirs, int n_dirs, int s
                      ds_merge_counts *counts, char *err, size_t errlen)
 {
     memset(counts, 0, sizeof *counts);
+    if (ds_results_dir_check(out, err, errlen))
+        return 2;
+    for (int i = 0; i < n_dirs; i++)
+        if (ds_results_dir_check(dirs[i], err, errlen))
+            return 2;
     merge m = {.out = out, .out_lock = -1, .counts = counts, .err = err, .errlen = errlen};
     size_t n = (size_t)n_dirs + 1;
     m.in = calloc(n, sizeof *m.in);

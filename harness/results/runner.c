@@ -56,6 +56,8 @@ int ds_runner_init(ds_runner *r, const ds_plan *plan, const ds_runner_opts *o, c
     r->opts.shard_n = sn;
     char folder[128];
     ds_plan_folder(plan, folder, sizeof folder);
+    if (o->out && ds_results_dir_check(o->out, err, errlen))
+        return 2;
     if (o->out)
         snprintf(r->out_dir, sizeof r->out_dir, "%s", o->out);
     else if (o->sharded)

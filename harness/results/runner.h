@@ -31,7 +31,7 @@ typedef struct {
 typedef struct {
     const ds_plan *plan;
     ds_runner_opts opts;
-    char out_dir[1024];
+    char out_dir[DS_RESULTS_DIR_MAX + 1];
     int n_sel;                  /* this shard's runs                          */
     const ds_run **sel;         /* ... in run-list order                      */
     const ds_run_row **rows;    /* each one's finished row, or NULL           */

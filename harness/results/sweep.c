@@ -2,6 +2,7 @@
 #include "sweep.h"
 
 #include "csvread.h"
+#include "err.h"
 #include "parse.h"
 
 #include <ctype.h>
@@ -466,11 +467,22 @@ static int drop_reruns(ds_results *r)
     return 0;
 }
 
+int ds_results_dir_check(const char *dir, char *err, size_t errlen)
+{
+    size_t n = strlen(dir);
+    if (n <= DS_RESULTS_DIR_MAX)
+        return 0;
+    return ds_errf(err, errlen, 2, "%s: %zu characters, more than a results folder path may have (at most %d)",
+                   DS_ECHO(dir), n, DS_RESULTS_DIR_MAX);
+}
+
 int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int force, char *err,
                     size_t errlen)
 {
     memset(r, 0, sizeof *r);
     r->fd_runs = r->fd_epochs = r->fd_layers = r->fd_lock = -1;
+    if (ds_results_dir_check(dir, err, errlen))
+        return 2;
     snprintf(r->dir, sizeof r->dir, "%s", dir);
     char path[1200];
     struct stat st;

@@ -38,8 +38,16 @@ typedef struct {
     unsigned char rerun;    /* finished, but its epochs/layers rows are gone */
 } ds_run_row;
 
+/* The longest results folder path (characters): a longer one (run --out,
+ * merge's folders) is refused, never cut to another folder's path. */
+#define DS_RESULTS_DIR_MAX 1023
+
+/* 0 when dir is at most DS_RESULTS_DIR_MAX characters, else 2 with err
+ * "<dir>: N characters, more than a results folder path may have ...". */
+int ds_results_dir_check(const char *dir, char *err, size_t errlen);
+
 typedef struct {
-    char dir[1024];
+    char dir[DS_RESULTS_DIR_MAX + 1];
     int fd_runs, fd_epochs, fd_layers;
     int fd_lock;       /* the flock'd folder: one writer per folder */
     ds_run_row *done;  /* finished runs found on open, sorted by id */
