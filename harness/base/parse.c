@@ -40,18 +40,31 @@ void ds_range_text(const char *field, long long lo, long long hi, char *buf, siz
         snprintf(buf, len, "%lld <= %s <= %lld", lo, name, hi);
 }
 
+/* A bound as a reader writes it: whole numbers whole (1048576, not
+ * 1.04858e+06), others %g. */
+static const char *bound(double v, char *buf, size_t len)
+{
+    if (v == floor(v) && fabs(v) < 1e15)
+        snprintf(buf, len, "%.0f", v);
+    else
+        snprintf(buf, len, "%g", v);
+    return buf;
+}
+
 void ds_bounds_text(const char *field, ds_bounds b, char *buf, size_t len)
 {
     const char *name = bare(field), *lop = b.lo_open ? "<" : "<=", *hip = b.hi_open ? "<" : "<=";
     int has_lo = isfinite(b.lo), has_hi = isfinite(b.hi);
+    char l[32], h[32];
     if (!has_lo && !has_hi)
         snprintf(buf, len, "%s", "");
     else if (!has_hi)
-        snprintf(buf, len, "%s %s %g", name, b.lo_open ? ">" : ">=", b.lo);
+        snprintf(buf, len, "%s %s %s", name, b.lo_open ? ">" : ">=", bound(b.lo, l, sizeof l));
     else if (!has_lo)
-        snprintf(buf, len, "%s %s %g", name, hip, b.hi);
+        snprintf(buf, len, "%s %s %s", name, hip, bound(b.hi, h, sizeof h));
     else
-        snprintf(buf, len, "%g %s %s %s %g", b.lo, lop, name, hip, b.hi);
+        snprintf(buf, len, "%s %s %s %s %s", bound(b.lo, l, sizeof l), lop, name, hip,
+                 bound(b.hi, h, sizeof h));
 }
 
 /* What is wrong with an integer's text. */

@@ -22,33 +22,33 @@ static const ds_key_row keys[DS_KEY_COUNT] = {
                        "a list of widths 1 <= width <= " DS_STR(DS_MAX_WIDTH)
                        ", e.g. [256, 256]; [] = none",
                        "hidden layer widths, e.g. 256,256; none = softmax regression (default)"},
-    [DS_KEY_DEPTH] = {"depth", 'i', "0 <= depth <= " DS_STR(DS_MAX_HIDDEN),
+    [DS_KEY_DEPTH] = {"depth", 'i', NULL,
                       "hidden layers of --width units"},
-    [DS_KEY_WIDTH] = {"width", 'i', "1 <= width <= " DS_STR(DS_MAX_WIDTH),
+    [DS_KEY_WIDTH] = {"width", 'i', NULL,
                       "the width of every hidden layer (default 256 with --depth)"},
     [DS_KEY_ACTIVATION] = {"activation", 'e', NULL, "of every hidden layer (default relu)"},
     [DS_KEY_ACT_PARAM] = {"act_param", 'f', "leaky_relu slope / elu alpha",
                           "leaky_relu slope / elu alpha (default 0.01 / 1)"},
     [DS_KEY_LOSS] = {"loss", 'e', NULL, "(default: the dataset's; xor: sigmoid_bce)"},
     [DS_KEY_INIT] = {"init", 'e', NULL, "weight init (default normal)"},
-    [DS_KEY_INIT_SCALE] = {"init_scale", 'f', "init_scale >= 0",
+    [DS_KEY_INIT_SCALE] = {"init_scale", 'f', NULL,
                            "multiplies the init's draws (default 1)"},
     [DS_KEY_BIAS_INIT] = {"bias_init", 'e', NULL, "(default zeros)"},
-    [DS_KEY_DROPOUT] = {"dropout", 'f', "0 <= dropout < 1",
+    [DS_KEY_DROPOUT] = {"dropout", 'f', NULL,
                         "drop probability after each hidden layer (default 0)"},
     [DS_KEY_OPTIMIZER] = {"optimizer", 'e', NULL, "(default adam)"},
-    [DS_KEY_LR] = {"lr", 'f', "lr > 0", "learning rate (default 0.001)"},
-    [DS_KEY_MOMENTUM] = {"momentum", 'f', "0 <= momentum < 1", "for momentum (default 0.9)"},
+    [DS_KEY_LR] = {"lr", 'f', NULL, "learning rate (default 0.001)"},
+    [DS_KEY_MOMENTUM] = {"momentum", 'f', NULL, "for momentum (default 0.9)"},
     [DS_KEY_NESTEROV] = {"nesterov", 'b', "true or false", "Nesterov momentum"},
-    [DS_KEY_BETA1] = {"beta1", 'f', "0 <= beta1 < 1", "Adam (default 0.9)"},
-    [DS_KEY_BETA2] = {"beta2", 'f', "0 <= beta2 < 1", "Adam (default 0.999)"},
-    [DS_KEY_EPS] = {"eps", 'f', "eps > 0", "Adam (default 1e-8)"},
-    [DS_KEY_WEIGHT_DECAY] = {"weight_decay", 'f', "weight_decay >= 0",
+    [DS_KEY_BETA1] = {"beta1", 'f', NULL, "Adam (default 0.9)"},
+    [DS_KEY_BETA2] = {"beta2", 'f', NULL, "Adam (default 0.999)"},
+    [DS_KEY_EPS] = {"eps", 'f', NULL, "Adam (default 1e-8)"},
+    [DS_KEY_WEIGHT_DECAY] = {"weight_decay", 'f', NULL,
                              "L2 decay of the weights (default 0)"},
-    [DS_KEY_BATCH] = {"batch", 'i', "batch >= 1",
+    [DS_KEY_BATCH] = {"batch", 'i', NULL,
                       "(default 100; above the training set = the full batch)"},
-    [DS_KEY_EPOCHS] = {"epochs", 'i', "epochs >= 1", "(default 15)"},
-    [DS_KEY_LOG_EVERY] = {"log_every", 'i', "log_every >= 1",
+    [DS_KEY_EPOCHS] = {"epochs", 'i', NULL, "(default 15)"},
+    [DS_KEY_LOG_EVERY] = {"log_every", 'i', NULL,
                           "print every N epochs and the last (default 1)"},
     [DS_KEY_THREADS] = {"threads", 'i', "0 = OpenMP default, else 1 <= threads <= 4 x the processors",
                         "OpenMP threads (default: OMP_NUM_THREADS or all cores)"},
@@ -63,6 +63,17 @@ static const ds_key_row keys[DS_KEY_COUNT] = {
 };
 
 const ds_key_row *ds_key_row_of(ds_key k) { return (unsigned)k < DS_KEY_COUNT ? &keys[k] : NULL; }
+
+/* What key k allows, for messages: its row's text, or its range from the one
+ * table of ranges (runcfg.h: "0 <= dropout < 1"); NULL for a name key. */
+static const char *allowed(ds_key k, char *buf, size_t len)
+{
+    const ds_bounds *b = ds_run_range(keys[k].name);
+    if (keys[k].allowed || !b)
+        return keys[k].allowed;
+    ds_bounds_text(keys[k].name, *b, buf, len);
+    return buf;
+}
 
 int ds_key_find(const char *name)
 {
@@ -213,24 +224,23 @@ static int apply_number(ds_run_build *b, ds_key k, const char *s, ds_pos p, cons
         bad = ds_parse_double(kn, s, DS_ANY_REAL, &fv, msg, sizeof msg);
     else if (keys[k].type == 'f' && !(bad = ds_parse_float(kn, s, DS_ANY_REAL, &ff, msg, sizeof msg)))
         fv = ff;
+    char al[128];
     if (bad)
-        return ds_err_at(err, errlen, p, "%s (%s)", msg, keys[k].allowed);
+        return ds_err_at(err, errlen, p, "%s (%s)", msg, allowed(k, al, sizeof al));
     if (keys[k].type == 'b' && ds_parse_bool(kn, s, &bv, NULL, 0))
         return ds_err_at(err, errlen, p, "%s: '%s' is not true or false", kn, DS_ECHO(s));
     switch (k) {
     case DS_KEY_TRAIN_SUBSET: rc->train_subset = (int)iv; break;
     case DS_KEY_DEPTH:
-        if (iv < 0 || iv > DS_MAX_HIDDEN)
-            return ds_err_at(err, errlen, p, "%s: %ld is out of range (0 <= depth <= %d)", kn, iv,
-                             DS_MAX_HIDDEN);
+        if (iv < 0 || iv > DS_MAX_HIDDEN) /* before it sizes the hidden list */
+            return ds_err_at(err, errlen, p, "%s: %ld is out of range (%s)", kn, iv, allowed(k, al, sizeof al));
         for (int i = rc->n_hidden; i < iv; i++)
             rc->hidden[i] = b->width;
         rc->n_hidden = (int)iv;
         break;
     case DS_KEY_WIDTH:
         if (iv < 1 || iv > DS_MAX_WIDTH)
-            return ds_err_at(err, errlen, p, "%s: %ld is out of range (1 <= width <= %d)", kn, iv,
-                             DS_MAX_WIDTH);
+            return ds_err_at(err, errlen, p, "%s: %ld is out of range (%s)", kn, iv, allowed(k, al, sizeof al));
         b->width = (int)iv;
         for (int i = 0; i < rc->n_hidden; i++)
             rc->hidden[i] = (int)iv;
@@ -264,10 +274,12 @@ int ds_key_apply(ds_run_build *b, ds_key k, const char *text, int is_list, ds_po
                  const char *spelled, char *err, size_t errlen)
 {
     const char *kn = spelled ? spelled : keys[k].name;
+    char al[128];
+    const char *a = allowed(k, al, sizeof al);
     b->prov[k] = p;
     if (is_list && keys[k].type != 'h')
         return ds_err_at(err, errlen, p, "%s: expected one value, got a list [%s] (%s; lists go under sweep:)",
-                         kn, DS_ECHO(text), keys[k].allowed ? keys[k].allowed : "one name");
+                         kn, DS_ECHO(text), a ? a : "one name");
     switch (keys[k].type) {
     case 'h': return apply_hidden(b, text, p, kn, err, errlen);
     case 'e': return apply_name(b, k, text, p, kn, err, errlen);

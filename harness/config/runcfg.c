@@ -60,6 +60,52 @@ int ds_thread_limit(void) { return 4 * omp_get_num_procs(); }
         return buf;                                                             \
     } while (0)
 
+static const struct {
+    const char *key;
+    ds_bounds b;
+} ranges[] = {
+    {"depth", DS_CLOSED(0, DS_MAX_HIDDEN)},
+    {"width", DS_CLOSED(1, DS_MAX_WIDTH)},
+    {"init_scale", DS_AT_LEAST(0)},
+    {"dropout", DS_HALF_OPEN(0, 1)},
+    {"lr", DS_ABOVE(0)},
+    {"momentum", DS_HALF_OPEN(0, 1)},
+    {"beta1", DS_HALF_OPEN(0, 1)},
+    {"beta2", DS_HALF_OPEN(0, 1)},
+    {"eps", DS_ABOVE(0)},
+    {"weight_decay", DS_AT_LEAST(0)},
+    {"batch", DS_AT_LEAST(1)},
+    {"epochs", DS_AT_LEAST(1)},
+    {"log_every", DS_AT_LEAST(1)},
+};
+
+const ds_bounds *ds_run_range(const char *key)
+{
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+        if (!strcmp(ranges[i].key, key))
+            return &ranges[i].b;
+    return NULL;
+}
+
+/* v against key's range: NULL, or "lr: -0.1 is out of range (lr > 0)" (an
+ * integer key's value printed whole, a float's as %g). */
+static const char *check_range(const char *key, double v, int is_int, char *buf, int buflen)
+{
+    const ds_bounds *b = ds_run_range(key);
+    if (isfinite(v) && (b->lo_open ? v > b->lo : v >= b->lo) && (b->hi_open ? v < b->hi : v <= b->hi))
+        return NULL;
+    char r[128];
+    ds_bounds_text(key, *b, r, sizeof r);
+    BAD(is_int ? "%s: %.0f is out of range (%s)" : "%s: %g is out of range (%s)", key, v, r);
+}
+
+#define CHECK(key, v, is_int)                                                   \
+    do {                                                                        \
+        const char *bad_ = check_range(key, (double)(v), is_int, buf, buflen);  \
+        if (bad_)                                                               \
+            return bad_;                                                        \
+    } while (0)
+
 /* The names: an enum out of its table can only come from code, not input. */
 static const char *check_names(const ds_run_config *rc, char *buf, int buflen)
 {
@@ -91,43 +137,30 @@ static const char *check_shape(const ds_run_config *rc, char *buf, int buflen)
     if (rc->train_subset < 0 || rc->train_subset > d->n_train)
         BAD("train_subset: %d is out of range (0 = all, else 1 <= train_subset <= %d, the "
             "training set of %s)", rc->train_subset, d->n_train, rc->dataset);
-    if (rc->n_hidden < 0 || rc->n_hidden > DS_MAX_HIDDEN)
-        BAD("depth: %d is out of range (0 <= depth <= %d)", rc->n_hidden, DS_MAX_HIDDEN);
+    CHECK("depth", rc->n_hidden, 1);
     for (int i = 0; i < rc->n_hidden; i++)
-        if (rc->hidden[i] < 1 || rc->hidden[i] > DS_MAX_WIDTH)
-            BAD("width: %d is out of range (1 <= width <= %d)", rc->hidden[i], DS_MAX_WIDTH);
+        CHECK("width", rc->hidden[i], 1);
     const ds_act_row *act = ds_act_row_of(rc->activation);
     if (act->param && !(rc->act_param >= act->param_min && rc->act_param <= act->param_max))
         BAD("act_param: %g is out of range for %s's %s (%g <= act_param <= %g)",
             (double)rc->act_param, ds_act_to_name(rc->activation), act->param,
             (double)act->param_min, (double)act->param_max);
-    if (!isfinite(rc->init_scale) || rc->init_scale < 0)
-        BAD("init_scale: %g is out of range (init_scale >= 0)", (double)rc->init_scale);
-    if (!(rc->dropout >= 0 && rc->dropout < 1))
-        BAD("dropout: %g is out of range (0 <= dropout < 1)", (double)rc->dropout);
+    CHECK("init_scale", rc->init_scale, 0);
+    CHECK("dropout", rc->dropout, 0);
     return NULL;
 }
 
 static const char *check_training(const ds_run_config *rc, char *buf, int buflen)
 {
-    if (!(rc->lr > 0) || !isfinite(rc->lr))
-        BAD("lr: %g is out of range (lr > 0)", (double)rc->lr);
-    if (!(rc->momentum >= 0 && rc->momentum < 1))
-        BAD("momentum: %g is out of range (0 <= momentum < 1)", (double)rc->momentum);
-    if (!(rc->beta1 >= 0 && rc->beta1 < 1))
-        BAD("beta1: %g is out of range (0 <= beta1 < 1)", (double)rc->beta1);
-    if (!(rc->beta2 >= 0 && rc->beta2 < 1))
-        BAD("beta2: %g is out of range (0 <= beta2 < 1)", (double)rc->beta2);
-    if (!(rc->eps > 0) || !isfinite(rc->eps))
-        BAD("eps: %g is out of range (eps > 0)", (double)rc->eps);
-    if (!(rc->weight_decay >= 0) || !isfinite(rc->weight_decay))
-        BAD("weight_decay: %g is out of range (weight_decay >= 0)", (double)rc->weight_decay);
-    if (rc->batch < 1)
-        BAD("batch: %d is out of range (batch >= 1)", rc->batch);
-    if (rc->epochs < 1)
-        BAD("epochs: %d is out of range (epochs >= 1)", rc->epochs);
-    if (rc->log_every < 1)
-        BAD("log_every: %d is out of range (log_every >= 1)", rc->log_every);
+    CHECK("lr", rc->lr, 0);
+    CHECK("momentum", rc->momentum, 0);
+    CHECK("beta1", rc->beta1, 0);
+    CHECK("beta2", rc->beta2, 0);
+    CHECK("eps", rc->eps, 0);
+    CHECK("weight_decay", rc->weight_decay, 0);
+    CHECK("batch", rc->batch, 1);
+    CHECK("epochs", rc->epochs, 1);
+    CHECK("log_every", rc->log_every, 1);
     if (rc->threads < 0 || rc->threads > ds_thread_limit())
         BAD("threads: %d is out of range (0 = OpenMP default, else 1 <= threads <= %d, 4 x "
             "the %d processors)", rc->threads, ds_thread_limit(), omp_get_num_procs());

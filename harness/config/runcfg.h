@@ -12,6 +12,7 @@
 
 #include "kernels.h"
 #include "names.h"
+#include "parse.h"
 
 #define DS_MAX_HIDDEN 64
 
@@ -61,6 +62,13 @@ void ds_run_config_resolve(ds_run_config *rc, int act_param_set, int loss_set);
 #define DS_STR_(x) #x
 #define DS_STR(x) DS_STR_(x) /* a macro's value as text, for messages */
 int ds_thread_limit(void);
+
+/* The fixed range of a numeric run key, the one home of these facts:
+ * ds_run_config_check checks them and the key table (keys.c) states them in
+ * its messages ("0 <= dropout < 1"). NULL for a key without a fixed range
+ * (train_subset, act_param and threads depend on the dataset, the activation
+ * and the machine: the check states those). */
+const ds_bounds *ds_run_range(const char *key);
 
 /* Range checks shared by the CLI and the config loader: returns NULL if rc is
  * valid, else a static message "dropout: 1.5 is out of range (0 <= dropout < 1)"
