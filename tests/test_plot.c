@@ -870,6 +870,7 @@ Test(plot_command, too_many_groups_are_described_not_drawn)
     char *md = slurp(p);
     cr_assert_not_null(md);
     cr_assert(strstr(md, "not drawn, 41 groups are too many for one row of error bars"), "%s", md);
+    cr_assert(strstr(md, "select groups: deepsweep plot DIR --where KEY=VALUE"), "%s", md);
     cr_assert(strstr(md, "not drawn, 41 groups are too many lines for one readable figure"),
               "%s", md);
     cr_assert(strstr(md, "| width | runs |") && strstr(md, "| 48 | 1 | 1 |"), "%s", md);

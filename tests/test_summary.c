@@ -113,3 +113,19 @@ Test(summary, xor_solved_with_wilson_interval)
     cr_assert(strstr(s, "Wilson"), "%s", s);
     free(s);
 }
+
+/* The config's reference, a fraction, is shown in % beside its group only. */
+Test(summary, reference_from_the_config_in_percent)
+{
+    const double acc[2] = {0.97, 0.90};
+    const char *const ok2[2] = {"ok", "ok"};
+    char *s = summary_of("name: s\ndataset: mnist\nruns:\n"
+                         "  - {label: xavier, hidden: [8], reference: 0.9783, "
+                         "reference_source: the course}\n"
+                         "  - {label: other, hidden: [4]}\n",
+                         ok2, acc, 2);
+    cr_assert(strstr(s, "reference"), "%s", s);
+    cr_assert(strstr(s, "97.83"), "%s", s);
+    cr_assert(!strstr(s, "0.98 "), "%s", s);
+    free(s);
+}

@@ -25,7 +25,8 @@ void ds_fig_accuracy(ds_report_writer *w, const char *png, int *scratch)
         fig->drawn = 0;
         snprintf(fig->what, sizeof fig->what,
                  "Test accuracy per group: not drawn, %d groups are too many for one row "
-                 "of error bars (at most 40); the heatmaps and the table below show them.",
+                 "of error bars (at most 40); the heatmaps and the table below show them."
+                 DS_WHERE_HINT,
                  r->ngroups);
         return;
     }

@@ -26,7 +26,7 @@ void ds_fig_curves(ds_report_writer *w, const char *png, int *scratch)
         snprintf(fig->what, sizeof fig->what,
                  "Training curves: not drawn, %d groups are too many lines for one "
                  "readable figure (at most 12); the accuracy figure and the table "
-                 "below compare them.", n);
+                 "below compare them." DS_WHERE_HINT, n);
         return;
     }
     snprintf(fig->what, sizeof fig->what,

@@ -94,7 +94,7 @@ void ds_fig_gradnorm(ds_report_writer *w, const char *png, int *sel)
         fig->drawn = 0;
         snprintf(fig->what, sizeof fig->what,
                  "Gradient norms per layer: not drawn, %d lines in %d panels (one per %s) are "
-                 "too many for one figure (at most %d panels).", n, np,
+                 "too many for one figure (at most %d panels)." DS_WHERE_HINT, n, np,
                  ds_group_key_cols[facet], MAX_PANELS);
         return;
     }

@@ -58,7 +58,7 @@ static void fig_heatmap(ds_report_writer *w, int *line_of, int kx, int ky, const
         snprintf(fig->what, sizeof fig->what,
                  "%s heatmap: not drawn, %d panels (one per combination of the other "
                  "swept columns) are too many for one figure (at most 4); the table "
-                 "below has every cell.", what, grids);
+                 "below has every cell." DS_WHERE_HINT, what, grids);
         free(titles);
         return;
     }

@@ -15,6 +15,10 @@
 #include <stdio.h>
 
 #define DS_MAX_FIGS 16
+/* The end of a "not drawn: too many" sentence: how to draw a part. */
+#define DS_WHERE_HINT                                                                      \
+    " To draw a part, select groups: deepsweep plot DIR --where KEY=VALUE "                \
+    "(e.g. --where activation=relu)."
 
 typedef struct {
     char png[96];   /* its name as a PNG file in outdir ("accuracy.png"); other
