@@ -312,6 +312,61 @@ Test(past, cfg_keeps_the_mode)
     free(got);
 }
 
+/* ---- show ---------------------------------------------------------------- */
+
+/* The summary `run` printed: from the empty line before the one naming
+ * the sweep. */
+static char *summary_part(char *out)
+{
+    char *s = strstr(out, "\nt (mode ");
+    cr_assert_not_null(s, "%s", out);
+    return s;
+}
+
+Test(past, show_prints_the_run_summary_from_the_csvs)
+{
+    put("x.yaml", xor_cfg);
+    char *ran = expect(0, "run x.yaml -q", NULL);
+    char *shown = expect(0, "show results/t", NULL);
+    cr_assert_str_eq(shown, summary_part(ran));
+    free(shown);
+    /* --where keeps the runs whose column has that value */
+    shown = expect(0, "show results/t --where activation=tanh", NULL);
+    cr_assert_not_null(strstr(shown, "activation=tanh"), "%s", shown);
+    cr_assert_null(strstr(shown, "activation=relu"), "%s", shown);
+    free(shown);
+    /* --sort group orders by name */
+    shown = expect(0, "show results/t --sort group", NULL);
+    char *a = strstr(shown, "activation=relu"), *b = strstr(shown, "activation=tanh");
+    cr_assert(a && b && a < b, "%s", shown);
+    free(shown);
+    free(ran);
+    /* a run not finished matches by its config: the folder as a wider
+     * sweep sees it (its config.yaml), sigmoid not run yet */
+    free(expect(0, "run x.yaml activation=relu,tanh,sigmoid --out wide -q", NULL));
+    char *wide = get("wide/config.yaml");
+    put("results/t/config.yaml", wide);
+    free(wide);
+    shown = expect(0, "show results/t --where activation=sigmoid", NULL);
+    cr_assert_not_null(strstr(shown, "\n   -  activation=sigmoid      2  "), "%s", shown);
+    cr_assert_not_null(strstr(shown, "2 not run"), "%s", shown);
+    cr_assert_null(strstr(shown, "activation=tanh"), "%s", shown);
+    free(shown);
+    char *err;
+    free(expect(2, "show results/t --sort speed", &err));
+    cr_assert_not_null(strstr(err, "deepsweep: show: --sort: 'speed' is not a column (valid: "), "%s", err);
+    free(err);
+    free(expect(2, "show results/t --where colour=red", &err));
+    cr_assert_not_null(strstr(err, "deepsweep: show: --where colour=red: no column 'colour' in results/t/runs.csv (valid: "), "%s", err);
+    free(err);
+    free(expect(2, "show results/t --where activation", &err));
+    cr_assert_not_null(strstr(err, "--where activation: expected KEY=VALUE"), "%s", err);
+    free(err);
+    free(expect(2, "show nowhere", &err));
+    cr_assert_not_null(strstr(err, "deepsweep: show: nowhere/runs.csv:"), "%s", err);
+    free(err);
+}
+
 /* After an interrupt, groups that never ran have no rank; the groups that
  * ran are ranked 1..k among themselves. Through the runner's summary (what
  * `run` prints when a signal stops it) and through show. */
@@ -345,3 +400,80 @@ Test(past, groups_never_run_get_no_rank)
     free(text);
 }
 
+/* ---- compare ------------------------------------------------------------- */
+
+/* compare's exit status: 1 when gnuplot cannot draw its figure. */
+static int drawn_status(void)
+{
+    return system("gnuplot -e 'set terminal png' >/dev/null 2>&1") == 0 ? 0 : 1;
+}
+
+/* Two sweeps that differ in lr: groups matched by activation, the
+ * difference in test accuracy with its CI and Welch's p, a figure. */
+Test(past, compare_matches_groups_by_configuration)
+{
+    put("x.yaml", xor_cfg);
+    free(expect(0, "run x.yaml seeds=3 -q", NULL));
+    free(expect(0, "run x.yaml seeds=3 lr=0.05 activation=relu,tanh,sigmoid name=u -q", NULL));
+    char *out = expect(drawn_status(), "compare results/t results/u --out cmp", NULL);
+    cr_assert_not_null(strstr(out, "lr: 0.5 (A) vs 0.05 (B)"), "%s", out);
+    cr_assert_not_null(strstr(out, "Welch"), "%s", out);
+    cr_assert_not_null(strstr(out, "label: t (A) vs u (B)"), "%s", out);
+    cr_assert_not_null(strstr(out, "groups matched on every other configuration column: 2;"), "%s", out);
+    cr_assert_not_null(strstr(out, "only in B: 1 group (sigmoid)"), "%s", out);
+    /* relu and tanh, 3 seeds a side: B - A with a CI and p, or a verdict */
+    cr_assert_not_null(strstr(out, "\nrelu "), "%s", out);
+    cr_assert_not_null(strstr(out, "\ntanh "), "%s", out);
+    free(out);
+    cr_assert(exists("cmp/plot-data/compare.dat"), "no data file");
+    if (!drawn_status())
+        cr_assert(exists("cmp/compare.png"), "no figure");
+    char *err;
+    free(expect(2, "compare results/t", &err));
+    free(err);
+    free(expect(2, "compare results/t results/t --metric colour", &err));
+    cr_assert_not_null(strstr(err, "--metric: 'colour' is not a metric (valid: "), "%s", err);
+    free(err);
+}
+
+/* The numbers compare prints, on known data: A's test accuracies 0.90,
+ * 0.92, 0.94, B's 0.80, 0.82, 0.84 (lr differs). R's
+ * t.test(c(80,82,84), c(90,92,94)): t = -6.1237, df = 4, p = 0.003602,
+ * 95% CI -14.533 .. -5.467. */
+static void folder_of(const char *name, char *lr, const double *acc)
+{
+    char path[128], err[1024], *ov[] = {"activation=relu", "seeds=3", lr};
+    snprintf(path, sizeof path, "%s/x.yaml", dir);
+    ds_plan p;
+    cr_assert_eq(ds_plan_load(path, ov, 3, &p, err, sizeof err), 0, "%s", err);
+    ds_csvbuf b = {0};
+    ds_header_line(0, &b);
+    for (int i = 0; i < 3; i++) {
+        ds_run_result r = {.status = DS_RUN_OK, .test_acc = acc[i], .train_acc = acc[i]};
+        ds_runs_row(&b, &p.runs[i], &r, "avx2", 1);
+    }
+    char file[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    snprintf(file, sizeof file, "%s/runs.csv", name);
+    put(file, b.s);
+    ds_csvbuf_free(&b);
+    ds_plan_free(&p);
+}
+
+Test(past, compare_prints_welch_on_known_data)
+{
+    put("x.yaml", xor_cfg);
+    const double a[] = {0.90, 0.92, 0.94}, b[] = {0.80, 0.82, 0.84};
+    folder_of("A", "lr=0.5", a);
+    folder_of("B", "lr=0.25", b);
+    char *out = expect(drawn_status(), "compare A B --out cmp -q", NULL);
+    cr_assert_not_null(strstr(out, "A and B differ in: lr: 0.5 (A) vs 0.25 (B)\n"), "%s", out);
+    cr_assert_not_null(strstr(out, "    3     92.00 ±  4.97    3     82.00 ±  4.97   -10.00 [ -14.53,   -5.47]  0.0036    differs (p < 0.05)"),
+                       "%s", out);
+    free(out);
+    /* another metric column */
+    out = expect(drawn_status(), "compare A B --out cmp -q --metric train_acc", NULL);
+    cr_assert_not_null(strstr(out, "train_acc %"), "%s", out);
+    free(out);
+}

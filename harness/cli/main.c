@@ -26,6 +26,8 @@ static const command commands[] = {
     {"bench", cmd_bench, "profile kernel throughput against peak, bandwidth and OpenBLAS"},
     {"run", cmd_run, "run an experiment file: a resumable, shardable sweep of runs"},
     {"merge", cmd_merge, "union the results folders of a sharded sweep"},
+    {"show", cmd_show, "the summary table of a results folder, from its CSVs"},
+    {"compare", cmd_compare, "two results folders: groups matched, differences, CIs, p-values"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

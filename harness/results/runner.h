@@ -83,8 +83,16 @@ int ds_runner_execute(ds_runner *r, char *err, size_t errlen);
 /* The summary table: one row per group, mean +- std over seeds (the mean
  * alone for one ok run), the 95% t interval, XOR's solved fraction with its
  * Wilson interval; then each pair of groups differing in one setting with
- * the difference, its interval and Welch's p, in words (stats.h). */
+ * the difference, its interval and Welch's p, in words (stats.h). Groups
+ * in the sweep's order. */
 void ds_runner_print_summary(const ds_runner *r, FILE *f);
+/* The same with the groups sorted by column `sort` (ds_summary_sort_find;
+ * -1: the sweep's order). */
+void ds_summary_print(const ds_runner *r, int sort, FILE *f);
+/* The columns the summary sorts by ("rank", "group", ...): index or -1;
+ * every name, comma-separated. */
+int ds_summary_sort_find(const char *name);
+void ds_summary_sort_names(char *out, size_t n);
 
 /* How the sweep ended, after the summary: says on `msg` which runs failed or
  * that a signal stopped it. Returns the exit status: 0, 1 (a run failed),

@@ -52,6 +52,7 @@ typedef struct {
     int has_reference;
     int rank;
     const ds_run *rep; /* its first run: the configuration it stands for */
+    int order; /* position in the sweep, the sort's last key */
 } group_stat;
 
 typedef struct {
@@ -70,6 +71,7 @@ static void add_run(summary *s, const ds_run *run, const ds_run_row *row)
     if (k == s->n_groups) {
         g->group = run->group;
         g->rep = run;
+        g->order = k;
         g->reference = run->reference;
         g->has_reference = run->has_reference;
         s->any_ref |= run->has_reference;
@@ -249,7 +251,52 @@ static void print_differences(const summary *s, FILE *f)
     free(canon);
 }
 
-void ds_runner_print_summary(const ds_runner *r, FILE *f)
+/* The columns the groups can be sorted by (show --sort). */
+static const char *const sort_keys[] = {"rank", "group", "seeds", "test_acc", "train_acc"};
+#define N_SORT_KEYS (int)(sizeof sort_keys / sizeof sort_keys[0])
+
+int ds_summary_sort_find(const char *name)
+{
+    for (int i = 0; i < N_SORT_KEYS; i++)
+        if (!strcmp(sort_keys[i], name))
+            return i;
+    return -1;
+}
+
+void ds_summary_sort_names(char *out, size_t n)
+{
+    out[0] = 0; /* ds_names_join fills an empty buffer only */
+    ds_names_join(out, n, sort_keys, sizeof sort_keys[0], N_SORT_KEYS);
+}
+
+/* Best first for a mean (NaN last): -1 if a goes before b. */
+static int by_mean(const ds_moments *a, const ds_moments *b)
+{
+    double x = a->n ? ds_moments_mean(a) : NAN, y = b->n ? ds_moments_mean(b) : NAN;
+    if (isnan(x) || isnan(y))
+        return isnan(x) - isnan(y);
+    return (x < y) - (x > y);
+}
+
+static int sort_key;
+
+static int cmp_groups(const void *va, const void *vb)
+{
+    const group_stat *a = va, *b = vb;
+    int c = 0;
+    switch (sort_key) {
+    case 0: c = (a->rank == 0) - (b->rank == 0); if (!c) c = (a->rank > b->rank) - (a->rank < b->rank); break;
+    case 1: c = strcmp(a->group, b->group); break;
+    case 2: c = (a->n > b->n) - (a->n < b->n); break;
+    case 3: c = by_mean(&a->test, &b->test); break;
+    case 4: c = by_mean(&a->train, &b->train); break;
+    }
+    return c ? c : (a->order > b->order) - (a->order < b->order);
+}
+
+void ds_runner_print_summary(const ds_runner *r, FILE *f) { ds_summary_print(r, -1, f); }
+
+void ds_summary_print(const ds_runner *r, int sort, FILE *f)
 {
     summary s = {.g = calloc((size_t)r->n_sel + 1, sizeof *s.g)};
     if (!s.g)
@@ -257,6 +304,10 @@ void ds_runner_print_summary(const ds_runner *r, FILE *f)
     for (int i = 0; i < r->n_sel; i++)
         add_run(&s, r->sel[i], r->rows[i]);
     rank_groups(&s);
+    if (sort >= 0 && sort < N_SORT_KEYS) {
+        sort_key = sort;
+        qsort(s.g, (size_t)s.n_groups, sizeof *s.g, cmp_groups);
+    }
     int gw = 5;
     for (int k = 0; k < s.n_groups; k++)
         if ((int)strlen(s.g[k].group) > gw)
