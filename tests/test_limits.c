@@ -483,3 +483,17 @@ Test(limits, a_results_folder_path_over_the_limit_is_refused)
     cr_assert_not_null(strstr(out, "more than a results folder path may have"), "%s", out);
     remove_long_dir();
 }
+
+/* A config.yaml's source: longer than the plan keeps is refused, not cut in
+ * the next config.yaml. */
+Test(limits, a_long_source_in_a_config_yaml_is_refused)
+{
+    char *text = malloc(2000);
+    int k = sprintf(text, "name: s\ndataset: xor\nsource: \"");
+    memset(text + k, 's', 1100);
+    sprintf(text + k + 1100, "\"\n");
+    ds_plan p;
+    cr_assert_eq(load(text, NULL, 0, &p), 2, "%s", err);
+    cr_assert_not_null(strstr(err, "source: 1100 characters (at most 1023)"), "%s", err);
+    free(text);
+}

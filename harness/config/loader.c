@@ -366,13 +366,17 @@ int read_top(loader *L, yaml_node_t *root)
             if (!s)
                 return fail(L, ds_yaml_pos(&L->y, vn), "%s: expected a text", k);
             char **to = !strcmp(k, "source") ? &L->from_source : &L->from_overrides;
+            size_t max = sizeof ((ds_plan *)0)->from - 1;
+            if (to == &L->from_source && strlen(s) > max)
+                return fail(L, ds_yaml_pos(&L->y, vn), "source: %zu characters (at most %zu)",
+                            strlen(s), max);
             if (!(*to = kstrdup(L, s)))
                 return oom(L);
         } else if (!strcmp(k, "mode")) {
             /* the mode the file runs without mode= (a composed experiment's) */
             const char *s = ds_yaml_scalar(vn);
             if (!s || !check_name(s, sizeof L->mode_name))
-                return fail(L, ds_yaml_pos(&L->y, vn), "mode: '%s' is not a mode name (letters, digits, '-', '_', '.'; at most 31)", s ? s : "");
+                return fail(L, ds_yaml_pos(&L->y, vn), "mode: '%s' is not a mode name (letters, digits, '-', '_', '.'; at most 31)", DS_ECHO(s ? s : ""));
             snprintf(L->mode_name, sizeof L->mode_name, "%s", s);
         } else if (!strcmp(k, "base")) {
             if ((r = read_block(L, vn, &L->base, "base", 1, NULL, NULL, NULL, 0)))
