@@ -48,7 +48,8 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lhwloc -lyaml -lz)
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# the build's commit: --version, info, bench reports and runs.csv's `commit` column
+GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 CFLAGS ?=
 CFLAGS += -std=c17 $(OPT) $(BASE_ARCH) -Wall -Wextra -Werror -fopenmp \
@@ -118,8 +119,8 @@ $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(ISAFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-# --version and info print the git revision: rebuild the two objects that
-# embed it whenever HEAD moves (a stamp file named after the revision).
+# --version, info, the bench reports and runs.csv print the git revision:
+# rebuild the objects that embed it whenever it changes (a stamp file named after the revision).
 REV_STAMP := $(BUILD)/rev-$(GIT_REV).stamp
 $(REV_STAMP):
 	@mkdir -p $(@D) && rm -f $(BUILD)/rev-*.stamp && touch $@
@@ -169,7 +170,8 @@ endif
 # .lock admitting no second writer; kill -9 at 5 random moments + resume ==
 # an uninterrupted run.
 .PHONY: test-sweep test-slurm
-test-sweep: $(DEEPSWEEP)
+test-sweep: $(DEEPSWEEP) | deps-test
+	python3 tests/test_results_csv.py $(DEEPSWEEP)
 	bash tests/sweep-shards.sh $(DEEPSWEEP)
 	bash tests/merge-safety.sh $(DEEPSWEEP)
 	bash tests/kill-resume.sh $(DEEPSWEEP) 5

@@ -2,11 +2,13 @@
 # Crash safety of `deepsweep run`: kill -9 a sweep at K random moments,
 # rerun the same command each time, and check that the final results equal
 # an uninterrupted run's on every deterministic column (runs.csv without
-# seconds, samples_per_s, threads; epochs.csv without seconds; layers.csv
-# whole), with no duplicate and no partial row.
+# its provenance columns: seconds, samples_per_s, threads, host, started_at,
+# ...; epochs.csv without seconds; layers.csv whole), with no duplicate and no partial row.
 #   tests/kill-resume.sh BIN [K]      K kill points (default 5)
 set -euo pipefail
 BIN=$(readlink -f "${1:-build/deepsweep}")
+# the deterministic columns, by name (tests/det-columns.py)
+DET=$(cd "$(dirname "$0")" && pwd)/det-columns.py
 K=${2:-5}
 T=$(mktemp -d /tmp/ds-kill-XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -25,8 +27,8 @@ YAML
 # enough runs that K kills still find work: 6 cells x max(4, K) seeds
 sed -i "s/SEEDS/$(( K > 4 ? K : 4 ))/" k.yaml
 "$BIN" run k.yaml --out ref --threads 1 -q > /dev/null
-det_runs() { cut -d, -f1-19,22,24- "$1" | sort; }
-det_epochs() { cut -d, -f1-5 "$1" | sort; }
+det_runs() { python3 "$DET" "$1"; }
+det_epochs() { python3 "$DET" "$1"; }
 
 RANDOM=${SEED:-$$}
 for i in $(seq 1 "$K"); do

@@ -5,6 +5,8 @@
 #   tests/sweep-shards.sh BIN
 set -euo pipefail
 BIN=$(readlink -f "${1:-build/deepsweep}")
+# the deterministic columns, by name (tests/det-columns.py)
+DET=$(cd "$(dirname "$0")" && pwd)/det-columns.py
 T=$(mktemp -d /tmp/ds-shards-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
@@ -24,10 +26,10 @@ for i in 0 1 2; do
 done
 for p in "${pids[@]}"; do wait "$p"; done
 "$BIN" merge merged results/s/shard-0-of-3 results/s/shard-1-of-3 results/s/shard-2-of-3
-det_runs() { cut -d, -f1-19,22,24- "$1" | sort; }
+det_runs() { python3 "$DET" "$1"; }
 fail=0
 cmp <(det_runs single/runs.csv) <(det_runs merged/runs.csv) || { echo "FAIL: runs.csv differs"; fail=1; }
-cmp <(cut -d, -f1-5 single/epochs.csv | sort) <(cut -d, -f1-5 merged/epochs.csv | sort) || { echo "FAIL: epochs.csv differs"; fail=1; }
+cmp <(det_runs single/epochs.csv) <(det_runs merged/epochs.csv) || { echo "FAIL: epochs.csv differs"; fail=1; }
 cmp <(sort single/layers.csv) <(sort merged/layers.csv) || { echo "FAIL: layers.csv differs"; fail=1; }
 cmp single/config.yaml merged/config.yaml || { echo "FAIL: config.yaml differs"; fail=1; }
 n=$(($(wc -l < merged/runs.csv) - 1))

@@ -175,6 +175,42 @@ Test(config, run_id_depends_on_results_not_threads)
     cr_assert_not_null(strstr(cb, "lr=0.002\n"), "floats print shortest: %s", cb);
 }
 
+/* val_split: the dataset's default (mnist 5000 as the course's loader, xor
+ * 0), 0 trains on everything; part of the run id, since it changes the
+ * result; checked against the training set. */
+Test(config, val_split_default_and_run_id)
+{
+    ds_plan p, q, x;
+    cr_assert_eq(load("name: v\ndataset: mnist\n", NULL, 0, &p), 0, "%s", err);
+    cr_assert_eq(p.runs[0].rc.val_split, 5000);
+    char *ov[] = {"val_split=0"};
+    cr_assert_eq(load("name: v\ndataset: mnist\n", ov, 1, &q), 0, "%s", err);
+    cr_assert_eq(q.runs[0].rc.val_split, 0);
+    cr_assert_str_neq(p.runs[0].id, q.runs[0].id, "val_split must change the run id");
+    char canon[2048];
+    ds_run_canon(&p.runs[0].rc, canon, sizeof canon);
+    cr_assert_not_null(strstr(canon, "\nval_split=5000\n"), "%s", canon);
+    cr_assert_not_null(strstr(p.resolved, "val_split: 5000"), "config.yaml: %s", p.resolved);
+    cr_assert_eq(load("name: v\ndataset: fashion-mnist\n", NULL, 0, &x), 0, "%s", err);
+    cr_assert_eq(x.runs[0].rc.val_split, 5000);
+    ds_plan_free(&x);
+    cr_assert_eq(load("name: v\ndataset: xor\n", NULL, 0, &x), 0, "%s", err);
+    cr_assert_eq(x.runs[0].rc.val_split, 0);
+    ds_plan_free(&x);
+    ds_plan_free(&p);
+    ds_plan_free(&q);
+    /* out of range: the whole training set, or with train_subset more than is left */
+    char *big[] = {"val_split=60000"};
+    cr_assert_eq(load("name: v\ndataset: mnist\n", big, 1, &x), 2);
+    cr_assert_not_null(strstr(err, "val_split: 60000 is out of range (0 <= val_split < 60000, the "
+                                   "training set of mnist)"), "%s", err);
+    char *both[] = {"train_subset=56000"};
+    cr_assert_eq(load("name: v\ndataset: mnist\n", both, 1, &x), 2);
+    cr_assert_not_null(strstr(err, "train_subset: 56000 is out of range (0 = all, else 1 <= "
+                                   "train_subset <= 55000, the training set of mnist less "
+                                   "val_split 5000)"), "%s", err);
+}
+
 /* ---- bad input: each class, exact message ---------------------------------- */
 
 Test(config, malformed_yaml_has_line_and_column)
@@ -191,7 +227,7 @@ Test(config, unknown_key_suggests_nearest)
 {
     expect_err("name: x\ndataset: mnist\nbase:\n  dropuot: 0.1\n", NULL, 0, "4:3",
                "base: unknown key 'dropuot' (did you mean 'dropout'? valid: dataset, data_dir, "
-               "train_subset, hidden, depth, width, activation, act_param, loss, init, init_scale, "
+               "val_split, train_subset, hidden, depth, width, activation, act_param, loss, init, init_scale, "
                "bias_init, dropout, optimizer, lr, momentum, nesterov, beta1, beta2, eps, "
                "weight_decay, batch, epochs, log_every, threads, label, reference, "
                "reference_source)");

@@ -450,7 +450,8 @@ static void folder_of(const char *name, char *lr, const double *acc)
     ds_header_line(0, &b);
     for (int i = 0; i < 3; i++) {
         ds_run_result r = {.status = DS_RUN_OK, .test_acc = acc[i], .train_acc = acc[i]};
-        ds_runs_row(&b, &p.runs[i], &r, "avx2", 1);
+        const ds_provenance pv = {.isa = "avx2", .threads = 1};
+        ds_runs_row(&b, &p.runs[i], &r, &pv);
     }
     char file[128];
     snprintf(path, sizeof path, "%s/%s", dir, name);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,8 +165,9 @@ Test(sweep, runs_row_has_the_configs_reference)
     ds_csvbuf b = {0};
     header(&b, 0);
     ds_run_result ok = {.status = DS_RUN_OK, .train_acc = 1, .test_acc = 1};
-    ds_runs_row(&b, &with, &ok, "avx2", 2);
-    ds_runs_row(&b, &without, &ok, "avx2", 2);
+    const ds_provenance pv = {.sweep_id = "0123456789abcdef", .isa = "avx2", .threads = 2};
+    ds_runs_row(&b, &with, &ok, &pv);
+    ds_runs_row(&b, &without, &ok, &pv);
     FILE *f = fmemopen(b.s, b.len, "r");
     char err[512];
     ds_csv *c = ds_csv_open_stream(f, "runs.csv", err, sizeof err);
@@ -208,10 +210,11 @@ Test(sweep, repair_keeps_only_whole_finished_runs)
     ds_run_result ok = {.status = DS_RUN_OK, .train_acc = 1, .test_acc = 1, .params_weights = 12, .params_biases = 5};
     ds_run_result failed = ok;
     failed.status = DS_RUN_FAILED;
-    ds_runs_row(&runs, &p.runs[0], &ok, "avx2", 2);
-    ds_runs_row(&runs, &p.runs[1], &failed, "avx2", 2);
-    ds_runs_row(&runs, &p.runs[2], &ok, "avx2", 2);
-    ds_runs_row(&runs, &p.runs[2], &ok, "avx2", 2);
+    const ds_provenance pv = {.sweep_id = "0123456789abcdef", .isa = "avx2", .threads = 2};
+    ds_runs_row(&runs, &p.runs[0], &ok, &pv);
+    ds_runs_row(&runs, &p.runs[1], &failed, &pv);
+    ds_runs_row(&runs, &p.runs[2], &ok, &pv);
+    ds_runs_row(&runs, &p.runs[2], &ok, &pv);
     ds_csvw_raw(&runs, p.runs[3].id, 16);
     ds_csvw_raw(&runs, ",t,xor", 6); /* torn: no newline */
     header(&ep, 1);
@@ -235,8 +238,8 @@ Test(sweep, repair_keeps_only_whole_finished_runs)
     char *got = get("runs.csv");
     ds_csvbuf want = {0};
     header(&want, 0);
-    ds_runs_row(&want, &p.runs[0], &ok, "avx2", 2);
-    ds_runs_row(&want, &p.runs[2], &ok, "avx2", 2);
+    ds_runs_row(&want, &p.runs[0], &ok, &pv);
+    ds_runs_row(&want, &p.runs[2], &ok, &pv);
     cr_assert_str_eq(got, want.s);
     free(got);
     got = get("epochs.csv");
@@ -268,6 +271,63 @@ Test(sweep, repair_keeps_only_whole_finished_runs)
 }
 
 static char *deterministic(const char *name);
+
+/* runs.csv holds every resolved key of a run (a column of the key's name),
+ * but data_dir (where the files are, not what was run) and reference (the
+ * report's columns); every column name once. */
+Test(sweep, runs_csv_has_every_run_key)
+{
+    for (int k = 0; k < DS_KEY_COUNT; k++) {
+        const char *key = ds_key_row_of((ds_key)k)->name;
+        if (!strcmp(key, "data_dir") || !strcmp(key, "reference"))
+            continue;
+        int found = 0;
+        for (int c = 0; c < DS_RUNS_COLS; c++)
+            found += !strcmp(ds_runs_header[c], key);
+        cr_assert_eq(found, 1, "runs.csv has %d columns named after the run key '%s'", found, key);
+    }
+    for (int c = 0; c < DS_RUNS_COLS; c++) {
+        cr_assert_not_null(ds_runs_header[c], "column %d has no name", c);
+        for (int d = 0; d < c; d++)
+            cr_assert_str_neq(ds_runs_header[c], ds_runs_header[d]);
+    }
+}
+
+/* A diverged run's row: status diverged, the epoch, and empty metrics (not
+ * 0: a plain mean over the column would count it). hidden is text. */
+Test(sweep, diverged_row_has_empty_metrics)
+{
+    ds_plan p;
+    plan_of(xor_cfg, NULL, 0, &p);
+    ds_run_result res = {.status = DS_RUN_DIVERGED, .diverged_epoch = 3, .epochs_done = 3,
+                         .train_loss = NAN, .train_acc = 0, .test_acc = 0,
+                         .train_loss_running = INFINITY, .params_weights = 12};
+    const ds_provenance pv = {.sweep_id = "0123456789abcdef", .isa = "avx2", .threads = 2,
+                              .started_at = 86400};
+    ds_csvbuf b = {0};
+    header(&b, 0);
+    ds_runs_row(&b, &p.runs[0], &res, &pv);
+    put("d.csv", b.s);
+    char path[600], err[512];
+    snprintf(path, sizeof path, "%s/d.csv", dir);
+    ds_csv *c = ds_csv_open(path, err, sizeof err);
+    cr_assert_not_null(c, "%s", err);
+    cr_assert_eq(ds_csv_next(c, err, sizeof err), 1, "%s", err);
+    cr_assert_str_eq(ds_csv_field(c, DS_RC_STATUS), "diverged");
+    cr_assert_str_eq(ds_csv_field(c, DS_RC_DIVERGED_EPOCH), "3");
+    const int empty[] = {DS_RC_TRAIN_LOSS, DS_RC_TRAIN_ACC, DS_RC_VAL_LOSS, DS_RC_VAL_ACC,
+                         DS_RC_TEST_LOSS, DS_RC_TEST_ACC, DS_RC_BEST_EPOCH, DS_RC_BEST_VAL_ACC,
+                         DS_RC_TEST_ACC_AT_BEST, DS_RC_TRAIN_LOSS_RUNNING,
+                         DS_RC_TRAIN_ACC_RUNNING};
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++)
+        cr_assert_str_eq(ds_csv_field(c, empty[i]), "", "%s", ds_runs_header[empty[i]]);
+    cr_assert_str_eq(ds_csv_field(c, DS_RC_HIDDEN), "[4]");
+    cr_assert_str_eq(ds_csv_field(c, DS_RC_STARTED_AT), "1970-01-02T00:00:00Z");
+    cr_assert_str_eq(ds_csv_field(c, DS_RC_SWEEP_ID), "0123456789abcdef");
+    ds_csv_close(c);
+    ds_csvbuf_free(&b);
+    ds_plan_free(&p);
+}
 
 /* The runner API as `run` drives it. The folder may change between the
  * read-only scan (ds_runner_init) and the scan under the lock
@@ -322,8 +382,9 @@ Test(sweep, other_config_refused_without_force)
     ds_csvbuf runs = {0};
     header(&runs, 0);
     ds_run_result ok = {.status = DS_RUN_OK, .train_acc = 1, .test_acc = 1};
-    ds_runs_row(&runs, &q.runs[1], &ok, "avx2", 1);
-    ds_runs_row(&runs, &p.runs[0], &ok, "avx2", 1);
+    const ds_provenance pv = {.sweep_id = "0123456789abcdef", .isa = "avx2", .threads = 1};
+    ds_runs_row(&runs, &q.runs[1], &ok, &pv);
+    ds_runs_row(&runs, &p.runs[0], &ok, &pv);
     put("runs.csv", runs.s);
     ds_csvbuf ep = {0}, ly = {0}; /* a finished run has its epochs/layers rows */
     header(&ep, 1);
@@ -475,15 +536,39 @@ Test(sweep, cfg_prints_an_experiment_run_accepts_back)
     free(got);
 }
 
-/* runs.csv without the columns that may differ between runs of one config:
- * seconds, samples_per_s, threads (19, 20, 22), rows sorted. */
+/* runs.csv without the columns that may differ between runs of one config
+ * (ds_runs_col_provenance: seconds, samples_per_s, threads, host, ...),
+ * found by name, rows sorted. */
 static char *deterministic(const char *name)
 {
-    char cmd[512], *s;
-    snprintf(cmd, sizeof cmd, "cd '%s' && cut -d, -f1-19,22,24- %s | sort > %s.det", dir, name, name);
+    char path[512], err[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    ds_csv *c = ds_csv_open(path, err, sizeof err);
+    cr_assert_not_null(c, "%s", err);
+    cr_assert_eq(ds_csv_ncols(c), DS_RUNS_COLS);
+    ds_csvbuf b = {0};
+    for (int i = 0; i < DS_RUNS_COLS; i++) {
+        cr_assert_str_eq(ds_csv_header(c, i), ds_runs_header[i]);
+        if (!ds_runs_col_provenance(i))
+            ds_csvw_str(&b, ds_csv_header(c, i));
+    }
+    ds_csvw_end(&b);
+    int r;
+    while ((r = ds_csv_next(c, err, sizeof err)) == 1) {
+        for (int i = 0; i < DS_RUNS_COLS; i++)
+            if (!ds_runs_col_provenance(i))
+                ds_csvw_str(&b, ds_csv_field(c, i));
+        ds_csvw_end(&b);
+    }
+    cr_assert_eq(r, 0, "%s", err);
+    ds_csv_close(c);
+    char det[600], cmd[1300];
+    snprintf(det, sizeof det, "%s.det", name);
+    put(det, b.s);
+    ds_csvbuf_free(&b);
+    snprintf(cmd, sizeof cmd, "cd '%s' && sort -o %s %s", dir, det, det);
     cr_assert_eq(system(cmd), 0);
-    snprintf(cmd, sizeof cmd, "%s.det", name);
-    s = get(cmd);
+    char *s = get(det);
     cr_assert_not_null(s);
     return s;
 }
@@ -905,8 +990,9 @@ Test(sweep, allocation_failure_while_reading_drops_nothing)
     header(&ly, 2);
     ds_run_result ok = {.status = DS_RUN_OK, .train_acc = 1, .test_acc = 1, .params_weights = 12,
                         .params_biases = 5, .epochs_done = 50};
+    const ds_provenance pv = {.sweep_id = "0123456789abcdef", .isa = "avx2", .threads = 1};
     for (int i = 0; i < 4; i++) {
-        ds_runs_row(&runs, &p.runs[i], &ok, "avx2", 1);
+        ds_runs_row(&runs, &p.runs[i], &ok, &pv);
         child_rows(&ep, &ly, p.runs[i].id);
     }
     static const char *const files[3] = {"res/runs.csv", "res/epochs.csv", "res/layers.csv"};

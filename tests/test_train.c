@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "data.h"
 #include "init.h"
 #include "kernels.h"
 #include "train.h"
@@ -94,6 +95,7 @@ static ds_run_config small_cfg(void)
     rc.batch = 50;
     rc.epochs = 3;
     rc.lr = 0.01f;
+    rc.val_split = 0; /* the synthetic sets are small; tests that split say so */
     return rc;
 }
 
@@ -112,6 +114,7 @@ Test(train_engine, bit_identical_at_1_and_2_threads)
     ds_dataset tr, te;
     teacher_sets(&tr, 610, &te, 200, 20, 4, 1);
     ds_run_config rc = small_cfg();
+    rc.val_split = 110; /* 500 train in 10 batches of 50, 110 validation */
     static log_t a, b;
     ds_run_result ra, rb;
     rc.threads = 1;
@@ -119,6 +122,8 @@ Test(train_engine, bit_identical_at_1_and_2_threads)
     rc.threads = 2;
     run(&rc, &tr, &te, &b, &rb);
     cr_assert_eq(a.n, 3);
+    cr_assert(!isnan(ra.val_acc) && ra.best_epoch >= 1);
+    cr_assert_eq(memcmp(&ra.best_val_acc, &rb.best_val_acc, sizeof ra.best_val_acc), 0);
     cr_assert_eq(memcmp(a.e, b.e, sizeof a.e), 0, "epoch metrics differ between 1 and 2 threads");
     cr_assert_eq(memcmp(a.l, b.l, sizeof a.l), 0, "layer metrics differ between 1 and 2 threads");
     cr_assert_eq(ra.train_loss, rb.train_loss);
@@ -146,7 +151,8 @@ Test(train_engine, learns_and_reports_metrics)
     cr_assert_eq(r.params_weights, 20 * 32 + 32 * 16 + 16 * 4);
     cr_assert_eq(r.params_biases, 32 + 16 + 4);
     cr_assert(r.test_acc > 0.90, "test acc %g", r.test_acc);
-    cr_assert(r.best_test_acc >= r.test_acc);
+    cr_assert_eq(r.best_epoch, 0, "no validation split: no best epoch");
+    cr_assert(isnan(r.val_acc) && isnan(r.test_acc_at_best));
     for (int e = 1; e < g.n; e++)
         cr_assert(g.e[e].train_loss < g.e[e - 1].train_loss, "epoch %d loss rose", e + 1);
     cr_assert_eq(g.n_layers, 3);
@@ -192,7 +198,9 @@ Test(train_engine, xor_solved)
         ds_run_config rc;
         ds_run_config_defaults(&rc);
         snprintf(rc.dataset, sizeof rc.dataset, "xor");
-        rc.loss = DS_LOSS_SIGMOID_BCE;
+        ds_run_config_resolve(&rc, 0, 0, 0); /* xor's loss and val_split (0) */
+        cr_assert_eq(rc.loss, DS_LOSS_SIGMOID_BCE);
+        cr_assert_eq(rc.val_split, 0);
         rc.n_hidden = 1, rc.hidden[0] = 8;
         rc.activation = DS_ACT_TANH;
         rc.init = DS_INIT_XAVIER_UNIFORM;
@@ -220,6 +228,11 @@ Test(train_engine, diverges_without_crashing)
     cr_assert_eq(r.status, DS_RUN_DIVERGED);
     cr_assert_str_eq(ds_run_status_name(r.status), "diverged");
     cr_assert(r.epochs_done <= 5);
+    /* a diverged model has no metrics: missing, not 0 */
+    cr_assert(r.diverged_epoch >= 1 && r.diverged_epoch == r.epochs_done, "%d", r.diverged_epoch);
+    cr_assert(isnan(r.train_acc) && isnan(r.train_loss) && isnan(r.test_acc) && isnan(r.val_acc));
+    cr_assert(isnan(r.test_acc_at_best) && r.best_epoch == 0);
+    cr_assert(!isfinite(r.train_loss_running), "the loss that diverged: %g", r.train_loss_running);
     free_sets(&tr, &te);
 }
 
@@ -250,6 +263,15 @@ Test(train_engine, subset_and_full_batch)
     rc.train_subset = 101;
     cr_assert_eq(ds_train(&rc, &tr, &te, NULL, &r, err, sizeof err), 2);
     cr_assert_str_eq(err, "train_subset: 101 is out of range (1 <= train_subset <= 100, the training set)");
+    rc.val_split = 10;
+    rc.train_subset = 91;
+    cr_assert_eq(ds_train(&rc, &tr, &te, NULL, &r, err, sizeof err), 2);
+    cr_assert_str_eq(err, "train_subset: 91 is out of range (1 <= train_subset <= 90, the training set less val_split)");
+    rc.train_subset = 0;
+    rc.val_split = 100;
+    cr_assert_eq(ds_train(&rc, &tr, &te, NULL, &r, err, sizeof err), 2);
+    cr_assert_str_eq(err, "val_split: 100 is out of range (0 <= val_split < 100, the training set)");
+    rc.val_split = 0;
     rc.train_subset = 60;
     rc.batch = 1000; /* larger than the set: one full batch per epoch */
     cr_assert_eq(ds_train(&rc, &tr, &te, NULL, &r, err, sizeof err), 0, "%s", err);
@@ -284,13 +306,13 @@ Test(train_engine, trainer_steps_are_the_run)
             loss += s.loss_sum, correct += s.correct, rows += s.rows;
         }
         cr_assert_eq(rows, 610);
-        cr_assert_eq(loss / 610, g.e[epoch - 1].train_loss, "epoch %d", epoch);
-        cr_assert_eq((double)correct / 610, g.e[epoch - 1].train_acc);
+        cr_assert_eq(loss / 610, g.e[epoch - 1].train_loss_running, "epoch %d", epoch);
+        cr_assert_eq((double)correct / 610, g.e[epoch - 1].train_acc_running);
         ds_layer_metrics lm[3];
         ds_trainer_layer_metrics(&t, lm);
         cr_assert_eq(memcmp(lm, g.l[epoch - 1], sizeof lm), 0, "epoch %d layers", epoch);
         double acc, mean_loss;
-        ds_evaluate(&t.model, &te, &mean_loss, &acc);
+        cr_assert_eq(ds_evaluate(&t.model, &te, NULL, te.n, &mean_loss, &acc), 0);
         cr_assert_eq(acc, g.e[epoch - 1].test_acc);
         cr_assert(isfinite(mean_loss) && mean_loss > 0);
     }
@@ -344,6 +366,165 @@ Test(train_engine, real_mnist_slice_thread_invariant)
     cr_assert_eq(memcmp(a.l, b.l, sizeof a.l), 0);
     cr_assert(ra.test_acc > 0.6, "2000 images, 2 epochs: test acc %g (chance 0.1)", ra.test_acc);
     te.n = 10000;
+    free_sets(&tr, &te);
+}
+
+/* ---- the validation split and the evaluated metrics ------------------- */
+
+/* ds_split: validation and training images disjoint, together the whole
+ * set, training in file order; a function of the seed alone. */
+Test(train_engine, val_split_disjoint_and_deterministic)
+{
+    enum { N = 1000, V = 137 };
+    int32_t *tr, *va, *tr2, *va2;
+    int nt, nt2;
+    char err[256];
+    cr_assert_eq(ds_split(N, V, 0, 5, &tr, &nt, &va, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(nt, N - V);
+    static unsigned char seen[N];
+    memset(seen, 0, sizeof seen);
+    for (int i = 0; i < V; i++) {
+        cr_assert(va[i] >= 0 && va[i] < N);
+        cr_assert(i == 0 || va[i] > va[i - 1], "validation indices sorted, no repeat");
+        seen[va[i]]++;
+    }
+    for (int i = 0; i < nt; i++) {
+        cr_assert(i == 0 || tr[i] > tr[i - 1], "training images in file order");
+        seen[tr[i]]++;
+    }
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(seen[i], 1, "image %d in %d parts", i, seen[i]);
+    /* the same seed: the same split; another seed: another */
+    cr_assert_eq(ds_split(N, V, 0, 5, &tr2, &nt2, &va2, err, sizeof err), 0);
+    cr_assert_eq(memcmp(va, va2, V * sizeof *va), 0);
+    free(tr2), free(va2);
+    cr_assert_eq(ds_split(N, V, 0, 6, &tr2, &nt2, &va2, err, sizeof err), 0);
+    cr_assert_neq(memcmp(va, va2, V * sizeof *va), 0);
+    free(tr2), free(va2);
+    /* not the first V images (the draw is spread over the set) */
+    cr_assert(va[V - 1] > V);
+    /* train_subset: the first N of the training images that are left */
+    cr_assert_eq(ds_split(N, V, 300, 5, &tr2, &nt2, &va2, err, sizeof err), 0);
+    cr_assert_eq(nt2, 300);
+    cr_assert_eq(memcmp(tr, tr2, 300 * sizeof *tr), 0);
+    free(tr2), free(va2);
+    /* val_split 0: every image trains, in order */
+    cr_assert_eq(ds_split(N, 0, 0, 5, &tr2, &nt2, &va2, err, sizeof err), 0);
+    cr_assert_eq(nt2, N);
+    cr_assert_null(va2);
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(tr2[i], i);
+    free(tr2);
+    free(tr), free(va);
+}
+
+/* The trainer trains on the split's training images only and evaluates the
+ * training metrics on them (all of them up to DS_TRAIN_EVAL_MAX, else a
+ * seeded subset of that many). */
+Test(train_engine, trainer_holds_out_validation)
+{
+    ds_dataset tr;
+    teacher_set(&tr, 12000, 4, 3, 21);
+    ds_run_config rc = small_cfg();
+    rc.val_split = 1500;
+    ds_trainer t;
+    char err[256];
+    cr_assert_eq(ds_trainer_create(&t, &rc, &tr, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(t.n, 10500);
+    cr_assert_eq(t.n_val, 1500);
+    cr_assert_eq(t.n_eval, DS_TRAIN_EVAL_MAX);
+    static unsigned char is_val[12000];
+    memset(is_val, 0, sizeof is_val);
+    for (int i = 0; i < t.n_val; i++)
+        is_val[t.val_idx[i]] = 1;
+    ds_trainer_begin_epoch(&t, 1);
+    for (int i = 0; i < t.n; i++)
+        cr_assert(!is_val[t.perm[i]], "validation image %d in the epoch's order", t.perm[i]);
+    for (int i = 0; i < t.n_eval; i++) {
+        cr_assert(!is_val[t.eval_idx[i]]);
+        cr_assert(i == 0 || t.eval_idx[i] > t.eval_idx[i - 1]);
+    }
+    ds_trainer_free(&t);
+    ds_dataset_free(&tr);
+}
+
+/* train_acc is measured after the epoch with dropout off; the running
+ * accuracy counted during the epoch with dropout on keeps its own name. At
+ * dropout 0.5 the evaluated one is the higher (the old train_acc was the
+ * running one, which read as a negative train-test gap). The evaluated
+ * metrics are ds_evaluate's on the training images. */
+Test(train_engine, evaluated_train_metrics_with_dropout)
+{
+    ds_dataset tr, te;
+    teacher_sets(&tr, 2000, &te, 500, 20, 4, 23);
+    ds_run_config rc = small_cfg();
+    rc.dropout = 0.5f, rc.epochs = 2, rc.val_split = 200;
+    static log_t g;
+    ds_run_result r;
+    run(&rc, &tr, &te, &g, &r);
+    cr_assert_eq(r.status, DS_RUN_OK);
+    cr_assert_eq(g.n, 2);
+    for (int e = 0; e < g.n; e++) {
+        cr_assert(g.e[e].train_acc >= g.e[e].train_acc_running, "epoch %d: evaluated %g < running %g",
+                  e + 1, g.e[e].train_acc, g.e[e].train_acc_running);
+        cr_assert(g.e[e].train_loss <= g.e[e].train_loss_running, "epoch %d: loss %g > running %g",
+                  e + 1, g.e[e].train_loss, g.e[e].train_loss_running);
+        cr_assert(g.e[e].val_acc >= 0 && g.e[e].val_acc <= 1);
+    }
+    cr_assert_eq(r.train_acc, g.e[1].train_acc);
+    cr_assert_eq(r.train_acc_running, g.e[1].train_acc_running);
+
+    /* the same numbers as ds_evaluate of a trainer stepped by hand */
+    ds_trainer t;
+    char err[256];
+    cr_assert_eq(ds_trainer_create(&t, &rc, &tr, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(t.n_eval, 1800, "every training image (< DS_TRAIN_EVAL_MAX)");
+    for (int epoch = 1; epoch <= 2; epoch++) {
+        ds_trainer_begin_epoch(&t, epoch);
+        ds_step_result s;
+        for (int b = 0; b < t.n_batches; b++)
+            cr_assert_eq(ds_train_step(&t, b, &s), 0);
+    }
+    double loss, acc, vacc;
+    cr_assert_eq(ds_evaluate(&t.model, &tr, t.eval_idx, t.n_eval, &loss, &acc), 0);
+    cr_assert_eq(ds_evaluate(&t.model, &tr, t.val_idx, t.n_val, NULL, &vacc), 0);
+    cr_assert_eq(acc, r.train_acc);
+    cr_assert_eq(loss, r.train_loss);
+    cr_assert_eq(vacc, r.val_acc);
+    ds_trainer_free(&t);
+    free_sets(&tr, &te);
+}
+
+/* best_epoch is the logged epoch with the highest validation accuracy (the
+ * first of ties) and test_acc_at_best the test accuracy there: chosen on
+ * validation, not test. A test set with unrelated (shuffled) labels makes
+ * the two choices differ for some seed. */
+Test(train_engine, best_epoch_chosen_on_validation)
+{
+    ds_dataset tr, te;
+    teacher_sets(&tr, 600, &te, 300, 10, 3, 25);
+    for (int i = 0; i < te.n; i++) /* labels unrelated to the inputs */
+        te.y[i] = (int32_t)((i * 7 + 3) % 3);
+    int differ = 0;
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        ds_run_config rc = small_cfg();
+        rc.val_split = 150, rc.epochs = 6, rc.lr = 0.003f, rc.seed = seed;
+        static log_t g;
+        ds_run_result r;
+        run(&rc, &tr, &te, &g, &r);
+        int bv = 0, bt = 0;
+        for (int e = 1; e < g.n; e++) {
+            if (g.e[e].val_acc > g.e[bv].val_acc)
+                bv = e;
+            if (g.e[e].test_acc > g.e[bt].test_acc)
+                bt = e;
+        }
+        cr_assert_eq(r.best_epoch, g.e[bv].epoch, "seed %d", (int)seed);
+        cr_assert_eq(r.best_val_acc, g.e[bv].val_acc);
+        cr_assert_eq(r.test_acc_at_best, g.e[bv].test_acc);
+        differ += bv != bt && g.e[bt].test_acc > g.e[bv].test_acc;
+    }
+    cr_assert(differ > 0, "no seed where validation and test pick different epochs");
     free_sets(&tr, &te);
 }
 

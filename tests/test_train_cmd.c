@@ -62,7 +62,8 @@ static void runs_row(const ds_run *run, char *out, size_t n)
     cr_assert_eq(ds_train(&run->rc, &train, &test, NULL, &res, err, sizeof err), 0, "%s", err);
     res.seconds = res.samples_per_s = 0; /* wall time: not deterministic */
     ds_csvbuf b = {0};
-    ds_runs_row(&b, run, &res, "any", 1);
+    const ds_provenance pv = {.isa = "any", .threads = 1};
+    ds_runs_row(&b, run, &res, &pv);
     snprintf(out, n, "%s", b.s);
     ds_csvbuf_free(&b);
     ds_dataset_free(&train);

@@ -142,6 +142,14 @@ void ds_csvw_dbl(ds_csvbuf *b, double v)
     ds_csvw_raw(b, t, (size_t)n);
 }
 
+void ds_csvw_metric(ds_csvbuf *b, double v)
+{
+    if (isfinite(v))
+        ds_csvw_dbl(b, v);
+    else
+        ds_csvw_str(b, "");
+}
+
 void ds_csvw_end(ds_csvbuf *b)
 {
     ds_csvw_raw(b, "\n", 1);

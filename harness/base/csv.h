@@ -24,6 +24,9 @@ void ds_csvbuf_clear(ds_csvbuf *b);
 void ds_csvw_str(ds_csvbuf *b, const char *s);
 void ds_csvw_int(ds_csvbuf *b, long long v);
 void ds_csvw_dbl(ds_csvbuf *b, double v); /* %.9g, "nan"/"inf"/"-inf" */
+/* A measurement: %.9g, or an empty field when v is NaN or infinite (not
+ * measured, or no value: pandas and R read an empty field as missing). */
+void ds_csvw_metric(ds_csvbuf *b, double v);
 void ds_csvw_end(ds_csvbuf *b);           /* ends the row with '\n'     */
 /* Appends raw text (e.g. a header line built elsewhere). */
 void ds_csvw_raw(ds_csvbuf *b, const char *s, size_t n);

@@ -4,6 +4,7 @@
  * Thin: its options are the run keys of a config (run_options.h: `train
  * --lr 0.1` is `base: {lr: 0.1}`, through the same key table, resolver and
  * checks), then the engine (ds_train, ds_evaluate), then printing. */
+#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,10 +24,13 @@ static void usage(FILE *f, const ds_opt *opts)
 {
     fprintf(f,
             "usage: deepsweep train [options]\n\n"
-            "Trains one MLP and prints, per epoch, the mean training loss ('cost'), the\n"
-            "training accuracy (measured during the epoch, dropout on), the test accuracy\n"
-            "and the seconds of the epoch's training loop (the test pass not included);\n"
-            "then the run's wall time, its training samples/s and the final test accuracy.\n"
+            "Trains one MLP and prints, per epoch, the mean training loss of the epoch's\n"
+            "steps ('cost', dropout on), the training accuracy measured after the epoch\n"
+            "with dropout off (on up to 10,000 training images), the validation accuracy\n"
+            "(the val_split images held out of training; none with --val-split 0), the\n"
+            "test accuracy and the seconds of the epoch's training loop (the evaluation\n"
+            "not included); then the run's wall time, its training samples/s and the\n"
+            "final test accuracy.\n"
             "The run options are the run keys of an experiment file (configs/README.md):\n"
             "`train --hidden 256,256 --lr 0.1` is the one-run config\n"
             "`base: {hidden: [256, 256], lr: 0.1}`, with the same defaults and checks.\n\n");
@@ -49,8 +53,11 @@ static void print_epoch(void *ctx, const ds_epoch_metrics *e, const ds_layer_met
     const train_ctx *tc = ctx;
     if (tc->quiet)
         return;
-    printf("Epoch: %04d cost = %.9f train_acc = %.4f test_acc = %.4f time = %.2fs\n", e->epoch,
-           e->train_loss, e->train_acc, e->test_acc, e->seconds);
+    char val[32] = "";
+    if (!isnan(e->val_acc))
+        snprintf(val, sizeof val, " val_acc = %.4f", e->val_acc);
+    printf("Epoch: %04d cost = %.9f train_acc = %.4f%s test_acc = %.4f time = %.2fs\n", e->epoch,
+           e->train_loss_running, e->train_acc, val, e->test_acc, e->seconds);
     fflush(stdout);
 }
 
@@ -96,7 +103,11 @@ static int eval_saved(const char *path, const char *dataset_opt, const char *dat
     }
     ds_dataset_free(&train);
     double loss, acc;
-    ds_evaluate(&m, &test, &loss, &acc);
+    if (ds_evaluate(&m, &test, NULL, test.n, &loss, &acc)) {
+        ds_mlp_free(&m);
+        ds_dataset_free(&test);
+        return ds_err_print("train", 1, "out of memory");
+    }
     char arch[512];
     arch_string(&m, arch, sizeof arch);
     if (!quiet)
@@ -124,9 +135,10 @@ static void print_header(const ds_run_config *rc, const ds_dataset *train)
     printf(" %s, %s, init %s/%s, dropout %g; %ld parameters (%ld weights + %ld biases)\n",
            ds_act_to_name(rc->activation), ds_loss_name(rc->loss), ds_init_name(rc->init),
            ds_bias_init_name(rc->bias_init), (double)rc->dropout, w + b, w, b);
-    printf("train: %s, %d images%s, %s lr %g, batch %d, %d epochs, seed %llu, isa %s, %d threads\n",
-           rc->dataset, rc->train_subset ? rc->train_subset : train->n,
-           rc->train_subset ? " (subset)" : "", ds_opt_name(rc->optimizer), (double)rc->lr,
+    printf("train: %s, %ld images%s, %d held out for validation, %s lr %g, batch %d, %d epochs, "
+           "seed %llu, isa %s, %d threads\n",
+           rc->dataset, rc->train_subset ? (long)rc->train_subset : (long)train->n - rc->val_split,
+           rc->train_subset ? " (subset)" : "", rc->val_split, ds_opt_name(rc->optimizer), (double)rc->lr,
            rc->batch, rc->epochs, (unsigned long long)rc->seed, ds_isa_name(),
            omp_get_max_threads());
     fflush(stdout);
@@ -152,7 +164,7 @@ static int train_and_print(const ds_run_config *rc, const char *save, int quiet)
         r = ds_err_print("train", 1, "out of memory");
     else if (res.status == DS_RUN_DIVERGED)
         r = ds_err_print("train", 1, "diverged in epoch %d (loss is %g): no model saved",
-                         res.epochs_done, res.train_loss);
+                         res.diverged_epoch, res.train_loss_running);
     else if (tc.save_rc)
         r = ds_err_print(NULL, tc.save_rc, "%s", tc.err);
     if (!r) {

@@ -264,12 +264,12 @@ int write_resolved(loader *L, ds_plan *plan)
         put(&b, line);
         yaml_str(&b, rc->data_dir);
         snprintf(line, sizeof line,
-                 ", train_subset: %d, "
+                 ", val_split: %d, train_subset: %d, "
                  "hidden: [%s], activation: %s, act_param: %s, loss: %s, init: %s, init_scale: %s, "
                  "bias_init: %s, dropout: %s, optimizer: %s, lr: %s, momentum: %s, nesterov: %s, "
                  "beta1: %s, beta2: %s, eps: %s, weight_decay: %s, batch: %d, epochs: %d, "
                  "log_every: %d, seed: %llu",
-                 rc->train_subset, hid,
+                 rc->val_split, rc->train_subset, hid,
                  ds_act_to_name(rc->activation), f[0], ds_loss_name(rc->loss), ds_init_name(rc->init),
                  f[1], ds_bias_init_name(rc->bias_init), f[2], ds_opt_name(rc->optimizer), f[3], f[4],
                  rc->nesterov ? "true" : "false", f[5], f[6], f[7], f[8], rc->batch, rc->epochs,
@@ -320,11 +320,12 @@ int ds_run_canon(const ds_run_config *rc, char *buf, size_t n)
     char hid[DS_MAX_HIDDEN * 12 + 2], f[9][40];
     format_fields(rc, ",", hid, f);
     return snprintf(buf, n,
-                    "label=%s\ndataset=%s\ntrain_subset=%d\nhidden=[%s]\nactivation=%s\n"
+                    "label=%s\ndataset=%s\nval_split=%d\ntrain_subset=%d\nhidden=[%s]\nactivation=%s\n"
                     "act_param=%s\nloss=%s\ninit=%s\ninit_scale=%s\nbias_init=%s\ndropout=%s\n"
                     "optimizer=%s\nlr=%s\nmomentum=%s\nnesterov=%d\nbeta1=%s\nbeta2=%s\neps=%s\n"
                     "weight_decay=%s\nbatch=%d\nepochs=%d\nlog_every=%d\nseed=%llu\n",
-                    rc->label, rc->dataset, rc->train_subset, hid, ds_act_to_name(rc->activation),
+                    rc->label, rc->dataset, rc->val_split, rc->train_subset, hid,
+                    ds_act_to_name(rc->activation),
                     f[0], ds_loss_name(rc->loss), ds_init_name(rc->init), f[1],
                     ds_bias_init_name(rc->bias_init), f[2], ds_opt_name(rc->optimizer), f[3], f[4],
                     rc->nesterov, f[5], f[6], f[7], f[8], rc->batch, rc->epochs, rc->log_every,

@@ -16,8 +16,11 @@ static const ds_key_row keys[DS_KEY_COUNT] = {
     [DS_KEY_DATASET] = {"dataset", 'e', NULL, "the data set (default mnist)"},
     [DS_KEY_DATA_DIR] = {"data_dir", 's', "a folder; empty = data/<dataset>",
                          "IDX files (default data/<dataset>; 'make data' fetches them)"},
+    [DS_KEY_VAL_SPLIT] = {"val_split", 'i', "0 = none, else 1 <= val_split < the training set",
+                          "hold out N training images for validation, drawn by the seed "
+                          "(default: the dataset's, 5000 for mnist; 0 = train on all)"},
     [DS_KEY_TRAIN_SUBSET] = {"train_subset", 'i', "0 = all, else the first N training images",
-                             "train on the first N training images (default 0 = all)"},
+                             "train on the first N training images left after val_split (default 0 = all)"},
     [DS_KEY_HIDDEN] = {"hidden", 'h',
                        "a list of widths 1 <= width <= " DS_STR(DS_MAX_WIDTH)
                        ", e.g. [256, 256]; [] = none",
@@ -230,6 +233,7 @@ static int apply_number(ds_run_build *b, ds_key k, const char *s, ds_pos p, cons
     if (keys[k].type == 'b' && ds_parse_bool(kn, s, &bv, NULL, 0))
         return ds_err_at(err, errlen, p, "%s: '%s' is not true or false", kn, DS_ECHO(s));
     switch (k) {
+    case DS_KEY_VAL_SPLIT: rc->val_split = (int)iv; b->val_split_set = 1; break;
     case DS_KEY_TRAIN_SUBSET: rc->train_subset = (int)iv; break;
     case DS_KEY_DEPTH:
         if (iv < 0 || iv > DS_MAX_HIDDEN) /* before it sizes the hidden list */
@@ -294,7 +298,7 @@ int ds_run_build_finish(ds_run_build *b, char *err, size_t errlen)
         return ds_err_at(err, errlen, b->prov[DS_KEY_REFERENCE_SOURCE],
                          "reference_source: given without reference (the accuracy it is the "
                          "source of)");
-    ds_run_config_resolve(&b->rc, b->act_param_set, b->loss_set);
+    ds_run_config_resolve(&b->rc, b->act_param_set, b->loss_set, b->val_split_set);
     char msg[512];
     const char *bad = ds_run_config_check(&b->rc, msg, sizeof msg);
     if (!bad)

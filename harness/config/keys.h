@@ -13,7 +13,7 @@
 /* In the order keys apply within one layer, so `depth` and `width` given
  * together mean the same whatever their order in the file. */
 typedef enum {
-    DS_KEY_DATASET, DS_KEY_DATA_DIR, DS_KEY_TRAIN_SUBSET, DS_KEY_HIDDEN, DS_KEY_DEPTH,
+    DS_KEY_DATASET, DS_KEY_DATA_DIR, DS_KEY_VAL_SPLIT, DS_KEY_TRAIN_SUBSET, DS_KEY_HIDDEN, DS_KEY_DEPTH,
     DS_KEY_WIDTH, DS_KEY_ACTIVATION, DS_KEY_ACT_PARAM, DS_KEY_LOSS, DS_KEY_INIT,
     DS_KEY_INIT_SCALE, DS_KEY_BIAS_INIT, DS_KEY_DROPOUT, DS_KEY_OPTIMIZER, DS_KEY_LR,
     DS_KEY_MOMENTUM, DS_KEY_NESTEROV, DS_KEY_BETA1, DS_KEY_BETA2, DS_KEY_EPS,
@@ -37,7 +37,7 @@ const char *ds_key_valid_names(void);
 typedef struct {
     ds_run_config rc;
     int width;          /* the width `depth` uses when it adds layers        */
-    int act_param_set, loss_set;
+    int act_param_set, loss_set, val_split_set;
     double reference;          /* `reference:`, an accuracy (fraction)        */
     int has_reference;
     char reference_source[128]; /* `reference_source:`, where it comes from   */

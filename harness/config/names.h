@@ -67,6 +67,8 @@ typedef struct {
     int features;         /* inputs per sample                               */
     int classes;          /* output units: 10, or 1 (one sigmoid output)     */
     int n_train, n_test;  /* samples of the full splits                      */
+    int val_split;        /* training images held out for validation by
+                             default (the course's TensorFlow loader: 5,000) */
     ds_loss default_loss; /* the loss a run gets when it names none          */
     int multi_class_only; /* 0: softmax_ce does not fit (one output unit)    */
     /* IDX files under data_dir (plain or .gz), NULL for a built-in set:

@@ -14,6 +14,7 @@ void ds_run_config_defaults(ds_run_config *rc)
     memset(rc, 0, sizeof *rc);
     snprintf(rc->label, sizeof rc->label, "run");
     snprintf(rc->dataset, sizeof rc->dataset, "mnist");
+    rc->val_split = ds_dataset_row_of(rc->dataset)->val_split;
     rc->n_hidden = 0;
     rc->activation = DS_ACT_RELU;
     /* relu's act_param is unused; 0.01 (leaky_relu's slope) is kept because
@@ -39,15 +40,18 @@ void ds_run_config_defaults(ds_run_config *rc)
     rc->threads = 0;
 }
 
-void ds_run_config_resolve(ds_run_config *rc, int act_param_set, int loss_set)
+void ds_run_config_resolve(ds_run_config *rc, int act_param_set, int loss_set,
+                           int val_split_set)
 {
+    const ds_dataset_row *d = ds_dataset_row_of(rc->dataset);
+    if (!val_split_set && d)
+        rc->val_split = d->val_split;
     long n = ds_dataset_train_size(rc);
     if (n > 0 && rc->batch > n)
         rc->batch = (int)n;
     const ds_act_row *act = ds_act_row_of(rc->activation);
     if (!act_param_set && act && act->param)
         rc->act_param = act->param_default;
-    const ds_dataset_row *d = ds_dataset_row_of(rc->dataset);
     if (!loss_set && d)
         rc->loss = d->default_loss;
 }
@@ -134,9 +138,13 @@ static const char *check_names(const ds_run_config *rc, char *buf, int buflen)
 static const char *check_shape(const ds_run_config *rc, char *buf, int buflen)
 {
     const ds_dataset_row *d = ds_dataset_row_of(rc->dataset);
-    if (rc->train_subset < 0 || rc->train_subset > d->n_train)
+    if (rc->val_split < 0 || rc->val_split >= d->n_train)
+        BAD("val_split: %d is out of range (0 <= val_split < %d, the training set of %s)",
+            rc->val_split, d->n_train, rc->dataset);
+    if (rc->train_subset < 0 || rc->train_subset > d->n_train - rc->val_split)
         BAD("train_subset: %d is out of range (0 = all, else 1 <= train_subset <= %d, the "
-            "training set of %s)", rc->train_subset, d->n_train, rc->dataset);
+            "training set of %s less val_split %d)", rc->train_subset,
+            d->n_train - rc->val_split, rc->dataset, rc->val_split);
     CHECK("depth", rc->n_hidden, 1);
     for (int i = 0; i < rc->n_hidden; i++)
         CHECK("width", rc->hidden[i], 1);
@@ -180,7 +188,7 @@ const char *ds_run_config_check(const ds_run_config *rc, char *buf, int buflen)
 long ds_dataset_train_size(const ds_run_config *rc)
 {
     const ds_dataset_row *d = ds_dataset_row_of(rc->dataset);
-    long n = d ? d->n_train : 0;
+    long n = d ? d->n_train - rc->val_split : 0;
     if (n && rc->train_subset > 0 && rc->train_subset < n)
         n = rc->train_subset;
     return n;

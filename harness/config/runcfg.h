@@ -20,7 +20,10 @@ typedef struct {
     char label[64];          /* human-readable group label, e.g. "xavier"        */
     char dataset[32];        /* "mnist", "fashion-mnist", "xor"                  */
     char data_dir[256];      /* "" -> data/<dataset>                             */
-    int train_subset;        /* 0 = all training images; else the first N        */
+    int val_split;           /* training images held out for validation (a seeded
+                                permutation of the run's seed); 0 = none          */
+    int train_subset;        /* 0 = all training images left after val_split;
+                                else the first N of them (in file order)          */
     int n_hidden;            /* hidden layers, 0 = softmax/logistic regression   */
     int hidden[DS_MAX_HIDDEN];
     ds_act activation;       /* of every hidden layer                            */
@@ -51,9 +54,10 @@ void ds_run_config_defaults(ds_run_config *rc);
  * the config loader call it): a batch larger than the training set is the
  * full batch, and is stored as the training set's size, so one run has one
  * id; for the keys the run did not set, act_param comes from the
- * activation's row (elu: alpha 1.0; leaky_relu: slope 0.01) and loss from the
- * dataset's row (xor: sigmoid_bce). */
-void ds_run_config_resolve(ds_run_config *rc, int act_param_set, int loss_set);
+ * activation's row (elu: alpha 1.0; leaky_relu: slope 0.01), loss and
+ * val_split from the dataset's row (xor: sigmoid_bce, 0; mnist: 5000). */
+void ds_run_config_resolve(ds_run_config *rc, int act_param_set, int loss_set,
+                           int val_split_set);
 
 /* The limits every command shares: a hidden layer's width, and threads
  * (0 = OpenMP's default, else 1 <= threads <= 4 x the processors this process
@@ -75,7 +79,8 @@ const ds_bounds *ds_run_range(const char *key);
  * naming the first bad field (its key in the YAML grammar). */
 const char *ds_run_config_check(const ds_run_config *rc, char *buf, int buflen);
 
-/* Training-set size of a dataset, after train_subset (0 if unknown). */
+/* Training-set size of a dataset, after val_split and train_subset (0 if
+ * unknown). */
 long ds_dataset_train_size(const ds_run_config *rc);
 
 /* Weights and biases of the run's net (0 if the dataset is unknown). */

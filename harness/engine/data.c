@@ -10,6 +10,7 @@
 #include "data.h"
 #include "err.h"
 #include "files.h"
+#include "init.h"
 #include "names.h"
 
 #include <errno.h>
@@ -325,5 +326,73 @@ int ds_dataset_load(const char *name, const char *dir, ds_dataset *train, ds_dat
         ds_dataset_free(test);
         return rc;
     }
+    return 0;
+}
+
+/* ---- the validation split --------------------------------------------------- */
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+int ds_sample_sorted(int n, int k, uint64_t seed, uint32_t stream, int32_t *out)
+{
+    if (k <= 0)
+        return 0;
+    int32_t *p = malloc((size_t)n * sizeof *p);
+    if (!p)
+        return 1;
+    for (int i = 0; i < n; i++)
+        p[i] = i;
+    for (int i = 0; i < k && i < n - 1; i++) {
+        uint32_t r[4];
+        ds_rand4(seed, (uint32_t)i, 0, stream, r);
+        /* 64 random bits modulo n - i <= 2^31: bias below 2^-32 */
+        uint64_t v = (uint64_t)r[0] << 32 | r[1];
+        int j = i + (int)(v % (uint64_t)(n - i));
+        int32_t t = p[i];
+        p[i] = p[j];
+        p[j] = t;
+    }
+    memcpy(out, p, (size_t)k * sizeof *out);
+    free(p);
+    qsort(out, (size_t)k, sizeof *out, cmp_i32);
+    return 0;
+}
+
+int ds_split(int n, int val_n, int train_subset, uint64_t seed, int32_t **train_idx,
+             int *n_train, int32_t **val_idx, char *err, size_t errlen)
+{
+    *train_idx = *val_idx = NULL;
+    *n_train = 0;
+    if (val_n < 0 || val_n >= n)
+        return ds_errf(err, errlen, 2, "val_split: %d is out of range (0 <= val_split < %d, "
+                       "the training set)", val_n, n);
+    int rest = n - val_n;
+    if (train_subset < 0 || train_subset > rest)
+        return ds_errf(err, errlen, 2, "train_subset: %d is out of range (1 <= train_subset <= "
+                       "%d, the training set%s)", train_subset, rest,
+                       val_n ? " less val_split" : "");
+    int m = train_subset > 0 ? train_subset : rest;
+    int32_t *v = val_n ? malloc((size_t)val_n * sizeof *v) : NULL;
+    int32_t *t = malloc((size_t)m * sizeof *t);
+    if ((val_n && !v) || !t || ds_sample_sorted(n, val_n, seed, DS_STREAM_VALSPLIT, v)) {
+        free(v);
+        free(t);
+        return ds_errf(err, errlen, 1, "out of memory");
+    }
+    /* the training images: every index not in v (sorted), in order */
+    for (int i = 0, k = 0, o = 0; i < n && o < m; i++) {
+        if (k < val_n && v[k] == i) {
+            k++;
+            continue;
+        }
+        t[o++] = i;
+    }
+    *train_idx = t;
+    *val_idx = v;
+    *n_train = m;
     return 0;
 }

@@ -31,4 +31,20 @@ int ds_idx_read_labels(const char *path, int max_label, int *n, int32_t **y,
 
 void ds_dataset_free(ds_dataset *d);
 
+/* ---- the validation split --------------------------------------------------
+ * k of the indices 0..n-1 drawn by a partial Fisher-Yates shuffle whose draws
+ * are Philox keyed (seed, i, stream): a function of (n, k, seed, stream)
+ * alone, the same at any thread count. Written to out[k] in increasing order.
+ * 0, or 1 when out of memory. */
+int ds_sample_sorted(int n, int k, uint64_t seed, uint32_t stream, int32_t *out);
+
+/* A run's split of a training set of n images: val_n images held out for
+ * validation (ds_sample_sorted with the run's seed), and the others, in file
+ * order, for training: all of them, or the first train_subset (> 0). Fills
+ * *val_idx (val_n entries, NULL when val_n is 0) and *train_idx (*n_train
+ * entries), both malloc'd. 0; 2 with a message in err when val_n or
+ * train_subset do not fit n; 1 when out of memory. */
+int ds_split(int n, int val_n, int train_subset, uint64_t seed, int32_t **train_idx,
+             int *n_train, int32_t **val_idx, char *err, size_t errlen);
+
 #endif

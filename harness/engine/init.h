@@ -15,7 +15,9 @@
 enum {
     DS_STREAM_WEIGHT = 0x57454947u, /* "WEIG" */
     DS_STREAM_BIAS = 0x42494153u,   /* "BIAS" */
-    DS_STREAM_SHUFFLE = 0x53485546u /* "SHUF" */
+    DS_STREAM_SHUFFLE = 0x53485546u, /* "SHUF" */
+    DS_STREAM_VALSPLIT = 0x56414C53u, /* "VALS": the validation images (data.c) */
+    DS_STREAM_EVALSUB = 0x4556414Cu   /* "EVAL": the training-metric subset (train.c) */
 };
 
 /* Four 32-bit draws for counter (a, b, stream) under key seed. */

@@ -57,21 +57,40 @@ static void gather(const ds_dataset *d, const int32_t *idx, int rows, float *x, 
     }
 }
 
-void ds_evaluate(ds_mlp *m, const ds_dataset *d, double *loss, double *acc)
+int ds_evaluate(ds_mlp *m, const ds_dataset *d, const int32_t *idx, int n, double *loss,
+                double *acc)
 {
     long correct = 0;
     double sum = 0;
-    for (int i = 0; i < d->n; i += m->max_batch) {
-        int rows = d->n - i < m->max_batch ? d->n - i : m->max_batch;
+    float *xb = NULL;
+    int32_t *yb = NULL;
+    int oom = 0;
+    if (idx && n > 0) { /* the rows are gathered, one chunk at a time */
+        int rows = n < m->max_batch ? n : m->max_batch;
+        xb = ds_aligned_alloc((size_t)rows * (size_t)d->features * sizeof *xb);
+        yb = malloc((size_t)rows * sizeof *yb);
+        oom = !xb || !yb;
+    }
+    for (int i = 0; i < n && !oom; i += m->max_batch) {
+        int rows = n - i < m->max_batch ? n - i : m->max_batch;
         int c = 0;
-        ds_mlp_forward(m, d->x + (size_t)i * (size_t)d->features, rows, 0, 0, 0);
-        sum += ds_mlp_loss(m, rows, d->y + i, 0, &c);
+        const float *x = d->x + (size_t)i * (size_t)d->features;
+        const int32_t *y = d->y + i;
+        if (idx) {
+            gather(d, idx + i, rows, xb, yb);
+            x = xb, y = yb;
+        }
+        ds_mlp_forward(m, x, rows, 0, 0, 0);
+        sum += ds_mlp_loss(m, rows, y, 0, &c);
         correct += c;
     }
+    ds_aligned_free(xb);
+    free(yb);
     if (loss)
-        *loss = d->n ? sum / d->n : 0.0;
+        *loss = n > 0 && !oom ? sum / n : NAN;
     if (acc)
-        *acc = d->n ? (double)correct / d->n : 0.0;
+        *acc = n > 0 && !oom ? (double)correct / n : NAN;
+    return oom;
 }
 
 /* ---- the trainer ---------------------------------------------------------- */
@@ -84,16 +103,30 @@ static int check_data(const ds_run_config *rc, const ds_dataset *train, char *er
         snprintf(err, errlen, "%s", bad);
         return 2;
     }
-    if (rc->train_subset > train->n) {
-        snprintf(err, errlen, "train_subset: %d is out of range (1 <= train_subset <= %d, the training set)",
-                 rc->train_subset, train->n);
-        return 2;
-    }
     if (rc->loss == DS_LOSS_SOFTMAX_CE && train->classes < 2) {
         snprintf(err, errlen, "loss: softmax_ce needs >= 2 classes, dataset %s has %d (valid: sigmoid_bce, mse)",
                  rc->dataset, train->classes);
         return 2;
     }
+    return 0;
+}
+
+/* The rows the training metrics are evaluated on: every training image up
+ * to DS_TRAIN_EVAL_MAX, else that many drawn by the seed (train.h). */
+static int make_eval_subset(ds_trainer *t)
+{
+    t->n_eval = t->n < DS_TRAIN_EVAL_MAX ? t->n : DS_TRAIN_EVAL_MAX;
+    t->eval_idx = malloc((size_t)t->n_eval * sizeof *t->eval_idx);
+    if (!t->eval_idx)
+        return 1;
+    if (t->n_eval == t->n) {
+        memcpy(t->eval_idx, t->train_idx, (size_t)t->n * sizeof *t->eval_idx);
+        return 0;
+    }
+    if (ds_sample_sorted(t->n, t->n_eval, t->rc.seed, DS_STREAM_EVALSUB, t->eval_idx))
+        return 1;
+    for (int i = 0; i < t->n_eval; i++) /* positions in the split -> rows */
+        t->eval_idx[i] = t->train_idx[t->eval_idx[i]];
     return 0;
 }
 
@@ -106,7 +139,11 @@ int ds_trainer_create(ds_trainer *t, const ds_run_config *rc, const ds_dataset *
         return bad;
     t->rc = *rc;
     t->data = train;
-    t->n = rc->train_subset > 0 ? rc->train_subset : train->n;
+    bad = ds_split(train->n, rc->val_split, rc->train_subset, rc->seed, &t->train_idx, &t->n,
+                   &t->val_idx, err, errlen);
+    if (bad)
+        return bad;
+    t->n_val = rc->val_split;
     /* A batch larger than the set is a full batch (train.h's contract). */
     t->batch = rc->batch < t->n ? rc->batch : t->n;
     t->n_batches = (t->n + t->batch - 1) / t->batch;
@@ -126,6 +163,7 @@ int ds_trainer_create(ds_trainer *t, const ds_run_config *rc, const ds_dataset *
                                 train->classes, rc->activation, rc->act_param, rc->loss,
                                 rc->dropout, max_batch) == 0;
     if (!t->perm || !t->yb || !t->xb || !t->grad_norm_sum || !t->alive || !t->model_ok ||
+        make_eval_subset(t) ||
         ds_optim_create(&t->opt, rc, t->model.n_params) != 0) {
         ds_trainer_free(t);
         snprintf(err, errlen, "out of memory");
@@ -142,6 +180,10 @@ void ds_trainer_free(ds_trainer *t)
         ds_mlp_free(&t->model);
     t->model_ok = 0;
     free(t->perm);
+    free(t->train_idx);
+    free(t->val_idx);
+    free(t->eval_idx);
+    t->train_idx = t->val_idx = t->eval_idx = NULL;
     free(t->yb);
     ds_aligned_free(t->xb);
     free(t->grad_norm_sum);
@@ -155,6 +197,8 @@ void ds_trainer_free(ds_trainer *t)
 void ds_trainer_begin_epoch(ds_trainer *t, int epoch)
 {
     shuffle(t->perm, t->n, t->rc.seed, (uint32_t)epoch);
+    for (int i = 0; i < t->n; i++) /* positions in the split -> rows of the data */
+        t->perm[i] = t->train_idx[t->perm[i]];
     memset(t->grad_norm_sum, 0, (size_t)t->model.n_layers * sizeof *t->grad_norm_sum);
     t->steps = 0;
 }
@@ -166,7 +210,7 @@ int ds_train_step(ds_trainer *t, int b, ds_step_result *out)
     int rows = t->n - first < t->batch ? t->n - first : t->batch;
     uint64_t seed = t->rc.seed;
     t->step++;
-    gather(t->data, t->perm + first, rows, t->xb, t->yb);
+    gather(t->data, t->perm + first, rows, t->xb, t->yb); /* perm holds rows (begin_epoch) */
     ds_mlp_forward(m, t->xb, rows, 1, seed, t->step);
     out->rows = rows;
     out->correct = 0;
@@ -232,10 +276,31 @@ static ds_run_status run_epoch(ds_trainer *t, const ds_train_hooks *hooks, doubl
     return DS_RUN_OK;
 }
 
+/* The metrics of a logged epoch: the training-metric subset, the
+ * validation images and the test set, each through ds_evaluate. 0, or 1
+ * when out of memory. */
+static int evaluate_epoch(ds_trainer *t, const ds_dataset *test, ds_epoch_metrics *em)
+{
+    int oom = ds_evaluate(&t->model, t->data, t->eval_idx, t->n_eval, &em->train_loss,
+                          &em->train_acc);
+    oom |= ds_evaluate(&t->model, t->data, t->val_idx, t->n_val, &em->val_loss, &em->val_acc);
+    oom |= ds_evaluate(&t->model, test, NULL, test->n, &em->test_loss, &em->test_acc);
+    return oom;
+}
+
+static void set_metrics_missing(ds_run_result *out)
+{
+    out->train_loss = out->train_acc = out->val_loss = out->val_acc = NAN;
+    out->test_loss = out->test_acc = out->best_val_acc = out->test_acc_at_best = NAN;
+    out->best_epoch = 0;
+}
+
 int ds_train(const ds_run_config *rc, const ds_dataset *train, const ds_dataset *test,
              const ds_train_hooks *hooks, ds_run_result *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
+    set_metrics_missing(out);
+    out->train_loss_running = out->train_acc_running = NAN;
     if (test->features != train->features) {
         snprintf(err, errlen, "test set has %d features, training set %d", test->features,
                  train->features);
@@ -268,20 +333,36 @@ int ds_train(const ds_run_config *rc, const ds_dataset *train, const ds_dataset 
         double t1 = now_s();
         train_seconds += t1 - t0;
         out->epochs_done = epoch;
-        out->train_loss = loss_sum / t.n;
-        out->train_acc = (double)correct / t.n;
-        if (out->status == DS_RUN_DIVERGED)
+        out->train_loss_running = loss_sum / t.n;
+        out->train_acc_running = (double)correct / t.n;
+        if (out->status == DS_RUN_DIVERGED) {
+            out->diverged_epoch = epoch;
+            set_metrics_missing(out); /* a diverged model has no metrics */
             break;
+        }
         if (epoch % rc->log_every && epoch != rc->epochs)
             continue;
         ds_trainer_layer_metrics(&t, lm); /* before ds_evaluate overwrites the activations */
-        ds_evaluate(&t.model, test, NULL, &out->test_acc);
-        if (out->test_acc > out->best_test_acc)
-            out->best_test_acc = out->test_acc;
-        if (hooks && hooks->on_epoch) {
-            ds_epoch_metrics em = {epoch, out->train_loss, out->train_acc, out->test_acc, t1 - t0};
-            hooks->on_epoch(hooks->ctx, &em, lm, t.model.n_layers);
+        ds_epoch_metrics em = {.epoch = epoch,
+                               .train_loss_running = out->train_loss_running,
+                               .train_acc_running = out->train_acc_running,
+                               .seconds = t1 - t0};
+        if (evaluate_epoch(&t, test, &em)) {
+            out->status = DS_RUN_FAILED;
+            set_metrics_missing(out);
+            goto done;
         }
+        out->train_loss = em.train_loss, out->train_acc = em.train_acc;
+        out->val_loss = em.val_loss, out->val_acc = em.val_acc;
+        out->test_loss = em.test_loss, out->test_acc = em.test_acc;
+        /* model selection on validation only, never on test */
+        if (t.n_val && (!out->best_epoch || em.val_acc > out->best_val_acc)) {
+            out->best_epoch = epoch;
+            out->best_val_acc = em.val_acc;
+            out->test_acc_at_best = em.test_acc;
+        }
+        if (hooks && hooks->on_epoch)
+            hooks->on_epoch(hooks->ctx, &em, lm, t.model.n_layers);
     }
     out->seconds = now_s() - t_run;
     if (out->status == DS_RUN_OK && hooks && hooks->on_model)

@@ -23,12 +23,22 @@ typedef enum {
 
 const char *ds_run_status_name(ds_run_status s); /* "ok", "diverged", ... */
 
+/* The training metrics are measured by ds_evaluate (dropout off) at the
+ * epoch's end on a fixed subset of the training images: all of them up to
+ * DS_TRAIN_EVAL_MAX, else DS_TRAIN_EVAL_MAX drawn once per run by the seed
+ * (ds_sample_sorted). The running averages the steps saw during the epoch
+ * (dropout on, weights moving) keep their own names. */
+#define DS_TRAIN_EVAL_MAX 10000
+
+/* One logged epoch. Accuracies are fractions in [0,1]; NaN = not measured
+ * (val_* without a validation split). */
 typedef struct {
-    int epoch;                 /* 1-based                              */
-    double train_loss;         /* mean over the epoch's samples         */
-    double train_acc;          /* fraction in [0,1]                     */
-    double test_acc;           /* fraction in [0,1]                     */
-    double seconds;            /* wall time of this epoch               */
+    int epoch;                 /* 1-based                                          */
+    double train_loss, train_acc;  /* evaluated, dropout off (see above)            */
+    double val_loss, val_acc;      /* on the held-out validation images            */
+    double test_loss, test_acc;
+    double train_loss_running, train_acc_running; /* the epoch's steps, dropout on */
+    double seconds;            /* wall time of the epoch's steps (no evaluation)   */
 } ds_epoch_metrics;
 
 typedef struct {
@@ -53,10 +63,18 @@ typedef struct {
     void (*on_model)(void *ctx, const struct ds_mlp *model);
 } ds_train_hooks;
 
+/* The outcome of a run. The metrics are the last logged epoch's; all of them
+ * are NaN unless the run ended ok (a diverged model has none). */
 typedef struct {
     ds_run_status status;
     long params_weights, params_biases;
-    double train_loss, train_acc, test_acc, best_test_acc; /* last epoch's */
+    double train_loss, train_acc, val_loss, val_acc, test_loss, test_acc;
+    double train_loss_running, train_acc_running; /* for a diverged run: the
+                                   running loss of the epoch it diverged in    */
+    int best_epoch;             /* the logged epoch of the highest val_acc (the
+                                   first of ties); 0 without a validation split */
+    double best_val_acc, test_acc_at_best; /* val and test accuracy there       */
+    int diverged_epoch;         /* the epoch whose loss was not finite; 0 if none */
     double seconds, samples_per_s;
     int epochs_done;
 } ds_run_result;
@@ -67,7 +85,12 @@ typedef struct {
 typedef struct {
     ds_run_config rc;
     const ds_dataset *data;
-    int n;              /* samples per epoch: train_subset, else the whole set */
+    int n;              /* samples per epoch: the training images of the split */
+    int32_t *train_idx; /* their rows in data (ds_split: file order)           */
+    int32_t *val_idx;   /* the validation images' rows (n_val, NULL if none)   */
+    int n_val;
+    int32_t *eval_idx;  /* rows of the training-metric subset (n_eval)         */
+    int n_eval;
     int batch;          /* rows per step: rc.batch, at most n                  */
     int n_batches;      /* steps per epoch, the last one possibly partial      */
     ds_mlp model;       /* max_batch >= 256 rows, so ds_evaluate reads in big chunks */
@@ -82,8 +105,9 @@ typedef struct {
     int model_ok;
 } ds_trainer;
 
-/* Checks rc against the data (config ranges, train_subset, the loss against
- * the class count), allocates, and initialises the model from rc.seed.
+/* Checks rc against the data (config ranges, val_split and train_subset,
+ * the loss against the class count), splits the training set (ds_split),
+ * allocates, and initialises the model from rc.seed.
  * Returns 0; 2 with a message in err for bad input; 1 when out of memory. */
 int ds_trainer_create(ds_trainer *t, const ds_run_config *rc, const ds_dataset *train,
                       char *err, size_t errlen);
@@ -109,11 +133,16 @@ int ds_train_step(ds_trainer *t, int b, ds_step_result *out);
  * before any evaluation (the dead units are those of the last batch). */
 void ds_trainer_layer_metrics(ds_trainer *t, ds_layer_metrics *lm);
 
-/* Mean loss and accuracy (fraction) of m on all of d, in eval mode (no
- * dropout), in chunks of m->max_batch rows. Either output may be NULL. */
-void ds_evaluate(ds_mlp *m, const ds_dataset *d, double *loss, double *acc);
+/* Mean loss and accuracy (fraction) of m on rows idx[0..n) of d (idx NULL:
+ * rows 0..n-1), in eval mode (no dropout), in chunks of m->max_batch rows
+ * in that order. Either output may be NULL; n = 0 gives NaN. Returns 0, or 1
+ * when out of memory (the outputs NaN). */
+int ds_evaluate(ds_mlp *m, const ds_dataset *d, const int32_t *idx, int n, double *loss,
+                double *acc);
 
-/* Trains a fresh model for rc on train, evaluating on test each logged epoch.
+/* Trains a fresh model for rc on train less its validation split,
+ * evaluating on the training-metric subset, the validation images and test
+ * each logged epoch.
  * Deterministic: same rc (incl. seed) -> bit-identical metrics at any thread
  * count. Returns 0 (see out->status), or 2 with a message in err for a config
  * the data cannot serve (e.g. batch > training set). */

@@ -71,7 +71,8 @@ static int step_init(step_ctx *s, const net_def *nd)
     rc.init = DS_INIT_XAVIER_UNIFORM;
     rc.optimizer = DS_OPT_ADAM;
     rc.batch = DS_MLP_BATCH;
-    ds_run_config_resolve(&rc, 0, 0);
+    rc.val_split = 0; /* the step alone: no validation split of the synthetic set */
+    ds_run_config_resolve(&rc, 0, 0, 1);
     char err[256];
     int rc_made = ds_trainer_create(&s->t, &rc, d, err, sizeof err);
     if (rc_made != 0) {

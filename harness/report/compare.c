@@ -20,7 +20,7 @@ static const struct {
 } metrics[] = {
     {"test_acc", offsetof(ds_group, test_acc), 1},
     {"train_acc", offsetof(ds_group, train_acc), 1},
-    {"best_test_acc", offsetof(ds_group, best_test_acc), 1},
+    {"test_acc_at_best", offsetof(ds_group, test_acc_at_best), 1},
     {"train_loss", offsetof(ds_group, train_loss), 0},
     {"seconds", offsetof(ds_group, seconds), 0},
 };

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -37,7 +38,8 @@ void ds_groups_aggregate(ds_report *r)
         ds_moments_add(&g->test_acc, run->test);
         ds_moments_add(&g->train_acc, run->train);
         ds_moments_add(&g->train_loss, run->loss);
-        ds_moments_add(&g->best_test_acc, run->best);
+        if (!isnan(run->best))
+            ds_moments_add(&g->test_acc_at_best, run->best);
         ds_moments_add(&g->seconds, run->secs);
         ds_moments_add(&g->samples_per_s, run->sps);
         ds_moments_add(&g->gap, run->train - run->test);

@@ -140,12 +140,21 @@ static int read_frac(const ds_csv *c, int col, double *v, char *err, size_t errl
     return 0;
 }
 
+/* An optional fraction column: NaN when the file lacks it or the field is
+ * empty (no validation split). */
+static int read_opt_frac(const ds_csv *c, int col, double *v, char *err, size_t errlen)
+{
+    *v = NAN;
+    if (col < 0 || !*ds_csv_field(c, col))
+        return 0;
+    return read_frac(c, col, v, err, errlen);
+}
+
 static int load_runs(ds_report *r, const char *path, char *err, size_t errlen)
 {
-    enum { C_ID, C_STATUS, C_LOSS, C_TRAIN, C_TEST, C_BEST, C_SECS, C_SPS, C_N };
+    enum { C_ID, C_STATUS, C_LOSS, C_TRAIN, C_TEST, C_SECS, C_SPS, C_N };
     static const char *const cols[C_N] = {
-        "run_id", "status", "train_loss", "train_acc", "test_acc",
-        "best_test_acc", "seconds", "samples_per_s",
+        "run_id", "status", "train_loss", "train_acc", "test_acc", "seconds", "samples_per_s",
     };
     ds_csv *c = ds_csv_open(path, err, errlen);
     if (!c) {
@@ -168,6 +177,9 @@ static int load_runs(ds_report *r, const char *path, char *err, size_t errlen)
     r->train_evaluated =
         ds_csv_col(c, "train_acc_running") >= 0 || ds_csv_col(c, "train_loss_running") >= 0;
     ds_groups_order(r, NULL);
+    /* Results written before the validation split have no best epoch
+     * (theirs, best_test_acc, was chosen on test and is not read). */
+    int best_col = ds_csv_col(c, "test_acc_at_best");
     int rc = 2, st;
     while ((st = ds_csv_next(c, err, errlen)) == 1) {
         ds_run_rec rec = {.lay_min = -1, .lay_max = -1};
@@ -194,7 +206,7 @@ static int load_runs(ds_report *r, const char *path, char *err, size_t errlen)
             (ds_csv_double(c, idx[C_LOSS], &rec.loss, err, errlen) ||
              read_frac(c, idx[C_TRAIN], &rec.train, err, errlen) ||
              read_frac(c, idx[C_TEST], &rec.test, err, errlen) ||
-             read_frac(c, idx[C_BEST], &rec.best, err, errlen) ||
+             read_opt_frac(c, best_col, &rec.best, err, errlen) ||
              ds_csv_double(c, idx[C_SECS], &rec.secs, err, errlen) ||
              ds_csv_double(c, idx[C_SPS], &rec.sps, err, errlen)))
             goto out;

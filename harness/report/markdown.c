@@ -144,7 +144,7 @@ static void md_groups(FILE *f, const ds_report_writer *w)
     if (!cols)
         fputs("| group ", f);
     fprintf(f, "| runs | ok | test acc (%%) | 95%% CI (%%) | train acc (%%) | train loss | "
-               "best test acc (%%) |%s%s s per run | samples/s |\n",
+               "test acc at best val epoch (%%) |%s%s s per run | samples/s |\n",
             refs ? " reference (%) |" : "", r->is_xor ? " solved |" : "");
     for (int k = 0; k < (cols ? cols : 1); k++)
         fputs("|---", f);
@@ -162,7 +162,7 @@ static void md_groups(FILE *f, const ds_report_writer *w)
         md_ci(f, &gr->test_acc);
         md_pm(f, &gr->train_acc, 100, "%.2f");
         md_pm(f, &gr->train_loss, 1, "%.4f");
-        md_pm(f, &gr->best_test_acc, 100, "%.2f");
+        md_pm(f, &gr->test_acc_at_best, 100, "%.2f");
         if (refs) {
             if (isfinite(gr->reference))
                 fprintf(f, "| %.2f ", 100 * gr->reference);
@@ -181,9 +181,14 @@ static void md_groups(FILE *f, const ds_report_writer *w)
         md_pm(f, &gr->samples_per_s, 1, "%.0f");
         fputs("|\n", f);
     }
-    fprintf(f, "\nColumns: test/train accuracy and train loss are the last epoch's; best "
-               "test acc is each run's best epoch%s%s. The full configuration of every run "
+    fprintf(f, "\nColumns: test/train accuracy and train loss are the last epoch's%s; the "
+               "test accuracy at the epoch with the best validation accuracy (chosen on "
+               "validation, never on test; — without a validation split)%s%s. The full "
+               "configuration of every run "
                "is in `%s/runs.csv`%s.\n",
+            r->train_evaluated ? " (train measured after the epoch with dropout off)"
+                               : " (train counted during the epoch with dropout on: results "
+                                 "of an older deepsweep)",
             refs ? "; reference is the accuracy the experiment file gives for the group "
                    "(`reference:`), from the source listed below" : "",
             r->is_xor ? "; solved counts runs (of all, diverged included) that classify "

@@ -43,7 +43,7 @@ typedef struct {
     char name[256];        /* display name: the keys that vary between groups */
     int runs, ok, diverged, failed;
     int solved;            /* ok runs with test accuracy 1 (XOR: all four points) */
-    ds_moments test_acc, train_acc, train_loss, best_test_acc, seconds, samples_per_s;
+    ds_moments test_acc, train_acc, train_loss, test_acc_at_best, seconds, samples_per_s;
     ds_moments gap;           /* train_acc - test_acc, per run               */
     double reference;      /* reference_acc of its rows (the config's), NaN if none */
     char *reference_source; /* reference_source of its rows, "" if none     */

@@ -16,7 +16,8 @@ typedef struct {
     char *id;
     int group;
     int status; /* DS_RUN_* */
-    double test, train, loss, best, secs, sps;
+    double test, train, loss, secs, sps;
+    double best; /* test_acc_at_best (the epoch best on validation), NaN if none */
     long lay_min, lay_max; /* first and last epoch seen in layers.csv */
 } ds_run_rec;
 

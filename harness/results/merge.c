@@ -203,7 +203,7 @@ static int on_run(void *vctx, const ds_row *row)
         damaged(c, row->name, row->line, why);
         return DS_ROW_DAMAGED;
     }
-    if (!ds_run_status_final(f[14]))
+    if (!ds_run_status_final(f[DS_RC_STATUS]))
         return DS_ROW_SKIP; /* failed runs are retried, never merged */
     if (c->n == c->cap) {
         int cap = c->cap ? 2 * c->cap : 256;
@@ -219,7 +219,7 @@ static int on_run(void *vctx, const ds_row *row)
     r->src = c->src;
     r->order = c->n;
     r->index = index;
-    r->ok = !strcmp(f[14], "ok");
+    r->ok = !strcmp(f[DS_RC_STATUS], "ok");
     r->line = malloc(row->len + 1);
     r->vals = pack_fields(f, DS_RUNS_COLS);
     if (!r->line || !r->vals) {
@@ -234,19 +234,13 @@ static int on_run(void *vctx, const ds_row *row)
     return DS_ROW_KEEP;
 }
 
-/* Non-deterministic columns of runs.csv: not compared. */
-static int nondet(int col)
-{
-    const char *h = ds_runs_header[col];
-    return !strcmp(h, "seconds") || !strcmp(h, "samples_per_s") || !strcmp(h, "threads");
-}
 
 /* 1 if two rows agree on every deterministic column; else 0 and *bad_col. */
 static int same_result(const mrow *a, const mrow *b, int *bad_col)
 {
     const char *x = a->vals, *y = b->vals;
     for (int i = 0; i < DS_RUNS_COLS; i++) {
-        if (!nondet(i) && strcmp(x, y)) {
+        if (!ds_runs_col_provenance(i) && strcmp(x, y)) {
             *bad_col = i;
             return 0;
         }

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "data.h"
@@ -253,6 +254,7 @@ typedef struct {
     int next;                  /* the next run of the selection to look at */
     int jobs, pus;
     ds_topo_slots *slots;      /* NULL: runs not pinned                   */
+    ds_provenance prov;        /* runs.csv's provenance, but per-run fields */
     int rc;                    /* the first failure, its message in err   */
     char *err;
     size_t errlen;
@@ -378,6 +380,7 @@ static int run_one(worker *w, int i)
     ds_train_hooks hooks = {.on_epoch = on_epoch, .ctx = w, .stop = &halt};
     ds_run_result result;
     char why[1024];
+    long long started = (long long)time(NULL); /* runs.csv's started_at */
     int rc = ds_train(&run.rc, &d->train, &d->test, &hooks, &result, why, sizeof why);
     if (rc) {
         snprintf(w->err, sizeof w->err, "%s: run %d (%s): %s", r->plan->source, run.index + 1,
@@ -390,9 +393,11 @@ static int run_one(worker *w, int i)
         pthread_mutex_unlock(&sh->lock);
         return 0;
     }
-    int used = run.rc.threads ? run.rc.threads : omp_get_max_threads();
+    ds_provenance pv = sh->prov;
+    pv.started_at = started;
+    pv.threads = run.rc.threads ? run.rc.threads : omp_get_max_threads();
     ds_csvbuf_clear(&w->runs_row);
-    ds_runs_row(&w->runs_row, &run, &result, ds_isa_name(), used);
+    ds_runs_row(&w->runs_row, &run, &result, &pv);
     if (w->rows.epochs.oom || w->rows.layers.oom || w->runs_row.oom) {
         snprintf(w->err, sizeof w->err, "out of memory building the rows of run %s", run.id);
         return 1;
@@ -420,6 +425,7 @@ static int run_one(worker *w, int i)
     snprintf(f->status, sizeof f->status, "%s", ds_run_status_name(result.status));
     f->train_loss = result.train_loss;
     f->train_acc = result.train_acc;
+    f->val_acc = result.val_acc;
     f->test_acc = result.test_acc;
     f->seconds = result.seconds;
     r->rows[i] = f;
@@ -470,6 +476,7 @@ static void *work(void *vw)
 static int run_all(ds_runner *r, char *err, size_t errlen, const data_cache *data)
 {
     shared sh = {.r = r, .data = data, .err = err, .errlen = errlen};
+    ds_provenance_init(&sh.prov, r->plan->sweep_id);
     sh.pus = ds_topo_pus();
     int threads;
     ds_runner_jobs(r, sh.pus, &sh.jobs, &threads);

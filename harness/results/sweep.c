@@ -4,39 +4,74 @@
 #include "csvread.h"
 #include "err.h"
 #include "parse.h"
+#include "kernels.h"
+#include "topo.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* DESIGN.md's columns first (plots read them by name); extras after. */
 const char *const ds_runs_header[DS_RUNS_COLS] = {
-    "run_id", "label", "dataset", "depth", "width", "activation", "init", "dropout",
-    "optimizer", "lr", "batch", "epochs", "seed", "params", "status", "train_loss",
-    "train_acc", "test_acc", "best_test_acc", "seconds", "samples_per_s", "isa", "threads",
-    "hidden", "group", "train_subset", "loss", "bias_init", "weight_decay",
-    "params_weights", "params_biases", "epochs_done",
+    [DS_RC_RUN_ID] = "run_id", [DS_RC_LABEL] = "label", [DS_RC_DATASET] = "dataset",
+    [DS_RC_DEPTH] = "depth", [DS_RC_WIDTH] = "width", [DS_RC_ACTIVATION] = "activation",
+    [DS_RC_INIT] = "init", [DS_RC_DROPOUT] = "dropout", [DS_RC_OPTIMIZER] = "optimizer",
+    [DS_RC_LR] = "lr", [DS_RC_BATCH] = "batch", [DS_RC_EPOCHS] = "epochs", [DS_RC_SEED] = "seed",
+    [DS_RC_PARAMS] = "params", [DS_RC_STATUS] = "status",
+    [DS_RC_TRAIN_LOSS] = "train_loss", [DS_RC_TRAIN_ACC] = "train_acc",
+    [DS_RC_VAL_LOSS] = "val_loss", [DS_RC_VAL_ACC] = "val_acc", [DS_RC_TEST_LOSS] = "test_loss",
+    [DS_RC_TEST_ACC] = "test_acc", [DS_RC_BEST_EPOCH] = "best_epoch",
+    [DS_RC_BEST_VAL_ACC] = "best_val_acc", [DS_RC_TEST_ACC_AT_BEST] = "test_acc_at_best",
+    [DS_RC_TRAIN_LOSS_RUNNING] = "train_loss_running",
+    [DS_RC_TRAIN_ACC_RUNNING] = "train_acc_running", [DS_RC_DIVERGED_EPOCH] = "diverged_epoch",
+    [DS_RC_EPOCHS_DONE] = "epochs_done", [DS_RC_SECONDS] = "seconds",
+    [DS_RC_SAMPLES_PER_S] = "samples_per_s",
+    [DS_RC_HIDDEN] = "hidden", [DS_RC_GROUP] = "group", [DS_RC_VAL_SPLIT] = "val_split",
+    [DS_RC_TRAIN_SUBSET] = "train_subset", [DS_RC_LOSS] = "loss", [DS_RC_ACT_PARAM] = "act_param",
+    [DS_RC_INIT_SCALE] = "init_scale", [DS_RC_BIAS_INIT] = "bias_init",
+    [DS_RC_MOMENTUM] = "momentum", [DS_RC_NESTEROV] = "nesterov", [DS_RC_BETA1] = "beta1",
+    [DS_RC_BETA2] = "beta2", [DS_RC_EPS] = "eps", [DS_RC_WEIGHT_DECAY] = "weight_decay",
+    [DS_RC_LOG_EVERY] = "log_every", [DS_RC_PARAMS_WEIGHTS] = "params_weights",
+    [DS_RC_PARAMS_BIASES] = "params_biases",
     /* the config's reference for the group (fraction, and where it is from);
      * empty when the config gives none */
-    "reference_acc", "reference_source"};
-const char *const ds_epochs_header[6] = {"run_id", "epoch", "train_loss", "train_acc",
-                                         "test_acc", "seconds"};
+    [DS_RC_REFERENCE_ACC] = "reference_acc", [DS_RC_REFERENCE_SOURCE] = "reference_source",
+    [DS_RC_SWEEP_ID] = "sweep_id", [DS_RC_DEEPSWEEP_VERSION] = "deepsweep_version",
+    [DS_RC_COMMIT] = "commit", [DS_RC_HOST] = "host", [DS_RC_CPU] = "cpu", [DS_RC_ISA] = "isa",
+    [DS_RC_THREADS] = "threads", [DS_RC_STARTED_AT] = "started_at"};
+const char *const ds_epochs_header[DS_EPOCHS_COLS] = {
+    "run_id", "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss",
+    "test_acc", "train_loss_running", "train_acc_running", "seconds"};
 const char *const ds_layers_header[6] = {"run_id", "epoch", "layer", "grad_norm",
                                          "weight_norm", "dead_frac"};
+
+int ds_runs_col_provenance(int col)
+{
+    switch (col) {
+    case DS_RC_SECONDS: case DS_RC_SAMPLES_PER_S: case DS_RC_SWEEP_ID:
+    case DS_RC_DEEPSWEEP_VERSION: case DS_RC_COMMIT: case DS_RC_HOST: case DS_RC_CPU:
+    case DS_RC_THREADS: case DS_RC_STARTED_AT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static const char *const file_names[3] = {"runs.csv", "epochs.csv", "layers.csv"};
 
 void ds_header_line(int kind, ds_csvbuf *b)
 {
     const char *const *h = kind == 0 ? ds_runs_header : kind == 1 ? ds_epochs_header : ds_layers_header;
-    int n = kind == 0 ? DS_RUNS_COLS : 6;
+    int n = kind == 0 ? DS_RUNS_COLS : kind == 1 ? DS_EPOCHS_COLS : 6;
     for (int i = 0; i < n; i++)
         ds_csvw_str(b, h[i]);
     ds_csvw_end(b);
@@ -134,7 +169,7 @@ static int is_hex_id(const char *s)
 static int our_header(const ds_csv *c, int kind)
 {
     const char *const *h = kind == 0 ? ds_runs_header : kind == 1 ? ds_epochs_header : ds_layers_header;
-    int n = kind == 0 ? DS_RUNS_COLS : 6;
+    int n = kind == 0 ? DS_RUNS_COLS : kind == 1 ? DS_EPOCHS_COLS : 6;
     if (ds_csv_ncols(c) != n)
         return 0;
     for (int i = 0; i < n; i++)
@@ -147,11 +182,16 @@ static int our_header(const ds_csv *c, int kind)
  * version's header is not checked). Metrics may be empty (not measured) or
  * nan/inf; a configuration column is always a whole number. */
 static const char *const int_cols[] = {"depth", "width", "batch", "epochs", "seed", "params",
-                                       "threads", "train_subset", "params_weights",
-                                       "params_biases", "epochs_done", "epoch", "layer"};
-static const char *const real_cols[] = {"dropout", "lr", "weight_decay", "train_loss",
-                                        "train_acc", "test_acc", "best_test_acc", "seconds",
-                                        "samples_per_s", "grad_norm", "weight_norm", "dead_frac"};
+                                       "threads", "val_split", "train_subset", "log_every",
+                                       "params_weights", "params_biases", "epochs_done", "epoch",
+                                       "layer"};
+/* whole numbers that may be empty (no validation split; not diverged) */
+static const char *const opt_int_cols[] = {"best_epoch", "diverged_epoch"};
+static const char *const real_cols[] = {
+    "dropout", "lr", "weight_decay", "act_param", "init_scale", "momentum", "beta1", "beta2",
+    "eps", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc",
+    "best_val_acc", "test_acc_at_best", "train_loss_running", "train_acc_running", "seconds",
+    "samples_per_s", "grad_norm", "weight_norm", "dead_frac"};
 
 static int in_list(const char *name, const char *const *list, size_t n)
 {
@@ -173,7 +213,8 @@ static int check_row(const ds_csv *c, int kind, char *why, size_t n)
         const char *h = ds_csv_header(c, i), *v = ds_csv_field(c, i);
         double d;
         long l;
-        if (in_list(h, int_cols, sizeof int_cols / sizeof *int_cols)) {
+        if (in_list(h, int_cols, sizeof int_cols / sizeof *int_cols) ||
+            (in_list(h, opt_int_cols, sizeof opt_int_cols / sizeof *opt_int_cols) && *v)) {
             if (ds_csv_int(c, i, &l, why, n))
                 return -1;
         } else if (in_list(h, real_cols, sizeof real_cols / sizeof *real_cols) && *v) {
@@ -182,7 +223,7 @@ static int check_row(const ds_csv *c, int kind, char *why, size_t n)
         }
     }
     if (kind == 0) {
-        const char *st = ds_csv_field(c, 14);
+        const char *st = ds_csv_field(c, DS_RC_STATUS);
         if (!ds_run_status_final(st) && strcmp(st, "failed")) {
             snprintf(why, n, "%s:%ld: status '%.40s' is not a run status (ok, diverged, failed)",
                      ds_csv_name(c), ds_csv_line(c), st);
@@ -344,21 +385,26 @@ int ds_runs_col(const char *name)
     return -1;
 }
 
+/* A metric field: NaN when empty (not measured). */
+static double metric(const char *s)
+{
+    return *s ? strtod(s, NULL) : NAN;
+}
+
 static int on_run_row(void *vctx, const ds_row *row)
 {
     scan_ctx *c = vctx;
     ds_results *r = c->r;
     const char *const *f = row->f;
-    const char *id = f[0], *status = f[14];
+    const char *id = f[DS_RC_RUN_ID], *status = f[DS_RC_STATUS];
     if (!ds_run_status_final(status))
         return DS_ROW_SKIP; /* failed: retried */
     if (!bsearch(&id, c->plan_ids, (size_t)c->n_plan, sizeof id, cmp_str)) {
         /* a run of another config: extending a sweep keeps every id, so
          * this is a changed config; --force drops it, else it is refused */
         if (!r->n_stale++) {
-            int g = ds_runs_col("group"), sd = ds_runs_col("seed");
             snprintf(r->stale_example, sizeof r->stale_example, "run %s: group '%.80s', seed %.20s",
-                     id, g >= 0 ? f[g] : "?", sd >= 0 ? f[sd] : "?");
+                     id, f[DS_RC_GROUP], f[DS_RC_SEED]);
         }
         return DS_ROW_SKIP; /* refused, or dropped with --force */
     }
@@ -382,10 +428,11 @@ static int on_run_row(void *vctx, const ds_row *row)
     snprintf(done->id, sizeof done->id, "%s", id);
     snprintf(done->status, sizeof done->status, "%s", status);
     /* the numbers were checked by ds_csv_each_row; an empty metric is nan */
-    done->train_loss = *f[15] ? strtod(f[15], NULL) : NAN;
-    done->train_acc = *f[16] ? strtod(f[16], NULL) : NAN;
-    done->test_acc = *f[17] ? strtod(f[17], NULL) : NAN;
-    done->seconds = *f[19] ? strtod(f[19], NULL) : NAN;
+    done->train_loss = metric(f[DS_RC_TRAIN_LOSS]);
+    done->train_acc = metric(f[DS_RC_TRAIN_ACC]);
+    done->val_acc = metric(f[DS_RC_VAL_ACC]);
+    done->test_acc = metric(f[DS_RC_TEST_ACC]);
+    done->seconds = metric(f[DS_RC_SECONDS]);
     ds_csvw_raw(&c->out, row->text, row->len);
     return c->out.oom ? DS_ROW_FAIL : DS_ROW_KEEP;
 }
@@ -527,8 +574,8 @@ int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int for
             bad = ds_csv_each_row(path, text, len, kind, kind == 0 ? on_run_row : on_child_row,
                                   on_damage, &c);
             if (bad == DS_ROWS_BAD_HEADER) {
-                snprintf(err, errlen, "%s: its header is not deepsweep's (%s...): not a results folder of this version",
-                         path, kind == 0 ? "run_id,label,dataset" : "run_id,epoch,...");
+                snprintf(err, errlen, "%s: its header is not this version's (%s): written by another version of deepsweep, or not a results folder (use --out DIR for a new folder)",
+                         path, kind == 0 ? "run_id,label,...,started_at" : kind == 1 ? "run_id,epoch,...,seconds" : "run_id,epoch,layer,...");
                 status = 2;
             } else if (bad == DS_ROWS_FAILED || c.out.oom || r->notes.oom) {
                 /* nothing is dropped on a failure: the folder stays as is */
@@ -720,13 +767,19 @@ void ds_results_close(ds_results *r)
 void ds_run_rows_epoch(ds_run_rows *rows, const ds_epoch_metrics *e,
                        const ds_layer_metrics *layers, int n_layers)
 {
-    ds_csvw_str(&rows->epochs, rows->id);
-    ds_csvw_int(&rows->epochs, e->epoch);
-    ds_csvw_dbl(&rows->epochs, e->train_loss);
-    ds_csvw_dbl(&rows->epochs, e->train_acc);
-    ds_csvw_dbl(&rows->epochs, e->test_acc);
-    ds_csvw_dbl(&rows->epochs, e->seconds);
-    ds_csvw_end(&rows->epochs);
+    ds_csvbuf *b = &rows->epochs;
+    ds_csvw_str(b, rows->id);
+    ds_csvw_int(b, e->epoch);
+    ds_csvw_metric(b, e->train_loss);
+    ds_csvw_metric(b, e->train_acc);
+    ds_csvw_metric(b, e->val_loss);
+    ds_csvw_metric(b, e->val_acc);
+    ds_csvw_metric(b, e->test_loss);
+    ds_csvw_metric(b, e->test_acc);
+    ds_csvw_metric(b, e->train_loss_running);
+    ds_csvw_metric(b, e->train_acc_running);
+    ds_csvw_dbl(b, e->seconds);
+    ds_csvw_end(b);
     for (int l = 0; l < n_layers; l++) {
         ds_csvw_str(&rows->layers, rows->id);
         ds_csvw_int(&rows->layers, e->epoch);
@@ -738,16 +791,58 @@ void ds_run_rows_epoch(ds_run_rows *rows, const ds_epoch_metrics *e,
     }
 }
 
-void ds_runs_row(ds_csvbuf *b, const ds_run *run, const ds_run_result *res, const char *isa,
-                 int threads)
+void ds_hidden_text(const ds_run_config *rc, char *out, size_t n)
+{
+    if (!rc->n_hidden) {
+        snprintf(out, n, "none");
+        return;
+    }
+    size_t k = (size_t)snprintf(out, n, "[");
+    for (int i = 0; i < rc->n_hidden && k < n; i++)
+        k += (size_t)snprintf(out + k, n - k, "%s%d", i ? "-" : "", rc->hidden[i]);
+    if (k < n)
+        snprintf(out + k, n - k, "]");
+}
+
+void ds_provenance_init(ds_provenance *p, const char *sweep_id)
+{
+    memset(p, 0, sizeof *p);
+    snprintf(p->sweep_id, sizeof p->sweep_id, "%s", sweep_id ? sweep_id : "");
+    snprintf(p->version, sizeof p->version, "%s", DS_VERSION);
+    snprintf(p->commit, sizeof p->commit, "%s", DS_GIT_REV);
+    if (gethostname(p->host, sizeof p->host) != 0 || !p->host[0])
+        snprintf(p->host, sizeof p->host, "unknown");
+    p->host[sizeof p->host - 1] = 0;
+    ds_topo topo;
+    ds_topo_read(&topo); /* "unknown" when hwloc cannot tell */
+    const char *m = topo.cpu_model;
+    while (*m == ' ')
+        m++;
+    snprintf(p->cpu, sizeof p->cpu, "%s", *m ? m : "unknown");
+    for (size_t n = strlen(p->cpu); n > 0 && p->cpu[n - 1] == ' ';) /* hwloc pads the model */
+        p->cpu[--n] = 0;
+    p->isa = ds_isa_name();
+}
+
+/* ISO 8601 in UTC, to the second: 2026-12-02T15:32:59Z. */
+static void iso8601(long long t, char *out, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, n, "unknown");
+}
+
+void ds_runs_row(ds_csvbuf *b, const ds_run *run, const ds_run_result *res,
+                 const ds_provenance *prov)
 {
     const ds_run_config *rc = &run->rc;
-    char hid[DS_MAX_HIDDEN * 12 + 2] = "";
-    for (int i = 0; i < rc->n_hidden; i++) {
-        char t[16];
-        snprintf(t, sizeof t, "%s%d", i ? "-" : "", rc->hidden[i]);
-        strcat(hid, t);
-    }
+    char hid[DS_MAX_HIDDEN * 12 + 4], when[32];
+    ds_hidden_text(rc, hid, sizeof hid);
+    iso8601(prov->started_at, when, sizeof when);
+    /* a run that did not end ok has no metrics: its fields are empty */
+    int ok = res->status == DS_RUN_OK;
+    double nan = NAN;
     ds_csvw_str(b, run->id);
     ds_csvw_str(b, rc->label);
     ds_csvw_str(b, rc->dataset);
@@ -763,28 +858,57 @@ void ds_runs_row(ds_csvbuf *b, const ds_run *run, const ds_run_result *res, cons
     ds_csvw_int(b, (long long)rc->seed);
     ds_csvw_int(b, res->params_weights + res->params_biases);
     ds_csvw_str(b, ds_run_status_name(res->status));
-    ds_csvw_dbl(b, res->train_loss);
-    ds_csvw_dbl(b, res->train_acc);
-    ds_csvw_dbl(b, res->test_acc);
-    ds_csvw_dbl(b, res->best_test_acc);
+    ds_csvw_metric(b, ok ? res->train_loss : nan);
+    ds_csvw_metric(b, ok ? res->train_acc : nan);
+    ds_csvw_metric(b, ok ? res->val_loss : nan);
+    ds_csvw_metric(b, ok ? res->val_acc : nan);
+    ds_csvw_metric(b, ok ? res->test_loss : nan);
+    ds_csvw_metric(b, ok ? res->test_acc : nan);
+    if (ok && res->best_epoch > 0)
+        ds_csvw_int(b, res->best_epoch);
+    else
+        ds_csvw_str(b, "");
+    ds_csvw_metric(b, ok && res->best_epoch > 0 ? res->best_val_acc : nan);
+    ds_csvw_metric(b, ok && res->best_epoch > 0 ? res->test_acc_at_best : nan);
+    ds_csvw_metric(b, ok ? res->train_loss_running : nan);
+    ds_csvw_metric(b, ok ? res->train_acc_running : nan);
+    if (res->status == DS_RUN_DIVERGED)
+        ds_csvw_int(b, res->diverged_epoch);
+    else
+        ds_csvw_str(b, "");
+    ds_csvw_int(b, res->epochs_done);
     ds_csvw_dbl(b, res->seconds);
     ds_csvw_dbl(b, res->samples_per_s);
-    ds_csvw_str(b, isa);
-    ds_csvw_int(b, threads);
-    ds_csvw_str(b, rc->n_hidden ? hid : "none");
+    ds_csvw_str(b, hid);
     ds_csvw_str(b, run->group);
+    ds_csvw_int(b, rc->val_split);
     ds_csvw_int(b, rc->train_subset);
     ds_csvw_str(b, ds_loss_name(rc->loss));
+    ds_csvw_flt(b, rc->act_param);
+    ds_csvw_flt(b, rc->init_scale);
     ds_csvw_str(b, ds_bias_init_name(rc->bias_init));
+    ds_csvw_flt(b, rc->momentum);
+    ds_csvw_str(b, rc->nesterov ? "true" : "false");
+    ds_csvw_flt(b, rc->beta1);
+    ds_csvw_flt(b, rc->beta2);
+    ds_csvw_flt(b, rc->eps);
     ds_csvw_flt(b, rc->weight_decay);
+    ds_csvw_int(b, rc->log_every);
     ds_csvw_int(b, res->params_weights);
     ds_csvw_int(b, res->params_biases);
-    ds_csvw_int(b, res->epochs_done);
     if (run->has_reference)
         ds_csvw_dbl(b, run->reference);
     else
         ds_csvw_str(b, "");
     ds_csvw_str(b, run->has_reference ? run->reference_source : "");
+    ds_csvw_str(b, prov->sweep_id);
+    ds_csvw_str(b, prov->version);
+    ds_csvw_str(b, prov->commit);
+    ds_csvw_str(b, prov->host);
+    ds_csvw_str(b, prov->cpu);
+    ds_csvw_str(b, prov->isa ? prov->isa : "unknown");
+    ds_csvw_int(b, prov->threads);
+    ds_csvw_str(b, when);
     ds_csvw_end(b);
 }
 

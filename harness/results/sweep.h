@@ -21,18 +21,49 @@
 #include "csv.h"
 #include "train.h"
 
-#define DS_RUNS_COLS 34
+/* The columns of runs.csv, in file order (documented in configs/README.md).
+ * Accuracies are fractions in [0,1]. A metric not measured (val_* without a
+ * validation split; every metric of a diverged or failed run) is an empty
+ * field, which pandas and R read as missing. */
+typedef enum {
+    /* the run: DESIGN.md's columns first */
+    DS_RC_RUN_ID, DS_RC_LABEL, DS_RC_DATASET, DS_RC_DEPTH, DS_RC_WIDTH, DS_RC_ACTIVATION,
+    DS_RC_INIT, DS_RC_DROPOUT, DS_RC_OPTIMIZER, DS_RC_LR, DS_RC_BATCH, DS_RC_EPOCHS, DS_RC_SEED,
+    DS_RC_PARAMS, DS_RC_STATUS,
+    /* its metrics (the last epoch's; best_* chosen on validation) */
+    DS_RC_TRAIN_LOSS, DS_RC_TRAIN_ACC, DS_RC_VAL_LOSS, DS_RC_VAL_ACC, DS_RC_TEST_LOSS,
+    DS_RC_TEST_ACC, DS_RC_BEST_EPOCH, DS_RC_BEST_VAL_ACC, DS_RC_TEST_ACC_AT_BEST,
+    DS_RC_TRAIN_LOSS_RUNNING, DS_RC_TRAIN_ACC_RUNNING, DS_RC_DIVERGED_EPOCH, DS_RC_EPOCHS_DONE,
+    DS_RC_SECONDS, DS_RC_SAMPLES_PER_S,
+    /* every other resolved key */
+    DS_RC_HIDDEN, DS_RC_GROUP, DS_RC_VAL_SPLIT, DS_RC_TRAIN_SUBSET, DS_RC_LOSS, DS_RC_ACT_PARAM,
+    DS_RC_INIT_SCALE, DS_RC_BIAS_INIT, DS_RC_MOMENTUM, DS_RC_NESTEROV, DS_RC_BETA1, DS_RC_BETA2,
+    DS_RC_EPS, DS_RC_WEIGHT_DECAY, DS_RC_LOG_EVERY, DS_RC_PARAMS_WEIGHTS, DS_RC_PARAMS_BIASES,
+    /* the config's reference for the group: a fraction and its source, empty
+     * when the config gives none */
+    DS_RC_REFERENCE_ACC, DS_RC_REFERENCE_SOURCE,
+    /* provenance: where and when it ran (not part of the run id) */
+    DS_RC_SWEEP_ID, DS_RC_DEEPSWEEP_VERSION, DS_RC_COMMIT, DS_RC_HOST, DS_RC_CPU, DS_RC_ISA,
+    DS_RC_THREADS, DS_RC_STARTED_AT,
+    DS_RUNS_COLS
+} ds_runs_column;
 extern const char *const ds_runs_header[DS_RUNS_COLS];
-extern const char *const ds_epochs_header[6];
+#define DS_EPOCHS_COLS 11
+extern const char *const ds_epochs_header[DS_EPOCHS_COLS];
 /* Index of a runs.csv column by name, or -1. */
 int ds_runs_col(const char *name);
 extern const char *const ds_layers_header[6];
 
-/* The outcome of one run as its runs.csv row says. */
+/* 1 for a runs.csv column that may differ between two runs of one config
+ * (wall time, speed, where and when it ran, the build): merge and the
+ * shard/resume tests compare every other column. */
+int ds_runs_col_provenance(int col);
+
+/* The outcome of one run as its runs.csv row says (metrics NaN when empty). */
 typedef struct {
     char id[17];
     char status[12];
-    double train_loss, train_acc, test_acc;
+    double train_loss, train_acc, val_acc, test_acc;
     double seconds;
     unsigned char children; /* rows seen in epochs.csv (1), layers.csv (2) */
     unsigned char rerun;    /* finished, but its epochs/layers rows are gone */
@@ -45,6 +76,21 @@ typedef struct {
 /* 0 when dir is at most DS_RESULTS_DIR_MAX characters, else 2 with err
  * "<dir>: N characters, more than a results folder path may have ...". */
 int ds_results_dir_check(const char *dir, char *err, size_t errlen);
+
+/* Where and when runs ran: the provenance columns of runs.csv. */
+typedef struct {
+    char sweep_id[17];
+    char version[32];   /* the VERSION file at build time                    */
+    char commit[64];    /* `git describe --always --dirty` at build time, or "unknown" */
+    char host[256];
+    char cpu[128];      /* hwloc's CPU model, or "unknown"                   */
+    const char *isa;    /* the kernels' dispatched ISA                       */
+    int threads;        /* OpenMP threads of the run                         */
+    long long started_at; /* time(2) when the run started                    */
+} ds_provenance;
+/* Fills everything but threads and started_at (the runner sets them per
+ * run). */
+void ds_provenance_init(ds_provenance *p, const char *sweep_id);
 
 typedef struct {
     char dir[DS_RESULTS_DIR_MAX + 1];
@@ -113,8 +159,12 @@ void ds_run_rows_epoch(ds_run_rows *rows, const ds_epoch_metrics *e,
                        const ds_layer_metrics *layers, int n_layers);
 
 /* Builds the runs.csv row of a finished run. */
-void ds_runs_row(ds_csvbuf *b, const ds_run *run, const ds_run_result *res, const char *isa,
-                 int threads);
+void ds_runs_row(ds_csvbuf *b, const ds_run *run, const ds_run_result *res,
+                 const ds_provenance *prov);
+
+/* The textual form of a run's hidden widths in runs.csv: "[256-256]",
+ * "[256]" (never a bare number, so every CSV reader sees text), "none". */
+void ds_hidden_text(const ds_run_config *rc, char *out, size_t n);
 /* Appends epochs, layers then the runs row, each fsync'd. 0 or 1. */
 int ds_results_commit(ds_results *r, ds_run_rows *rows, const ds_csvbuf *runs_row, char *err,
                       size_t errlen);

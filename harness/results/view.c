@@ -172,9 +172,10 @@ int ds_view_where(ds_runner *r, const char *kv, char *err, size_t errlen)
             /* only its config columns are read: the rest is a placeholder
              * the row's checks accept */
             ds_run_result none = {.status = DS_RUN_OK};
+            const ds_provenance pv = {.isa = ""};
             ds_csvbuf_clear(&would);
             ds_header_line(0, &would);
-            ds_runs_row(&would, r->sel[i], &none, "", 0);
+            ds_runs_row(&would, r->sel[i], &none, &pv);
             free_values(&mine);
             mine = (col_values){.col = col};
             ds_csv_each_row("(a run not finished)", would.s, would.len, 0, on_row, NULL, &mine);
