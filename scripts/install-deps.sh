@@ -16,6 +16,8 @@ declare -A GROUP=(
   # the aarch64-linux-gnu-pkg-config the Makefile asks for their flags)
   [cross]="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libhwloc-dev:arm64 libyaml-dev:arm64 zlib1g-dev:arm64 pkgconf:arm64"
   [slurm]="slurm-wlm munge"
+  # make test-crash (strace's fault injection) and make test-valgrind
+  [safety]="strace valgrind"
   # libFuzzer targets (make fuzz): clang, its fuzzer runtime and OpenMP
   [fuzz]="clang-14 libclang-rt-14-dev libomp-14-dev"
   [torch]="python3-torch"

@@ -170,7 +170,10 @@ static int next_shape(int idx, int *m, int *n, int *k)
     }
 }
 
-enum { SHAPES_PER_TRANS = 210 };
+/* Shapes per transpose case: 210, or 24 with DEEPSWEEP_TEST_REDUCED set
+ * (make test-valgrind: the fixed shapes, then enough random ones to cycle
+ * every policy, padding and (alpha, beta) pair). */
+static int shapes_per_trans(void) { return getenv("DEEPSWEEP_TEST_REDUCED") ? 24 : 210; }
 
 /* The ISA's micro-kernel with tiny cache blocks, so that shapes of a few
  * hundred run every loop of the driver several times (several KC blocks
@@ -192,7 +195,7 @@ static void sweep_cfg(const struct ds_gemm_cfg *cfg)
     static const int pads[] = {0, 1, 3, 16};
     for (int t = 0; t < 4; t++) {
         rng_state = 2463534242u + (uint32_t)t;
-        for (int s = 0; s < SHAPES_PER_TRANS; s++) {
+        for (int s = 0, n_shapes = shapes_per_trans(); s < n_shapes; s++) {
             int m, n, k;
             next_shape(s, &m, &n, &k);
             problem p;

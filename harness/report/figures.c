@@ -40,7 +40,9 @@ static int of_kind(const char *name, const char *png)
 
 /* A figure from an earlier plot of this folder that no longer applies would
  * sit beside REPORT.md unexplained: remove every file of a figure kind (in
- * any format, gradnorm-<init>.png of older versions too) not drawn now. */
+ * any format, gradnorm-<init>.png of older versions too) not drawn now. A
+ * figure whose output gnuplot could not finish (a full disk) keeps its
+ * earlier, whole files. */
 static void remove_stale(const ds_report_writer *w)
 {
     DIR *d = w->have_gnuplot ? opendir(w->outdir) : NULL;
@@ -52,7 +54,8 @@ static void remove_stale(const ds_report_writer *w)
         for (size_t i = 0; i < N_KINDS; i++)
             kind |= of_kind(e->d_name, figure_kinds[i].png);
         for (int j = 0; j < w->nfigs && kind; j++)
-            drawn |= w->figs[j].drawn == 1 && ds_fig_wrote(w, &w->figs[j], e->d_name);
+            drawn |= (w->figs[j].drawn == 1 || w->figs[j].drawn == -2) &&
+                     ds_fig_wrote(w, &w->figs[j], e->d_name);
         char p[4096];
         if (kind && !drawn &&
             snprintf(p, sizeof p, "%s/%s", w->outdir, e->d_name) < (int)sizeof p)

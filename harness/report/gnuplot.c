@@ -166,8 +166,37 @@ FILE *ds_fig_data_open(ds_report_writer *w, const char *name, char *path, size_t
     return f;
 }
 
+/* 1 if the file at path ends as a whole file of format ext does (a PNG's
+ * IEND chunk, a PDF's %%EOF, an SVG's </svg>) and is on disk (fsync'd). */
+static int output_whole(const char *path, const char *ext)
+{
+    static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+    char tail[64];
+    int fd = open(path, O_RDONLY | O_CLOEXEC), ok = 0;
+    if (fd < 0)
+        return 0;
+    off_t end = lseek(fd, 0, SEEK_END);
+    size_t n = end < (off_t)sizeof tail ? (size_t)(end > 0 ? end : 0) : sizeof tail;
+    if (n && pread(fd, tail, n, end - (off_t)n) == (ssize_t)n) {
+        while (n && (tail[n - 1] == '\n' || tail[n - 1] == '\r' || tail[n - 1] == ' '))
+            n--; /* text formats may end with a line end */
+        if (!strcmp(ext, "png"))
+            ok = n >= sizeof iend && !memcmp(tail + n - sizeof iend, iend, sizeof iend);
+        else if (!strcmp(ext, "pdf"))
+            ok = n >= 5 && !memcmp(tail + n - 5, "%%EOF", 5);
+        else if (!strcmp(ext, "svg"))
+            ok = n >= 6 && !memcmp(tail + n - 6, "</svg>", 6);
+        else
+            ok = 1;
+    }
+    ok = ok && fsync(fd) == 0;
+    close(fd);
+    return ok;
+}
+
 /* One format of fig: gnuplot into a temporary file renamed into place, so
- * the file appears whole or not at all. 0 when drawn. */
+ * the file appears whole or not at all. 0 when drawn; -2 when gnuplot's
+ * output was cut short (a full disk: an earlier file stays); -1 else. */
 static int draw_format(ds_report_writer *w, const ds_figure *fig, int format,
                        const char *script, const char *data, const char *vars)
 {
@@ -197,13 +226,20 @@ static int draw_format(ds_report_writer *w, const ds_figure *fig, int format,
     }
     char *argv[] = {(char *)w->gnuplot, "-e", e, gp, NULL};
     int st = run_prog(argv, 0);
-    struct stat sb;
-    if (st == 0 && stat(tmp, &sb) == 0 && sb.st_size > 0 && rename(tmp, fin) == 0) {
+    /* gnuplot exits 0 when it could not write all of its output (a full
+     * disk): only a whole file, on disk, replaces the earlier one */
+    int whole = st == 0 && output_whole(tmp, formats[format].ext);
+    if (whole && rename(tmp, fin) == 0) {
         if (!w->quiet)
             fprintf(stderr, "deepsweep: plot: wrote %s\n", fin);
         return 0;
     }
     unlink(tmp);
+    if (st == 0 && !whole) {
+        fprintf(stderr, "deepsweep: plot: %s: gnuplot's output is incomplete (is the disk full?); "
+                        "%s not drawn, an earlier one is kept\n", tmp, file);
+        return -2;
+    }
     fprintf(stderr, "deepsweep: plot: gnuplot failed on %s (exit %d); %s not drawn\n", gp, st,
             file);
     return -1;
@@ -226,11 +262,14 @@ void ds_fig_draw(ds_report_writer *w, ds_figure *fig, const char *script, const 
         w->failures++;
         return;
     }
-    int failed = 0;
+    int failed = 0, cut = 0;
     for (int f = 0; f < DS_N_FORMATS; f++)
-        if (w->formats >> f & 1)
-            failed |= draw_format(w, fig, f, script, data, vars) != 0;
-    fig->drawn = failed ? -1 : 1;
+        if (w->formats >> f & 1) {
+            int r = draw_format(w, fig, f, script, data, vars);
+            failed |= r != 0;
+            cut |= r == -2;
+        }
+    fig->drawn = !failed ? 1 : cut ? -2 : -1;
     w->failures += failed;
 }
 
