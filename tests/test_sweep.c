@@ -20,6 +20,7 @@
 #include "csv.h"
 #include "csvread.h"
 #include "alloc_fault.h"
+#include "merge.h"
 #include "runner.h"
 #include "sweep.h"
 
@@ -1032,4 +1033,61 @@ Test(sweep, allocation_failure_while_reading_drops_nothing)
     ds_csvbuf_free(&ep);
     ds_csvbuf_free(&ly);
     ds_plan_free(&p);
+}
+
+/* Merge under allocation failure: the k-th allocation fails, for every k
+ * until none is left to fail. Each time the merge either fails (exit 1,
+ * OUT byte for byte as before) or gives the whole result; a failed
+ * allocation in the row callback used to drop that row and merge the rest
+ * with exit 0. */
+Test(sweep, allocation_failure_in_merge_changes_nothing)
+{
+    put("x.yaml", xor_cfg);
+    cr_assert_eq(run("x.yaml --shard 0/2 -q"), 0);
+    cr_assert_eq(run("x.yaml --shard 1/2 -q"), 0);
+    cr_assert_eq(merge_cmd("full results/t/shard-0-of-2 results/t/shard-1-of-2"), 0);
+    cr_assert_eq(merge_cmd("m results/t/shard-0-of-2"), 3); /* an earlier, partial merge */
+    static const char *const files[4] = {"runs.csv", "epochs.csv", "layers.csv", "config.yaml"};
+    char *before[4], *full[4], name[64], out[128], s0[128], s1[128], err[2048];
+    for (int f = 0; f < 4; f++) {
+        snprintf(name, sizeof name, "m/%s", files[f]);
+        before[f] = get(name);
+        snprintf(name, sizeof name, "full/%s", files[f]);
+        full[f] = get(name);
+        cr_assert(before[f] && full[f]);
+    }
+    snprintf(out, sizeof out, "%s/m", dir);
+    snprintf(s0, sizeof s0, "%s/results/t/shard-0-of-2", dir);
+    snprintf(s1, sizeof s1, "%s/results/t/shard-1-of-2", dir);
+    const char *in[2] = {s0, s1};
+    int failures = 0, k;
+    for (k = 1; k < 100000; k++) {
+        ds_merge_counts n;
+        ds_fault_arm(k);
+        int rc = ds_results_merge(out, in, 2, 0, &n, err, sizeof err);
+        ds_fault_disarm();
+        ds_csvbuf_free(&n.notes);
+        int fired = ds_fault_fired();
+        char *const *want = rc ? before : full;
+        for (int f = 0; f < 4; f++) {
+            snprintf(name, sizeof name, "m/%s", files[f]);
+            char *got = get(name);
+            cr_assert_str_eq(got, want[f], "allocation %d failed: m/%s is %s (rc %d: %s)", k, files[f],
+                             rc ? "not as before" : "not the whole merge", rc, rc ? err : "");
+            free(got);
+            put(name, before[f]); /* the next trial starts from the partial merge again */
+        }
+        if (rc) {
+            cr_assert(fired, "allocation %d: rc %d without a failure: %s", k, rc, err);
+            cr_assert_eq(rc, 1, "allocation %d failed: exit %d, want 1: %s", k, rc, err);
+            failures++;
+        } else if (!fired) {
+            break; /* every allocation of a merge has been failed once */
+        }
+    }
+    cr_assert(failures > 0 && k > 5, "only %d allocations tried", k);
+    for (int f = 0; f < 4; f++) {
+        free(before[f]);
+        free(full[f]);
+    }
 }

@@ -290,10 +290,14 @@ static int read_input(merge *m, const char *dir, int is_out, char *sid0)
             }
         return 0; /* OUT is new, or holds no results */
     }
-    if (r) {
-        snprintf(m->err, m->errlen, "%s: %s (each folder to merge holds a config.yaml written by deepsweep run)",
-                 path, r == 1 ? "not found" : strerror(errno));
+    if (r == 1) {
+        snprintf(m->err, m->errlen, "%s: not found (each folder to merge holds a config.yaml written by deepsweep run)",
+                 path);
         return 2;
+    }
+    if (r) { /* a system error (out of memory, I/O): a failure, not bad input */
+        snprintf(m->err, m->errlen, "%s: %s", path, strerror(errno));
+        return 1;
     }
     char sid[64] = "";
     ds_yaml_line_value(cfg, "sweep_id", sid, sizeof sid);
