@@ -7,6 +7,8 @@
 #   tests/merge-safety.sh BIN
 set -uo pipefail
 BIN=$(readlink -f "${1:-build/deepsweep}")
+# the deterministic columns, by name (tests/det-columns.py)
+DET=$(cd "$(dirname "$0")" && pwd)/det-columns.py
 T=$(mktemp -d /tmp/ds-merge-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
@@ -45,21 +47,24 @@ check() {
   echo "ok   $name (exit $st): $(grep -F -- "$msg" e.txt o.txt | head -1 | cut -c1-150)"
 }
 damage() { rm -rf d; cp -r "$S0" d; }
+# the field number of a column of runs.csv, by name (the schema may grow)
+TA=$(head -1 "$S0/runs.csv" | tr ',' '\n' | grep -nx test_acc | cut -d: -f1)
+LR=$(head -1 "$S0/runs.csv" | tr ',' '\n' | grep -nx lr | cut -d: -f1)
 
 check "complete merge" 0 "merged 6 runs from 2 folders" "$BIN" merge m "$S0" "$S1"
 cp -r m m.before
 
 damage; head -c -9 "$S0/runs.csv" > d/runs.csv
-check "runs.csv cut mid-row" 2 "d/runs.csv:4:1: row has" "$BIN" merge m d "$S1"
+check "runs.csv cut mid-row" 2 "d/runs.csv:4" "$BIN" merge m d "$S1"
 damage; sed -i '3s/.*/garbage,line/' d/runs.csv
 check "garbage line" 2 "d/runs.csv:3" "$BIN" merge m d "$S1"
 damage; printf '\x00\x01\x02binary\n' >> d/runs.csv
 check "binary line" 2 "d/runs.csv:5" "$BIN" merge m d "$S1"
-damage; awk -F, -v OFS=, 'NR==2 { $18 = "abc" } 1' "$S0/runs.csv" > d/runs.csv
+damage; awk -F, -v OFS=, -v c="$TA" 'NR==2 { $c = "abc" } 1' "$S0/runs.csv" > d/runs.csv
 check "test_acc=abc" 2 "test_acc: 'abc' is not a number" "$BIN" merge m d "$S1"
 damage; sed -i '2s/^[0-9a-f]\{16\}/0123456789abcdef/' d/runs.csv
 check "run id not in the sweep" 2 "run 0123456789abcdef is not in the sweep" "$BIN" merge m d "$S1"
-damage; awk -F, -v OFS=, 'NR==2 { $10 = "0.5" } 1' "$S0/runs.csv" > d/runs.csv
+damage; awk -F, -v OFS=, -v c="$LR" 'NR==2 { $c = "0.5" } 1' "$S0/runs.csv" > d/runs.csv
 check "row of another configuration" 2 "lr is 0.5 but the sweep's config.yaml has 0.3" "$BIN" merge m d "$S1"
 damage; rm d/epochs.csv
 check "epochs.csv gone" 2 "has no rows in epochs.csv" "$BIN" merge m d "$S1"
@@ -79,14 +84,14 @@ cmp -s nocfg/runs.csv nocfg.before || { echo "FAIL: nocfg/runs.csv changed"; fai
 mkdir -p other && sed 's/^sweep_id: .*/sweep_id: 1111111111111111/' ref/config.yaml > other/config.yaml && cp ref/runs.csv other/
 OUT=other check "OUT of another sweep" 2 "holds another sweep" "$BIN" merge other "$S0" "$S1"
 OUT=fresh check "refused merge into a new OUT creates nothing" 2 "test_acc" \
-  bash -c "awk -F, -v OFS=, 'NR==2 { \$18 = \"abc\" } 1' $S0/runs.csv > d/runs.csv && '$BIN' merge fresh d $S1"
+  bash -c "awk -F, -v OFS=, -v c=$TA 'NR==2 { \$c = \"abc\" } 1' $S0/runs.csv > d/runs.csv && '$BIN' merge fresh d $S1"
 [ ! -e fresh ] || { echo "FAIL: a refused merge left fresh/"; fail=1; }
 diff -r m m.before > /dev/null || { echo "FAIL: m changed by the refused merges"; fail=1; }
 
 # ---- resume ---------------------------------------------------------------
-det_runs() { cut -d, -f1-19,22,24- "$1" | sort; }
+det_runs() { python3 "$DET" "$1"; }
 cp -r ref r1
-awk -F, -v OFS=, 'NR==3 { $18 = "abc" } 1' ref/runs.csv > r1/runs.csv
+awk -F, -v OFS=, -v c="$TA" 'NR==3 { $c = "abc" } 1' ref/runs.csv > r1/runs.csv
 id=$(sed -n 3p ref/runs.csv | cut -d, -f1)
 OUT=r1 check "resume: corrupt test_acc=abc row dropped and its run rerun" 0 "runs.csv:3:" \
   "$BIN" run s.yaml --out r1 --threads 1 -q
@@ -95,7 +100,7 @@ cmp -s <(det_runs ref/runs.csv) <(det_runs r1/runs.csv) || { echo "FAIL: r1/runs
 cp -r ref r2 && rm r2/epochs.csv
 OUT=r2 check "resume: deleted epochs.csv rebuilt by rerunning" 0 "has no rows in epochs.csv: it runs again" \
   "$BIN" run s.yaml --out r2 --threads 1 -q
-cmp -s <(cut -d, -f1-5 ref/epochs.csv | sort) <(cut -d, -f1-5 r2/epochs.csv | sort) || { echo "FAIL: r2/epochs.csv not rebuilt"; fail=1; }
+cmp -s <(det_runs ref/epochs.csv) <(det_runs r2/epochs.csv) || { echo "FAIL: r2/epochs.csv not rebuilt"; fail=1; }
 cmp -s <(sort ref/layers.csv) <(sort r2/layers.csv) || { echo "FAIL: r2/layers.csv differs"; fail=1; }
 
 # ---- a deleted .lock does not let a second writer in ------------------------
