@@ -17,9 +17,10 @@
  * the time at the shapes that matter; see bench/bench_kernels.c).
  */
 #include "gemm_ukr.h"
+#include "par.h"
 
 #include <assert.h>
-#include <omp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,7 +274,29 @@ static void split(int count, int t, int nt, int *lo, int *hi)
     *hi = (int)((long)count * (t + 1) / nt);
 }
 
-/* DS_GEMM_MT_MIN_FMAS: see gemm_ukr.h. */
+/* Block (t / tn, t % tn) of a tm x tn grid over C's tiles, for part t. */
+typedef struct {
+    const gemm_plan *g;
+    int tm, tn, mtiles, ntiles;
+} grid_job;
+
+static void grid_body(void *p, int t, int nt)
+{
+    const grid_job *j = p;
+    const gemm_plan *g = j->g;
+    const int MR = g->cfg->mr, NR = g->cfg->nr;
+    (void)nt;
+    if (t >= j->tm * j->tn)
+        return;
+    int ilo, ihi, jlo, jhi;
+    split(j->mtiles, t / j->tn, j->tm, &ilo, &ihi);
+    split(j->ntiles, t % j->tn, j->tn, &jlo, &jhi);
+    const int i0 = ilo * MR, i1 = ihi * MR < g->m ? ihi * MR : g->m;
+    const int j0 = jlo * NR, j1 = jhi * NR < g->n ? jhi * NR : g->n;
+    if (i0 < i1 && j0 < j1)
+        gemm_block(g, i0, i1, j0, j1);
+}
+
 /* Packing one element costs about as much as this many multiply-adds
  * (plain-C packing against the micro-kernel's FMA rate): used to weigh
  * partitions that pack less. */
@@ -350,13 +373,13 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
         g.inplace_b = 0;
 
     const int mtiles = (g.m + MR - 1) / MR, ntiles = (g.n + NR - 1) / NR;
-    int nth = 1;
-    if (!omp_in_parallel() &&
-        ((long)m * n * k >= DS_GEMM_MT_MIN_FMAS || (ov & DS_GEMM_SPLIT_ALWAYS))) {
-        nth = omp_get_max_threads();
-        if ((long)nth > (long)mtiles * ntiles)
-            nth = mtiles * ntiles;
-    }
+    const long tiles = (long)mtiles * ntiles;
+    int nth = ov & DS_GEMM_SPLIT_ALWAYS
+                  ? ds_par_max()
+                  : ds_par_threads(ds_par_gemm_ns(cfg->isa, (double)m * n * k),
+                                   tiles > INT_MAX ? INT_MAX : (int)tiles);
+    if ((long)nth > tiles)
+        nth = (int)tiles;
     /* A tm x tn grid of independent blocks, one per thread: no barrier but
      * the final join. Pick the grid with the least work on its busiest
      * thread (multiply-adds plus packing). */
@@ -382,21 +405,8 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
         tn = 1;
         nth = 1;
     }
-
-#pragma omp parallel num_threads(nth) if (nth > 1)
-    {
-        ds_denormals_flush();
-        const int t = omp_get_thread_num();
-        if (t < tm * tn) {
-            int ilo, ihi, jlo, jhi;
-            split(mtiles, t / tn, tm, &ilo, &ihi);
-            split(ntiles, t % tn, tn, &jlo, &jhi);
-            const int i0 = ilo * MR, i1 = ihi * MR < g.m ? ihi * MR : g.m;
-            const int j0 = jlo * NR, j1 = jhi * NR < g.n ? jhi * NR : g.n;
-            if (i0 < i1 && j0 < j1)
-                gemm_block(&g, i0, i1, j0, j1);
-        }
-    }
+    grid_job j = {&g, tm, tn, mtiles, ntiles};
+    ds_par(nth, grid_body, &j);
 }
 
 void ds_sgemm(ds_trans ta, ds_trans tb, int m, int n, int k, float alpha,

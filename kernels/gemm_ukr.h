@@ -72,15 +72,4 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
                   int n, int k, float alpha, const float *a, int lda, const float *b,
                   int ldb, float beta, float *c, int ldc, const ds_gemm_opts *opts);
 
-/* Below this many multiply-adds (m·n·k; ~50 us on one AVX2 core) GEMM
- * stays on the calling thread. A parallel region costs a few microseconds on
- * idle cores, so on a quiet 2-core machine splitting pays from here on: at
- * 2^21, 2 threads took the training step of 784-256-256-10 from 25.3k to
- * 40.9k samples/s and of 784-512x4-10 from 4.9k to 7.1k against 2^25
- * ([100x256]x[256x256] 36.6 -> 70.2 GFLOP/s). On a shared, oversubscribed
- * machine the region can cost milliseconds instead (37 -> 1.6 GFLOP/s was
- * seen at load 20): run with OMP_NUM_THREADS=1 or OMP_WAIT_POLICY=passive
- * there. */
-#define DS_GEMM_MT_MIN_FMAS (1L << 21)
-
 #endif

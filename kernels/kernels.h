@@ -179,6 +179,66 @@ double ds_sumsq(const float *x, size_t n);
  * tracks units that fired at least once (dead-ReLU fraction). */
 void ds_cols_nonzero(int m, int n, const float *y, int ldy, uint8_t *alive);
 
+/* ---- threads ------------------------------------------------------------ */
+
+/* Runs fn(ctx) on the calling thread with a team of the run's threads
+ * (omp_get_max_threads()) kept alive until fn returns. Every kernel fn calls
+ * on this thread splits its work over the team, whose other threads wait
+ * between kernels by spinning for at most 200 us and then sleeping: this is
+ * deepsweep's own wait policy, whatever OMP_WAIT_POLICY or GOMP_SPINCOUNT
+ * say. With one thread, inside another parallel region, or inside a team
+ * already, it just calls fn. Outside a team, a kernel that splits opens an
+ * OpenMP region of its own.
+ *
+ * How many threads a kernel call uses (1 .. the team's or the run's) is
+ * chosen per call by a cost model measured once per process, on first use:
+ * the start cost of a job on a team and of an OpenMP region, each ISA's FMA
+ * rate and streaming rate. A call is split only if the predicted time on
+ * its busiest thread plus the start cost is at least 15% below the
+ * one-thread time, so small shapes stay on one thread. None of this
+ * changes a bit of any result (see Determinism above). */
+void ds_team_run(void (*fn)(void *ctx), void *ctx);
+
+/* ds_team_run on exactly nth threads (at most the run's; 1: no team, and
+ * every kernel fn calls on this thread stays on it). */
+void ds_team_run_threads(int nth, void (*fn)(void *ctx), void *ctx);
+
+/* Whole-unit thread choice by measurement, for work repeated many times
+ * (the training step): ds_team_run_tuned times fn at 1 thread and at the
+ * run's threads, DS_TUNE_PROBES runs each, interleaved, and from then on
+ * runs it on whichever count had the lower median; it measures again after
+ * `interval` runs (doubling up to DS_TUNE_MAX_INTERVAL while the choice
+ * holds). So on a crowded machine, where two threads can lose to one by
+ * waiting for each other's time slices, the unit goes back to one thread.
+ * Zero-initialise; no resources to free. */
+#define DS_TUNE_PROBES 5
+#define DS_TUNE_MAX_INTERVAL 4096
+typedef struct {
+    int fixed;      /* > 0: always this many threads (no measuring)        */
+    int threads;    /* the current choice (0: none yet)                     */
+    int probe;      /* runs measured in the current probe                   */
+    long left;      /* runs before the next probe                           */
+    long interval;  /* runs between probes                                  */
+    double ns[2][DS_TUNE_PROBES]; /* probe times: [0] 1 thread, [1] the run's */
+} ds_team_tuner;
+void ds_team_run_tuned(ds_team_tuner *tu, void (*fn)(void *ctx), void *ctx);
+
+/* The measured constants of the cost model (measured now if not yet). */
+typedef struct {
+    double team_ns;      /* starting one job on a team of 2 threads         */
+    double region_ns;    /* one empty OpenMP region of 2 threads            */
+    double ns_per_fma;   /* one GEMM multiply-add, active ISA, one thread   */
+    double ns_per_float; /* one float streamed in or out, active ISA        */
+} ds_thread_costs;
+void ds_thread_costs_get(ds_thread_costs *out);
+
+/* How kernels choose their thread count, process-wide (tests, profiler):
+ * the cost model (the default), every thread for any call that has work for
+ * more than one, or always one. Results are the same bits under each. */
+typedef enum { DS_SPLIT_MODEL = 0, DS_SPLIT_ALWAYS, DS_SPLIT_NEVER } ds_split_policy;
+void ds_split_policy_set(ds_split_policy p);
+ds_split_policy ds_split_policy_get(void);
+
 /* ---- memory ------------------------------------------------------------ */
 
 /* The one aligned allocator of deepsweep (kernels, harness and bench use it):

@@ -10,18 +10,20 @@
  * function's output is bit-identical at any OMP_NUM_THREADS for a fixed ISA.
  */
 #include "internal.h"
+#include "par.h"
 #include "philox.h"
 #include "vec_ops.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Below this many elements one thread does it: an OpenMP region costs a few
- * microseconds, which is what 64K elements of relu take on one core. */
-#define PAR_MIN ((size_t)1 << 16)
+/* Below this many elements the calling thread does it without asking the
+ * cost model (par.h): ~1 us of work, which no split can win back, and tiny
+ * nets (XOR) make millions of such calls. */
+#define SERIAL_BELOW ((size_t)1 << 12)
 /* Least reduction piece: 16K floats = 64 KiB. */
 #define CHUNK ((size_t)1 << 14)
 /* Thread ranges start at multiples of 64 elements: whole cache lines, whole
@@ -85,10 +87,10 @@ static size_t piece_len(size_t n, size_t least)
     return len < least ? least : len;
 }
 
-/* This thread's contiguous share [*lo, *hi) of n elements. */
-static void thread_range(size_t n, size_t *lo, size_t *hi)
+/* Part t's contiguous share [*lo, *hi) of n elements split in nt parts. */
+static void thread_range(size_t n, int t_, int nt_, size_t *lo, size_t *hi)
 {
-    size_t nth = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+    size_t nth = (size_t)nt_, t = (size_t)t_;
     size_t per = (n + nth - 1) / nth;
     per = (per + RANGE_ALIGN - 1) / RANGE_ALIGN * RANGE_ALIGN;
     *lo = min_sz(n, t * per);
@@ -107,26 +109,87 @@ static double sum_parts(const double *part, size_t np)
  * args; returns what it counts (dropout: the kept elements), else 0. */
 typedef size_t (*elem_piece_fn)(const void *args, size_t lo, size_t len);
 
-/* The split of every element-wise kernel: the calling thread alone below
- * PAR_MIN elements, else one contiguous range per thread (thread_range),
- * each thread flushing denormals first. Returns the pieces' counts summed.
+/* Threads for a call over n elements touching floats_per_elem floats each
+ * (reads + writes), by the cost model; parts are RANGE_ALIGN elements. */
+static int elem_threads(size_t n, double floats_per_elem)
+{
+    size_t parts = (n + RANGE_ALIGN - 1) / RANGE_ALIGN;
+    return ds_par_threads(ds_par_stream_ns((double)n * floats_per_elem),
+                          parts > INT_MAX ? INT_MAX : (int)parts);
+}
+
+typedef struct {
+    size_t n;
+    elem_piece_fn piece;
+    const void *args;
+    size_t count[DS_PAR_MAX_THREADS];
+} elem_job;
+
+static void elem_body(void *p, int t, int nt)
+{
+    elem_job *j = p;
+    size_t lo, hi;
+    thread_range(j->n, t, nt, &lo, &hi);
+    j->count[t] = hi > lo ? j->piece(j->args, lo, hi - lo) : 0;
+}
+
+/* The split of every element-wise kernel: the calling thread alone for
+ * small calls or when the cost model says one thread, else one contiguous
+ * range per part (thread_range). Returns the pieces' counts summed.
  * Inlined, so the small (serial) case costs a direct call, as before it was
  * written once: tiny nets (XOR) make millions of such calls. */
-static inline __attribute__((always_inline)) size_t elementwise(size_t n, elem_piece_fn piece,
+static inline __attribute__((always_inline)) size_t elementwise(size_t n, double floats_per_elem,
+                                                               elem_piece_fn piece,
                                                                const void *args)
 {
-    if (n < PAR_MIN)
+    if (n < SERIAL_BELOW)
         return piece(args, 0, n);
+    const int nt = elem_threads(n, floats_per_elem);
+    if (nt <= 1)
+        return piece(args, 0, n);
+    elem_job j = {.n = n, .piece = piece, .args = args};
+    ds_par(nt, elem_body, &j);
     size_t count = 0;
-#pragma omp parallel reduction(+ : count)
-    {
-        ds_denormals_flush();
-        size_t lo, hi;
-        thread_range(n, &lo, &hi);
-        if (hi > lo)
-            count += piece(args, lo, hi - lo);
-    }
+    for (int t = 0; t < nt; t++)
+        count += j.count[t];
     return count;
+}
+
+/* Items [lo, hi) of a call split over items (rows, column blocks, pieces
+ * of a sum): each writes only its own items' outputs. */
+typedef void (*range_fn)(const void *args, size_t lo, size_t hi);
+
+typedef struct {
+    size_t count;
+    range_fn fn;
+    const void *args;
+} range_job;
+
+static void range_body(void *p, int t, int nt)
+{
+    const range_job *j = p;
+    size_t lo = j->count * (size_t)t / (size_t)nt, hi = j->count * (size_t)(t + 1) / (size_t)nt;
+    if (hi > lo)
+        j->fn(j->args, lo, hi);
+}
+
+/* fn over [0, count) in nt contiguous parts (nt <= 1: here, in one call). */
+static void for_ranges(size_t count, int nt, range_fn fn, const void *args)
+{
+    if (nt <= 1) {
+        fn(args, 0, count);
+        return;
+    }
+    range_job j = {count, fn, args};
+    ds_par(nt, range_body, &j);
+}
+
+/* Threads for `count` items over a call touching `floats` floats. */
+static int range_threads(size_t count, size_t floats)
+{
+    if (floats < SERIAL_BELOW)
+        return 1;
+    return ds_par_threads(ds_par_stream_ns((double)floats), count > INT_MAX ? INT_MAX : (int)count);
 }
 
 /* ---- activations --------------------------------------------------------- */
@@ -158,7 +221,7 @@ void ds_act_forward(ds_act act, float param, const float *x, float *y, size_t n)
     assert((unsigned)act < DS_ACT_COUNT);
     assert(n == 0 || (x && y));
     act_args a = {.fwd = ds_active_vec()->act_fwd[act], .param = param, .x = x, .out = y};
-    elementwise(n, act_fwd_piece, &a);
+    elementwise(n, 2, act_fwd_piece, &a);
 }
 
 void ds_act_backward(ds_act act, float param, const float *x, const float *y,
@@ -168,62 +231,56 @@ void ds_act_backward(ds_act act, float param, const float *x, const float *y,
     assert(n == 0 || (x && y && dy && dx));
     act_args a = {.bwd = ds_active_vec()->act_bwd[act], .param = param, .x = x, .y = y,
                   .dy = dy, .out = dx};
-    elementwise(n, act_bwd_piece, &a);
+    elementwise(n, 4, act_bwd_piece, &a);
 }
 
 /* ---- bias ----------------------------------------------------------------- */
+
+typedef struct {
+    const struct ds_vec_ops *ops;
+    int m, n, ld;
+    const float *src; /* bias_add: b; bias_grad: dy */
+    float *dst;       /* bias_add: y; bias_grad: db */
+} bias_args;
+
+static void bias_add_rows(const void *p, size_t lo, size_t hi)
+{
+    const bias_args *a = p;
+    for (size_t i = lo; i < hi; i++)
+        a->ops->add_row(a->dst + i * (size_t)a->ld, a->src, (size_t)a->n);
+}
 
 void ds_bias_add(int m, int n, float *y, int ldy, const float *b)
 {
     assert(m >= 0 && n >= 0 && ldy >= n);
     assert((m == 0 || n == 0) || (y && b));
-    const struct ds_vec_ops *ops = ds_active_vec();
-    if ((size_t)m * (size_t)n < PAR_MIN) {
-        for (int i = 0; i < m; i++)
-            ops->add_row(y + (size_t)i * ldy, b, (size_t)n);
-        return;
-    }
-#pragma omp parallel
-    {
-        ds_denormals_flush();
-#pragma omp for schedule(static)
-        for (int i = 0; i < m; i++)
-            ops->add_row(y + (size_t)i * ldy, b, (size_t)n);
-    }
+    bias_args a = {ds_active_vec(), m, n, ldy, b, y};
+    size_t cnt = (size_t)m * (size_t)n;
+    for_ranges((size_t)m, range_threads((size_t)m, 2 * cnt), bias_add_rows, &a);
 }
 
 /* Columns are split into blocks; within a block the rows are added in order
  * 0..m-1 (float adds only), so db is the same at any thread count — and on
  * every ISA, since a vector add is the same IEEE add lane by lane. */
 #define COL_BLOCK 256
-static void bias_grad_block(const struct ds_vec_ops *ops, int m, const float *dy,
-                            int lddy, float *db, size_t j0, size_t len)
+static void bias_grad_blocks(const void *p, size_t lo, size_t hi)
 {
-    memset(db + j0, 0, len * sizeof(float));
-    for (int i = 0; i < m; i++)
-        ops->add_row(db + j0, dy + (size_t)i * lddy + j0, len);
+    const bias_args *a = p;
+    for (size_t c = lo; c < hi; c++) {
+        size_t j0 = c * COL_BLOCK, len = min_sz(COL_BLOCK, (size_t)a->n - j0);
+        memset(a->dst + j0, 0, len * sizeof(float));
+        for (int i = 0; i < a->m; i++)
+            a->ops->add_row(a->dst + j0, a->src + (size_t)i * a->ld + j0, len);
+    }
 }
 
 void ds_bias_grad(int m, int n, const float *dy, int lddy, float *db)
 {
     assert(m >= 0 && n >= 0 && lddy >= n);
     assert(n == 0 || (db && (m == 0 || dy)));
-    const struct ds_vec_ops *ops = ds_active_vec();
+    bias_args a = {ds_active_vec(), m, n, lddy, dy, db};
     size_t nb = ((size_t)n + COL_BLOCK - 1) / COL_BLOCK;
-    if ((size_t)m * (size_t)n < PAR_MIN || nb < 2) {
-        for (size_t c = 0; c < nb; c++)
-            bias_grad_block(ops, m, dy, lddy, db, c * COL_BLOCK,
-                            min_sz(COL_BLOCK, (size_t)n - c * COL_BLOCK));
-        return;
-    }
-#pragma omp parallel
-    {
-        ds_denormals_flush();
-#pragma omp for schedule(static)
-        for (size_t c = 0; c < nb; c++)
-            bias_grad_block(ops, m, dy, lddy, db, c * COL_BLOCK,
-                            min_sz(COL_BLOCK, (size_t)n - c * COL_BLOCK));
-    }
+    for_ranges(nb, range_threads(nb, (size_t)m * (size_t)n), bias_grad_blocks, &a);
 }
 
 void ds_cols_nonzero(int m, int n, const float *y, int ldy, uint8_t *alive)
@@ -281,47 +338,60 @@ static double mse_row(const loss_args *a, size_t i, int *hit)
     return a->ops->mse_row(a->z + i * a->ldz, a->t + i * a->ldt, row_dz(a, i), a->n, a->scale);
 }
 
-/* Σ of row(a, i) over the rows of piece p ([p·rows, (p+1)·rows) ∩ [0, m)),
- * in row order; adds the rows hit to *hits. */
-static inline __attribute__((always_inline)) double loss_piece(const loss_args *a, size_t m,
-                                                              size_t rows, size_t p,
-                                                              loss_row_fn row, int *hits)
+/* The pieces of one loss call: piece p's sum and rows hit. */
+typedef struct {
+    const loss_args *a;
+    size_t m, rows;
+    loss_row_fn row;
+    double *part;
+    int *hits;
+} loss_job;
+
+/* Pieces [lo, hi): each the Σ of row(a, i) over its rows ([p·rows,
+ * (p+1)·rows) ∩ [0, m)), in row order. */
+static inline __attribute__((always_inline)) void loss_pieces(const loss_job *j, size_t lo,
+                                                             size_t hi)
 {
-    double s = 0.0;
-    size_t end = min_sz(m, (p + 1) * rows);
-    for (size_t i = p * rows; i < end; i++) {
-        int hit;
-        s += row(a, i, &hit);
-        *hits += hit;
+    for (size_t p = lo; p < hi; p++) {
+        double s = 0.0;
+        int hits = 0;
+        size_t end = min_sz(j->m, (p + 1) * j->rows);
+        for (size_t i = p * j->rows; i < end; i++) {
+            int hit;
+            s += j->row(j->a, i, &hit);
+            hits += hit;
+        }
+        j->part[p] = s;
+        j->hits[p] = hits;
     }
-    return s;
 }
+
+static void loss_pieces_fn(const void *p, size_t lo, size_t hi) { loss_pieces(p, lo, hi); }
 
 /* Σ over the m rows of row(a, i), in the fixed piece order above (so the
  * same bits at any thread count); *correct (if non-NULL) = rows hit. Small
- * calls run without an OpenMP region: even one that `if` turns serial costs
- * microseconds in libgomp, more than a tiny net's whole loss. */
+ * calls run here without asking the cost model: a tiny net's whole loss
+ * costs less than starting any thread. */
 static inline __attribute__((always_inline)) double loss_rows(const loss_args *a, size_t m,
                                                              loss_row_fn row, int *correct)
 {
     size_t rows = piece_len(m, LOSS_ROWS_MIN);
     size_t np = (m + rows - 1) / rows;
     double part[MAX_PARTS];
-    int hits = 0;
-    if (m * a->n < PAR_MIN) {
+    int hits[MAX_PARTS];
+    loss_job j = {a, m, rows, row, part, hits};
+    /* a row of a softmax costs about as much as streaming 8 floats per element */
+    const int nt = range_threads(np, 8 * m * a->n);
+    if (nt <= 1)
+        loss_pieces(&j, 0, np);
+    else
+        for_ranges(np, nt, loss_pieces_fn, &j);
+    if (correct) {
+        int c = 0;
         for (size_t p = 0; p < np; p++)
-            part[p] = loss_piece(a, m, rows, p, row, &hits);
-    } else {
-#pragma omp parallel reduction(+ : hits)
-        {
-            ds_denormals_flush();
-#pragma omp for schedule(static)
-            for (size_t p = 0; p < np; p++)
-                part[p] = loss_piece(a, m, rows, p, row, &hits);
-        }
+            c += hits[p];
+        *correct = c;
     }
-    if (correct)
-        *correct = hits;
     return sum_parts(part, np);
 }
 
@@ -388,7 +458,7 @@ size_t ds_dropout(float *x, size_t n, float p, uint64_t seed, uint32_t layer,
         return n;
     dropout_args a = {ds_active_vec(), x, {(uint32_t)seed, (uint32_t)(seed >> 32)},
                       layer, step, ds_dropout_threshold(p), 1.0f / (1.0f - p)};
-    return elementwise(n, dropout_piece, &a);
+    return elementwise(n, 4, dropout_piece, &a);
 }
 
 /* ---- optimizer steps -------------------------------------------------------- */
@@ -426,7 +496,7 @@ void ds_adam_step(float *w, const float *g, float *m, float *v, size_t n,
     double bc = sqrt(1.0 - pow((double)b2, (double)t)) / (1.0 - pow((double)b1, (double)t));
     step_args a = {.ops = ds_active_vec(), .w = w, .m = m, .v = v, .g = g,
                    .lr = (float)((double)lr * bc), .b1 = b1, .b2 = b2, .eps = eps, .wd = wd};
-    elementwise(n, adam_piece, &a);
+    elementwise(n, 7, adam_piece, &a);
 }
 
 void ds_sgd_step(float *w, const float *g, float *vel, size_t n, float lr,
@@ -436,29 +506,32 @@ void ds_sgd_step(float *w, const float *g, float *vel, size_t n, float lr,
     assert(vel || mu == 0.0f);
     step_args a = {.ops = ds_active_vec(), .w = w, .m = vel, .g = g, .lr = lr, .wd = wd,
                    .mu = mu, .nesterov = nesterov};
-    elementwise(n, sgd_piece, &a);
+    elementwise(n, 5, sgd_piece, &a);
 }
 
 /* ---- reductions --------------------------------------------------------- */
 
+typedef struct {
+    const struct ds_vec_ops *ops;
+    const float *x;
+    size_t n, len;
+    double *part;
+} sumsq_args;
+
+static void sumsq_pieces(const void *p, size_t lo, size_t hi)
+{
+    const sumsq_args *a = p;
+    for (size_t q = lo; q < hi; q++)
+        a->part[q] = a->ops->sumsq(a->x + q * a->len, min_sz(a->len, a->n - q * a->len));
+}
+
 double ds_sumsq(const float *x, size_t n)
 {
     assert(n == 0 || x);
-    const struct ds_vec_ops *ops = ds_active_vec();
     size_t len = piece_len(n, CHUNK);
     size_t np = (n + len - 1) / len;
     double part[MAX_PARTS];
-    if (n < PAR_MIN) { /* no OpenMP region at all: see loss_rows */
-        for (size_t p = 0; p < np; p++)
-            part[p] = ops->sumsq(x + p * len, min_sz(len, n - p * len));
-        return sum_parts(part, np);
-    }
-#pragma omp parallel
-    {
-        ds_denormals_flush();
-#pragma omp for schedule(static)
-        for (size_t p = 0; p < np; p++)
-            part[p] = ops->sumsq(x + p * len, min_sz(len, n - p * len));
-    }
+    sumsq_args a = {ds_active_vec(), x, n, len, part};
+    for_ranges(np, range_threads(np, n), sumsq_pieces, &a);
     return sum_parts(part, np);
 }

@@ -384,6 +384,7 @@ ISA_TEST(vec_act, same_bits_at_1_and_2_threads)
         omp_set_num_threads(1);
         ds_act_forward(act, act_param(act), x, y1 + 1, m);
         ds_act_backward(act, act_param(act), x, y1 + 1, dy, d1, m);
+        ds_split_policy_set(DS_SPLIT_ALWAYS); /* the threaded path, whatever the cost model says */
         omp_set_num_threads(2);
         ds_act_forward(act, act_param(act), x, y2 + 1, m);
         ds_act_backward(act, act_param(act), x, y2 + 1, dy, d2, m);
@@ -399,6 +400,7 @@ ISA_TEST(vec_act, same_bits_at_1_and_2_threads)
                 }
     }
     omp_set_num_threads(saved);
+    ds_split_policy_set(DS_SPLIT_MODEL);
     free(x), free(dy), free(y1), free(y2), free(d1), free(d2);
 }
 

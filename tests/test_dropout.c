@@ -111,6 +111,7 @@ ISA_TEST(vec_dropout, same_mask_every_isa_and_thread_count)
     size_t kref = ds_dropout(ref, n, 0.25f, 5, 3, 11);
     use_isa(isa);
     for (int th = 1; th <= 2; th++) {
+        ds_split_policy_set(DS_SPLIT_ALWAYS); /* the threaded path, whatever the cost model says */
         omp_set_num_threads(th);
         memcpy(got, x, n * sizeof *x);
         size_t kg = ds_dropout(got, n, 0.25f, 5, 3, 11);
@@ -132,6 +133,7 @@ ISA_TEST(vec_dropout, same_mask_every_isa_and_thread_count)
     ds_dropout(got, n, 0.25f, 5, 3, 12);
     cr_expect(memcmp(got, ref, n * sizeof *got) != 0);
     omp_set_num_threads(saved);
+    ds_split_policy_set(DS_SPLIT_MODEL);
     free(x), free(ref), free(got);
 }
 

@@ -235,7 +235,7 @@ ISA_TEST(gemm, invariance)
         {DS_TRANS, DS_TRANS, 65, 129, 33},
     };
     /* every path at 1 thread, then 2 and 3 threads on two of them (SPLIT:
-     * even below DS_GEMM_MT_MIN_FMAS) */
+     * even where the cost model would keep one thread) */
     static const struct {
         unsigned policy;
         int threads;

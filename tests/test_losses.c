@@ -252,6 +252,7 @@ ISA_TEST(vec_losses, same_bits_at_1_and_2_threads)
     float *db[2] = {malloc((size_t)m * n * sizeof(float)), malloc((size_t)m * n * sizeof(float))};
     float *dm[2] = {malloc((size_t)m * n * sizeof(float)), malloc((size_t)m * n * sizeof(float))};
     for (int r = 0; r < 2; r++) {
+        ds_split_policy_set(DS_SPLIT_ALWAYS); /* the threaded path, whatever the cost model says */
         omp_set_num_threads(r + 1);
         l[r][0] = ds_softmax_xent(m, n, z, n, lab, d[r], n, 0.01f, &c[r][0]);
         l[r][1] = ds_sigmoid_bce(m, n, z, n, t, n, db[r], n, 0.01f, &c[r][1]);
@@ -266,5 +267,6 @@ ISA_TEST(vec_losses, same_bits_at_1_and_2_threads)
     cr_expect(memcmp(dm[0], dm[1], (size_t)m * n * sizeof(float)) == 0);
     free(db[0]), free(db[1]), free(dm[0]), free(dm[1]);
     omp_set_num_threads(saved);
+    ds_split_policy_set(DS_SPLIT_MODEL);
     free(z), free(t), free(d1), free(d2), free(lab);
 }

@@ -201,6 +201,7 @@ ISA_TEST(vec_optim, same_bits_at_1_and_2_threads)
     int saved = omp_get_max_threads();
     double ss[2];
     for (int r = 0; r < 2; r++) {
+        ds_split_policy_set(DS_SPLIT_ALWAYS); /* the threaded path, whatever the cost model says */
         omp_set_num_threads(r + 1);
         for (size_t i = 0; i < n; i++) {
             st[r][0][i] = g[(i * 7) % n];
@@ -219,6 +220,7 @@ ISA_TEST(vec_optim, same_bits_at_1_and_2_threads)
                   "%s: state %d differs between 1 and 2 threads", ds_isa_name(), q);
     cr_expect(memcmp(&ss[0], &ss[1], sizeof(double)) == 0, "%s: sumsq differs", ds_isa_name());
     omp_set_num_threads(saved);
+    ds_split_policy_set(DS_SPLIT_MODEL);
     for (int r = 0; r < 2; r++)
         for (int q = 0; q < 4; q++)
             free(st[r][q]);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels.h"
 #include "runcfg.h"
 
 #define DS_MAX_LAYERS (DS_MAX_HIDDEN + 1)
@@ -39,6 +40,10 @@ typedef struct ds_mlp {
     float *z[DS_MAX_LAYERS], *h[DS_MAX_LAYERS], *a[DS_MAX_LAYERS], *dz[DS_MAX_LAYERS];
     float *targets;               /* [max_batch x outputs] for BCE / MSE */
     float *arena;                 /* the one allocation behind z/h/a/dz/targets */
+
+    /* threads of a training step and of an evaluation batch, each chosen by
+     * measurement (kernels.h ds_team_run_tuned); zeroed by ds_mlp_create */
+    ds_team_tuner step_tuner, eval_tuner;
 } ds_mlp;
 
 /* n zeroed floats, 64-byte aligned (ds_aligned_alloc; ds_aligned_free). */

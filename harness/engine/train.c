@@ -57,6 +57,22 @@ static void gather(const ds_dataset *d, const int32_t *idx, int rows, float *x, 
     }
 }
 
+/* One batch of an evaluation. */
+typedef struct {
+    ds_mlp *m;
+    const float *x;
+    const int32_t *y;
+    int rows, correct;
+    double loss;
+} eval_job;
+
+static void eval_batch(void *p)
+{
+    eval_job *j = p;
+    ds_mlp_forward(j->m, j->x, j->rows, 0, 0, 0);
+    j->loss = ds_mlp_loss(j->m, j->rows, j->y, 0, &j->correct);
+}
+
 int ds_evaluate(ds_mlp *m, const ds_dataset *d, const int32_t *idx, int n, double *loss,
                 double *acc)
 {
@@ -73,16 +89,16 @@ int ds_evaluate(ds_mlp *m, const ds_dataset *d, const int32_t *idx, int n, doubl
     }
     for (int i = 0; i < n && !oom; i += m->max_batch) {
         int rows = n - i < m->max_batch ? n - i : m->max_batch;
-        int c = 0;
         const float *x = d->x + (size_t)i * (size_t)d->features;
         const int32_t *y = d->y + i;
         if (idx) {
             gather(d, idx + i, rows, xb, yb);
             x = xb, y = yb;
         }
-        ds_mlp_forward(m, x, rows, 0, 0, 0);
-        sum += ds_mlp_loss(m, rows, y, 0, &c);
-        correct += c;
+        eval_job j = {m, x, y, rows, 0, 0};
+        ds_team_run_tuned(&m->eval_tuner, eval_batch, &j); /* threads as measured (model.h) */
+        sum += j.loss;
+        correct += j.correct;
     }
     ds_aligned_free(xb);
     free(yb);
@@ -203,7 +219,7 @@ void ds_trainer_begin_epoch(ds_trainer *t, int epoch)
     t->steps = 0;
 }
 
-int ds_train_step(ds_trainer *t, int b, ds_step_result *out)
+static int train_step(ds_trainer *t, int b, ds_step_result *out)
 {
     ds_mlp *m = &t->model;
     int first = b * t->batch;
@@ -229,6 +245,30 @@ int ds_train_step(ds_trainer *t, int b, ds_step_result *out)
     }
     t->steps++;
     return 0;
+}
+
+typedef struct {
+    ds_trainer *t;
+    int b, rc;
+    ds_step_result *out;
+} step_job;
+
+static void step_job_run(void *p)
+{
+    step_job *j = p;
+    j->rc = train_step(j->t, j->b, j->out);
+}
+
+/* The whole step on one team (kernels.h ds_team_run_tuned): its threads
+ * stay with it from the gather to the last optimizer update, waiting
+ * between kernels by deepsweep's own policy rather than in a fresh OpenMP
+ * region per kernel, and the step runs on 1 thread or the run's, whichever
+ * measured faster. */
+int ds_train_step(ds_trainer *t, int b, ds_step_result *out)
+{
+    step_job j = {t, b, 0, out};
+    ds_team_run_tuned(&t->model.step_tuner, step_job_run, &j);
+    return j.rc;
 }
 
 void ds_trainer_layer_metrics(ds_trainer *t, ds_layer_metrics *lm)

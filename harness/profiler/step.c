@@ -9,6 +9,7 @@
 #include "profiler.h"
 #include "train.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,9 @@ static int step_init(step_ctx *s, const net_def *nd)
         return -1;
     }
     s->trainer_ok = 1;
+    /* every step on the case's thread count (bench_measure_threads sets it),
+     * not the count the step's own measurement would choose */
+    s->t.model.step_tuner.fixed = INT_MAX;
     ds_trainer_begin_epoch(&s->t, 1);
     return 0;
 }
