@@ -12,6 +12,8 @@
 #   tests/crash-points.sh BIN
 set -uo pipefail
 BIN=$(readlink -f "${1:-build/deepsweep}")
+LIB=$(cd "$(dirname "$0")" && pwd)/results-lib.sh
+. "$LIB"
 command -v strace > /dev/null || { echo "crash-points: strace not found (scripts/install-deps.sh crash)"; exit 1; }
 T=$(mktemp -d /tmp/ds-crash-XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -27,7 +29,6 @@ seeds: 3
 YAML
 run() { "$BIN" run k.yaml --out "$1" --threads 1 --jobs 1 -q > /dev/null 2>&1; }
 run ref || { echo "crash-points: the reference run failed"; exit 1; }
-det_runs() { cut -d, -f1-19,22,24- "$1" | sort; }
 # H: killed inside the 5th commit (epochs and layers rows written, runs row
 # not): the next open drops the orphans (a repair)
 (DEEPSWEEP_TEST_CRASH=5 "$BIN" run k.yaml --out H --threads 1 --jobs 1 -q; exit $?) > /dev/null 2>&1
@@ -44,7 +45,7 @@ S0=results/k/shard-0-of-2 S1=results/k/shard-1-of-2
 same() {
   local d=$1 why=""
   cmp -s <(det_runs ref/runs.csv) <(det_runs "$d/runs.csv") || why="runs.csv differs"
-  cmp -s <(cut -d, -f1-5 ref/epochs.csv | sort) <(cut -d, -f1-5 "$d/epochs.csv" | sort) || why="$why epochs.csv differs"
+  cmp -s <(det ref/epochs.csv) <(det "$d/epochs.csv") || why="$why epochs.csv differs"
   cmp -s <(sort ref/layers.csv) <(sort "$d/layers.csv") || why="$why layers.csv differs"
   [ -z "$(cut -d, -f1 "$d/runs.csv" | sort | uniq -d)" ] || why="$why duplicate run ids"
   echo "$why"

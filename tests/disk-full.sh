@@ -9,6 +9,8 @@
 #   tests/disk-full.sh BIN        (needs root: it mounts a tmpfs)
 set -uo pipefail
 BIN=$(readlink -f "${1:-build/deepsweep}")
+LIB=$(cd "$(dirname "$0")" && pwd)/results-lib.sh
+. "$LIB"
 export DEEPSWEEP_PLOTS=${DEEPSWEEP_PLOTS:-$(cd "$(dirname "$0")/.." && pwd)/plots}
 if [ "$(id -u)" -ne 0 ]; then
   echo "disk-full: SKIPPED: needs root to mount a small tmpfs (CI runs as root)"; exit 0
@@ -33,7 +35,6 @@ YAML
 "$BIN" run k.yaml --shard 1/2 --threads 1 -q > /dev/null || exit 1
 S0=$T/results/k/shard-0-of-2 S1=$T/results/k/shard-1-of-2
 "$BIN" merge Mref "$S0" "$S1" > /dev/null || exit 1
-det_runs() { cut -d, -f1-19,22,24- "$1" | sort; }
 fail=0 trials=0 full=0
 fill() { # leave $1 bytes free on the tmpfs
   rm -f "$M/fill"

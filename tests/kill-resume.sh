@@ -7,6 +7,8 @@
 #   tests/kill-resume.sh BIN [K]      K kill points (default 5)
 set -euo pipefail
 BIN=$(readlink -f "${1:-build/deepsweep}")
+LIB=$(cd "$(dirname "$0")" && pwd)/results-lib.sh
+. "$LIB"
 # the deterministic columns, by name (tests/det-columns.py)
 DET=$(cd "$(dirname "$0")" && pwd)/det-columns.py
 K=${2:-5}

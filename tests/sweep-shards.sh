@@ -5,6 +5,8 @@
 #   tests/sweep-shards.sh BIN
 set -euo pipefail
 BIN=$(readlink -f "${1:-build/deepsweep}")
+LIB=$(cd "$(dirname "$0")" && pwd)/results-lib.sh
+. "$LIB"
 # the deterministic columns, by name (tests/det-columns.py)
 DET=$(cd "$(dirname "$0")" && pwd)/det-columns.py
 T=$(mktemp -d /tmp/ds-shards-XXXXXX)
