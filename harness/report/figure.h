@@ -23,7 +23,8 @@
 typedef struct {
     char png[96];   /* its name as a PNG file in outdir ("accuracy.png"); other
                        formats swap the extension (ds_fig_file) */
-    char what[640]; /* the sentence REPORT.md says about it      */
+    char what[2048]; /* the sentence REPORT.md says about it: room for the
+                        longest fixed text plus its findings (fnd, zeros) */
     int drawn;      /* 1 drawn, 0 skipped (why in what), -1 failed, -2 gnuplot's
                        output cut short (a full disk): earlier files are kept */
 } ds_figure;
