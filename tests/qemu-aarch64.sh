@@ -39,7 +39,12 @@ fi
 # The tests fork one process per test; OpenMP gets 2 threads so the
 # 1-vs-2-thread bit-identity tests really split work.
 # Timeouts (set for native runs, to catch hangs) are scaled for emulation.
-CRM_TIMEOUT_SCALE=${CRM_TIMEOUT_SCALE:-5} OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} "${qemu[@]}" "$tests" "$@" 2>&1 | tee "$log" |
+# team/small_shapes_stay_on_one_thread_large_ones_split checks the thread
+# cost model's choices, which follow measured speeds: under emulation a
+# 1,600-FMA GEMM is slow enough that splitting it pays, so the choice differs
+# by design. It is a timing test, and nothing is timed under qemu.
+CRM_TIMEOUT_SCALE=${CRM_TIMEOUT_SCALE:-5} OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} "${qemu[@]}" "$tests" \
+  --exclude 'team/small_shapes_stay_on_one_thread_large_ones_split' "$@" 2>&1 | tee "$log" |
   grep -E '^\[(PASS|FAIL|CRASH|TIMEOUT|SKIP)\]|Assertion failed|^Synthesis'
 st=${PIPESTATUS[0]}
 last=$(tail -n 1 "$log")
