@@ -199,7 +199,9 @@ test-disk-full: $(DEEPSWEEP) | deps-plots
 
 VALGRIND_EXCLUDE := '*avx512*' 'vec_denormals/*' 'gemm/denormals_flushed_in_workers' \
                     'vec_act/backward_vs_double_*'
-test-valgrind: $(KTEST_BIN)
+# kernel-tests, not $(KTEST_BIN): that variable is defined further down, so
+# here it would still be empty and a clean clone would not build the binary.
+test-valgrind: kernel-tests
 	@bash $(DEPS) safety
 	DEEPSWEEP_TEST_REDUCED=1 DEEPSWEEP_ISA=avx2 OMP_WAIT_POLICY=passive \
 	  valgrind -q --error-exitcode=1 $(KTEST_BIN) $(patsubst %,--exclude %,$(VALGRIND_EXCLUDE))

@@ -125,6 +125,38 @@ static char *key_of(loader *L, const char *kv, size_t len)
     return k;
 }
 
+/* 0 when s is UTF-8 made of characters YAML may hold (its printable set:
+ * tab, LF, CR, U+0020-007E, U+0085, U+00A0-D7FF, U+E000-FFFD,
+ * U+10000-10FFFF), else 1 + the offset of the first byte that is not: an
+ * override becomes YAML in the composed experiment and config.yaml, which
+ * must load again as a file does (the fuzzer found '\xb1' in a value of a
+ * random sweep that no sampled run checked). */
+static size_t not_yaml_text(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; u[i];) {
+        unsigned c = u[i];
+        int len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (!len)
+            return i + 1;
+        if (len > 1)
+            c &= 0x3Fu >> (len - 1);
+        for (int j = 1; j < len; j++) {
+            if ((u[i + j] & 0xC0) != 0x80)
+                return i + 1;
+            c = c << 6 | (u[i + j] & 0x3Fu);
+        }
+        static const unsigned least[5] = {0, 0, 0x80, 0x800, 0x10000};
+        int printable = c == 9 || c == 10 || c == 13 || (c >= 0x20 && c <= 0x7E) || c == 0x85 ||
+                        (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+                        (c >= 0x10000 && c <= 0x10FFFF);
+        if (c < least[len] || !printable)
+            return i + 1;
+        i += (size_t)len;
+    }
+    return 0;
+}
+
 static int read_overrides(loader *L, char *const *ov, int n, ds_pos *mode_at)
 {
     for (int i = 0; i < n; i++) {
@@ -132,6 +164,10 @@ static int read_overrides(loader *L, char *const *ov, int n, ds_pos *mode_at)
         if (!src)
             return oom(L);
         ds_pos p = {src, 0, 0};
+        size_t bad = not_yaml_text(ov[i]);
+        if (bad)
+            return fail(L, p, "byte %zu (0x%02x) is not text a YAML file may hold (UTF-8, no control "
+                        "characters but tab and newline)", bad, (unsigned char)ov[i][bad - 1]);
         char op = ov[i][0] == '+' || ov[i][0] == '~' ? ov[i][0] : 0;
         const char *kv = ov[i] + (op != 0), *eq = strchr(kv, '=');
         if (op == '~' && !eq)
