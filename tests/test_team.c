@@ -142,6 +142,12 @@ static void small_and_large(void *ctx)
 
 Test(team, small_shapes_stay_on_one_thread_large_ones_split)
 {
+#ifdef __SANITIZE_ADDRESS__
+    /* The cost model's choices follow measured speeds; ASan's instrumented
+       kernels are slow enough that splitting a small GEMM pays, by design
+       (as under qemu, tests/qemu-aarch64.sh). Timing is not checked there. */
+    cr_skip_test("the cost model's choices follow measured speeds; not under ASan");
+#endif
     const int saved = omp_get_max_threads();
     omp_set_num_threads(2);
     /* 1600 multiply-adds (nanoseconds) cannot pay any start; a second can */
