@@ -35,30 +35,80 @@ static void start_two(ds_progress *p, int jobs, int tty, int width, FILE *f)
     cr_assert_eq(ds_progress_start(p, 2, cost, NULL, &o), 0);
 }
 
-/* The old ETA was the mean time of the runs finished so far: with one big
- * run left among small ones it said "ETA 3s" where 12 s remained
- * (depth-width quick said "ETA 1s" with 13 s left). */
+/* The ETA's ends; both -1 when unknown. */
+static void eta(const ds_progress *p, double *lo, double *hi)
+{
+    if (ds_progress_eta(p, lo, hi))
+        *lo = *hi = -1;
+}
+
+#define ETA_IS(p, want_lo, want_hi)                                                                \
+    do {                                                                                           \
+        double lo_, hi_;                                                                           \
+        eta(p, &lo_, &hi_);                                                                        \
+        CLOSE(lo_, want_lo);                                                                       \
+        CLOSE(hi_, want_hi);                                                                       \
+    } while (0)
+
+/* The ETA of the mean time of the finished runs said "ETA 3s" where 12 s
+ * remained, with one big run left among small ones (depth-width quick said
+ * "ETA 1s" with 13 s left): the remaining runs weigh by their cost. While
+ * the finished runs have one cost, the time at that cost is all that is
+ * known: the ETA is the range from "all of it overhead" (b = 0) to "all of
+ * it cost" (a = 0). */
 Test(progress, eta_weighs_the_remaining_runs_by_their_cost)
 {
-    const double cost[] = {1, 1, 1, 10};
+    const double cost[] = {1, 1, 2, 10};
     ds_progress p;
     ds_progress_opts o = fake_opts(1, 0, 0, NULL);
     o.quiet = 1;
     cr_assert_eq(ds_progress_start(&p, 4, cost, NULL, &o), 0);
     ds_progress_run(&p, 0, 0, "g", 1, 5);
-    cr_assert_lt(ds_progress_eta(&p), 0, "no run finished, no epoch logged: unknown");
+    double lo, hi;
+    cr_assert_lt(ds_progress_eta(&p, &lo, &hi), 0, "no run finished, no epoch logged: unknown");
     at(1);
     ds_progress_run_end(&p, 0, "id0", "ok", "test_acc", 0.5, 1.0);
-    CLOSE(ds_progress_eta(&p), 12); /* 1 s per unit of cost x (1 + 1 + 10) */
+    ETA_IS(&p, 3, 13); /* 1 s a run, or 1 s per unit of cost x (1 + 2 + 10) */
     ds_progress_run(&p, 0, 1, "g", 2, 5);
     at(1.25);
-    CLOSE(ds_progress_eta(&p), 11.75); /* a quarter of run 1 is behind us */
+    ETA_IS(&p, 2.75, 12.75); /* a quarter of run 1 is behind us */
     at(3);
     /* a running run past its prediction is predicted to end now, not before */
-    CLOSE(ds_progress_eta(&p), 11);
+    ETA_IS(&p, 2, 12);
     ds_progress_run_end(&p, 0, "id1", "ok", "test_acc", 0.5, 2.0);
-    /* calibration: 3 s for 2 units of cost */
-    CLOSE(ds_progress_eta(&p), 1.5 * 11);
+    ETA_IS(&p, 1.5 * 2, 1.5 * 12); /* 1.5 s at cost 1 */
+    ds_progress_run(&p, 0, 2, "g", 3, 5);
+    at(5.5);
+    ds_progress_run_end(&p, 0, "id2", "ok", "test_acc", 0.5, 2.5);
+    /* (1, 1), (1, 2), (2, 2.5): least squares a = 0.5, b = 1 */
+    ETA_IS(&p, 10.5, 10.5);
+    ds_progress_finish(&p);
+}
+
+/* The XOR study (2,100 runs, depth 1 first) said "ETA 1h16m" at run 229,
+ * after 45 s, and took 12m19s: a depth-1 net's time is nearly all overhead,
+ * and seconds per unit of cost extrapolated it to nets 25 times its cost.
+ * Here runs take 0.9 s + 0.1 s per unit of cost: 1 s at cost 1, 3.4 s at
+ * cost 25. Once both costs have finished, the fit is the truth. */
+Test(progress, eta_fits_a_fixed_overhead_per_run)
+{
+    const double cost[] = {1, 1, 1, 1, 25, 25, 25, 25};
+    ds_progress p;
+    ds_progress_opts o = fake_opts(1, 0, 0, NULL);
+    o.quiet = 1;
+    cr_assert_eq(ds_progress_start(&p, 8, cost, NULL, &o), 0);
+    double t = 0;
+    for (int i = 0; i < 5; i++) {
+        ds_progress_run(&p, 0, i, "g", i, 1);
+        t += 0.9 + 0.1 * cost[i];
+        at(t);
+        ds_progress_run_end(&p, 0, "id", "ok", "test_acc", 0.5, 0.9 + 0.1 * cost[i]);
+        if (i == 3) /* only cost 1 so far: 4 x 1 s up to 4 x 25 s; the truth in between */
+            ETA_IS(&p, 4, 100);
+    }
+    /* 3 runs of 3.4 s left; seconds per unit of cost (the old ETA) said
+     * (4 + 3.4) / 29 x 75 = 19.1 s */
+    ETA_IS(&p, 3 * 3.4, 3 * 3.4);
     ds_progress_finish(&p);
 }
 
@@ -75,7 +125,7 @@ Test(progress, finished_runs_of_an_earlier_process_are_not_left)
     ds_progress_run(&p, 0, 1, "g", 1, 1);
     at(2);
     ds_progress_run_end(&p, 0, "id1", "ok", "test_acc", 0.5, 2.0);
-    CLOSE(ds_progress_eta(&p), 4); /* 2 s per unit x 2 */
+    ETA_IS(&p, 2, 4); /* 2 s a run, or 2 s per unit of cost x 2 */
     ds_progress_finish(&p);
 }
 
@@ -90,7 +140,7 @@ Test(progress, epochs_of_a_running_run_calibrate_before_any_run_ends)
     ds_progress_run(&p, 0, 0, "g", 1, 10);
     at(4);
     ds_progress_epoch(&p, 0, 2); /* 2 of 10 epochs (2 units of cost) in 4 s */
-    CLOSE(ds_progress_eta(&p), 2.0 * 8 + 2.0 * 10);
+    ETA_IS(&p, 2.0 * 8 + 2.0 * 10, 2.0 * 8 + 2.0 * 10);
     ds_progress_finish(&p);
 }
 
@@ -107,14 +157,16 @@ Test(progress, eta_lays_the_remaining_runs_on_the_jobs)
     at(1);
     ds_progress_run_end(&p, 0, "id0", "ok", "test_acc", 0.5, 1.0);
     /* slot 0 free now, slot 1 (run 1: 1 s predicted, 1 s run) free now;
-     * run 2 -> slot 0 until 1, run 3 -> slot 1 until 1, run 4 -> 1 + 4 */
-    CLOSE(ds_progress_eta(&p), 5);
+     * run 2 -> slot 0 until 1, run 3 -> slot 1 until 1, run 4 -> 1 + 4
+     * (1 s per unit of cost), or 1 + 1 (1 s a run) */
+    ETA_IS(&p, 2, 5);
     ds_progress_run(&p, 0, 2, "g", 3, 1);
     at(1.5);
     ds_progress_run_end(&p, 1, "id1", "ok", "test_acc", 0.5, 1.5);
-    /* rate (1 + 1.5) / 2 = 1.25: run 2 ends at 1.25 - 0.5 = 0.75 from now on
-     * slot 0; slot 1 free: run 3 -> 1.25, run 4 -> slot 0 at 0.75 + 5 */
-    CLOSE(ds_progress_eta(&p), 0.75 + 5);
+    /* 1.25 s at cost 1: run 2 ends at 1.25 - 0.5 = 0.75 from now on slot 0;
+     * slot 1 free: run 3 -> 1.25, run 4 -> slot 0 at 0.75 + 5 (1.25 s per
+     * unit of cost), or 0.75 + 1.25 (1.25 s a run) */
+    ETA_IS(&p, 0.75 + 1.25, 0.75 + 5);
     ds_progress_finish(&p);
 }
 

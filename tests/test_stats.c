@@ -227,3 +227,52 @@ Test(stats, median)
     cr_assert_eq(ds_median(even, 4), 2.5);
     cr_assert(isnan(ds_median(odd, 0)));
 }
+
+static int linfit_of(const double *x, const double *y, int n, double *a, double *b, double *b_hi)
+{
+    ds_linfit f = {0};
+    for (int i = 0; i < n; i++)
+        ds_linfit_add(&f, x[i], y[i]);
+    return ds_linfit_nonneg(&f, a, b, b_hi);
+}
+
+/* time = a + b cost: the fit of a line, exact on points of a line, even at
+ * a run's cost (~10^12) where the sum-of-squares formula cancels. */
+Test(stats, linfit_recovers_a_line)
+{
+    const double x[] = {1e12, 1e12, 3e12, 2e12}, y[] = {1.5, 1.5, 2.5, 2};
+    double a, b, bh;
+    cr_assert_eq(linfit_of(x, y, 4, &a, &b, &bh), 0);
+    cr_assert_float_eq(a, 1.0, 1e-9);
+    cr_assert_float_eq(b, 0.5e-12, 1e-21);
+    cr_assert_eq(bh, b);
+}
+
+/* a, b >= 0: a negative slope becomes the mean (b = 0); a negative
+ * intercept the line through the origin, sum xy / sum xx. */
+Test(stats, linfit_keeps_a_and_b_nonnegative)
+{
+    const double x1[] = {1, 2}, y1[] = {2, 1};
+    double a, b, bh;
+    cr_assert_eq(linfit_of(x1, y1, 2, &a, &b, &bh), 0);
+    cr_assert_float_eq(a, 1.5, 1e-12);
+    cr_assert_eq(b, 0);
+    const double x2[] = {1, 2}, y2[] = {1, 3};
+    cr_assert_eq(linfit_of(x2, y2, 2, &a, &b, &bh), 0);
+    cr_assert_eq(a, 0);
+    cr_assert_float_eq(b, 7.0 / 5.0, 1e-12);
+}
+
+/* One x: only the point (mean x, mean y) is known; the slopes of the lines
+ * through it with a, b >= 0 run from 0 to mean y / mean x. */
+Test(stats, linfit_of_one_x_gives_the_range_of_slopes)
+{
+    const double x[] = {4, 4, 4}, y[] = {1, 2, 3};
+    double a, b, bh;
+    cr_assert_eq(linfit_of(x, y, 3, &a, &b, &bh), 1);
+    cr_assert_float_eq(a, 2.0, 1e-12);
+    cr_assert_eq(b, 0);
+    cr_assert_float_eq(bh, 0.5, 1e-12);
+    ds_linfit none = {0};
+    cr_assert_eq(ds_linfit_nonneg(&none, &a, &b, &bh), -1);
+}

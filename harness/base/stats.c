@@ -13,6 +13,53 @@ void ds_moments_add(ds_moments *s, double x)
     s->m2 += d * (x - s->mean);
 }
 
+void ds_linfit_add(ds_linfit *f, double x, double y)
+{
+    f->n += 1;
+    double dx = x - f->mx, dy = y - f->my;
+    f->mx += dx / (double)f->n;
+    f->my += dy / (double)f->n;
+    f->sxx += dx * (x - f->mx);
+    f->sxy += dx * (y - f->my);
+    f->syy += dy * (y - f->my);
+}
+
+/* Squared error of y = a + b x over the data, from the co-moments. */
+static double linfit_sse(const ds_linfit *f, double a, double b)
+{
+    double r = f->my - a - b * f->mx; /* the residual's mean */
+    return f->syy - 2 * b * f->sxy + b * b * f->sxx + (double)f->n * r * r;
+}
+
+int ds_linfit_nonneg(const ds_linfit *f, double *a, double *b, double *b_hi)
+{
+    if (f->n < 1)
+        return -1;
+    /* x equal to within rounding: the slope is not determined */
+    if (!(f->sxx > 1e-18 * f->mx * f->mx * (double)f->n)) {
+        *a = f->my;
+        *b = 0;
+        *b_hi = f->mx > 0 ? fmax(0, f->my) / f->mx : 0;
+        return 1;
+    }
+    *b = f->sxy / f->sxx;
+    *a = f->my - *b * f->mx;
+    if (*a < 0 || *b < 0) { /* the best line on the boundary a = 0 or b = 0 */
+        double sxx0 = f->sxx + (double)f->n * f->mx * f->mx;
+        double b0 = fmax(0, (f->sxy + (double)f->n * f->mx * f->my) / sxx0);
+        double a1 = fmax(0, f->my);
+        if (linfit_sse(f, 0, b0) <= linfit_sse(f, a1, 0)) {
+            *a = 0;
+            *b = b0;
+        } else {
+            *a = a1;
+            *b = 0;
+        }
+    }
+    *b_hi = *b;
+    return 0;
+}
+
 double ds_moments_mean(const ds_moments *s) { return s->n > 0 ? s->mean : NAN; }
 
 double ds_moments_std(const ds_moments *s)

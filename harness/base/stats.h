@@ -3,7 +3,8 @@
  * mean) for results pooled over seeds, Student's t distribution (CDF and
  * quantile at any real df, through the regularized incomplete beta
  * function), the Wilson score interval of a success fraction, Welch's
- * two-sample t-test, and the median for timings.
+ * two-sample t-test, the median for timings, and a running least-squares
+ * line y = a + b x with a, b >= 0 (the progress ETA's time = a + b cost).
  *
  * Undefined values are NaN, never 0: a standard deviation, an interval or a
  * test needs two samples per group, a mean one. Callers print NaN as a blank
@@ -25,6 +26,23 @@ double ds_moments_std(const ds_moments *s);  /* sample (n - 1); NaN if n < 2 */
 /* Half-width of the 95% confidence interval of the mean,
  * t(0.975, n - 1) * std / sqrt(n); NaN when n < 2. */
 double ds_moments_ci95(const ds_moments *s);
+
+/* A running least-squares line y = a + b x (Welford's co-moments: one
+ * pass, no cancellation when x is large, as a run's cost is). Zero-initialise,
+ * then add. */
+typedef struct {
+    long n;
+    double mx, my, sxx, sxy, syy;
+} ds_linfit;
+
+void ds_linfit_add(ds_linfit *f, double x, double y);
+/* The least-squares a, b with a >= 0 and b >= 0 (for data with x, y >= 0:
+ * the unconstrained fit, else the better of b = 0 (a = mean y) and a = 0
+ * (b = sum xy / sum xx)). 0 when x varies; 1 when it does not (n >= 1):
+ * the data then fix only the line's point at mean x, and *b is the smallest
+ * slope (0) and *b_hi the largest (mean y / mean x) of the lines through it
+ * with a, b >= 0 (a = mean y - b mean x); -1 when n == 0. When 0, *b_hi = *b. */
+int ds_linfit_nonneg(const ds_linfit *f, double *a, double *b, double *b_hi);
 
 /* The regularized incomplete beta function I_x(a, b) for a, b > 0 and
  * 0 <= x <= 1 (continued fraction, modified Lentz); NaN outside. */

@@ -79,12 +79,11 @@ int ds_progress_start(ds_progress *p, int n, const double *cost, const unsigned 
 
 /* ---- the ETA --------------------------------------------------------------- */
 
-/* Seconds per unit of cost, or 0 when nothing calibrates it. */
-static double rate(const ds_progress *p, double t)
+/* Seconds per unit of cost from the running runs' logged epochs (before
+ * any run ends), or 0 when none is logged. */
+static double epoch_rate(const ds_progress *p, double t)
 {
-    if (p->cal_cost > 0)
-        return p->cal_s / p->cal_cost;
-    double s = 0, c = 0; /* the running runs' logged epochs */
+    double s = 0, c = 0;
     for (int k = 0; k < p->o.jobs; k++) {
         const ds_progress_slot *sl = &p->slot[k];
         if (sl->run >= 0 && sl->epoch > 0 && sl->epochs > 0) {
@@ -95,18 +94,14 @@ static double rate(const ds_progress *p, double t)
     return c > 0 ? s / c : 0;
 }
 
-double ds_progress_eta(const ds_progress *p)
+/* When the last slot frees if a run of cost c takes a + b c seconds
+ * (free_at: jobs doubles of scratch). */
+static double lay_out(const ds_progress *p, double t, double a, double b, double *free_at)
 {
-    double t = now(p), r = rate(p, t);
-    if (r <= 0)
-        return -1;
     int jobs = p->o.jobs;
-    double *free_at = malloc((size_t)jobs * sizeof *free_at);
-    if (!free_at)
-        return -1;
     for (int k = 0; k < jobs; k++) {
         const ds_progress_slot *sl = &p->slot[k];
-        double left = sl->run >= 0 ? r * p->cost[sl->run] - (t - sl->t0) : 0;
+        double left = sl->run >= 0 ? a + b * p->cost[sl->run] - (t - sl->t0) : 0;
         free_at[k] = left > 0 ? left : 0;
     }
     for (int i = 0; i < p->n; i++) {
@@ -116,22 +111,52 @@ double ds_progress_eta(const ds_progress *p)
         for (int k = 1; k < jobs; k++)
             if (free_at[k] < free_at[first])
                 first = k;
-        free_at[first] += r * p->cost[i];
+        free_at[first] += a + b * p->cost[i];
     }
     double end = 0;
     for (int k = 0; k < jobs; k++)
         if (free_at[k] > end)
             end = free_at[k];
-    free(free_at);
     return end;
+}
+
+int ds_progress_eta(const ds_progress *p, double *lo, double *hi)
+{
+    double t = now(p), a, b, b_hi;
+    int fit = ds_linfit_nonneg(&p->fit, &a, &b, &b_hi);
+    if (fit < 0) { /* no run ended yet */
+        a = 0;
+        b = b_hi = epoch_rate(p, t);
+        if (b <= 0)
+            return -1;
+    }
+    double *free_at = malloc((size_t)p->o.jobs * sizeof *free_at);
+    if (!free_at)
+        return -1;
+    *lo = *hi = lay_out(p, t, a, b, free_at);
+    if (b_hi != b) { /* one cost so far: the line through its point with the other slope */
+        double e = lay_out(p, t, fmax(0, p->fit.my - b_hi * p->fit.mx), b_hi, free_at);
+        *lo = fmin(*lo, e);
+        *hi = fmax(*hi, e);
+    }
+    free(free_at);
+    return 0;
 }
 
 static void eta_text(const ds_progress *p, char *out, size_t n)
 {
-    double eta = ds_progress_eta(p);
-    char d[24];
-    fmt_dur(d, sizeof d, eta);
-    snprintf(out, n, "ETA %s", eta < 0 ? "?" : d);
+    double lo, hi;
+    char d[24], d2[24];
+    if (ds_progress_eta(p, &lo, &hi)) {
+        snprintf(out, n, "ETA ?");
+        return;
+    }
+    fmt_dur(d, sizeof d, lo);
+    fmt_dur(d2, sizeof d2, hi);
+    if (!strcmp(d, d2))
+        snprintf(out, n, "ETA %s", d);
+    else
+        snprintf(out, n, "ETA %s-%s", d, d2);
 }
 
 /* ---- the terminal line ------------------------------------------------------- */
@@ -176,10 +201,10 @@ static void append(char *buf, size_t n, size_t *len, const char *s, size_t sl)
 
 void ds_progress_line(const ds_progress *p, char *buf, size_t n, int width)
 {
-    char el[24], et[32];
+    char el[24], et[64];
     fmt_dur(el, sizeof el, now(p) - p->t_start);
     eta_text(p, et, sizeof et);
-    char head[96];
+    char head[160];
     snprintf(head, sizeof head, "%d/%d %s, %s", p->done, p->n, el, et);
 
     part parts[1 + 64];
@@ -297,8 +322,7 @@ void ds_progress_run_end(ds_progress *p, int slot, const char *id, const char *s
     double t = now(p);
     if (sl->run >= 0) {
         p->state[sl->run] = 2;
-        p->cal_s += t - sl->t0;
-        p->cal_cost += p->cost[sl->run];
+        ds_linfit_add(&p->fit, p->cost[sl->run], t - sl->t0);
     }
     p->done++;
     char m[64] = "";
@@ -315,7 +339,7 @@ void ds_progress_run_end(ds_progress *p, int slot, const char *id, const char *s
         draw(p, 1);
         return;
     }
-    char el[24], et[32], secs[24];
+    char el[24], et[64], secs[24];
     fmt_dur(el, sizeof el, t - p->t_start);
     eta_text(p, et, sizeof et);
     if (seconds < 60)

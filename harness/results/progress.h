@@ -8,13 +8,20 @@
  * terminal: one whole line per finished run. Nothing with quiet.
  *
  * The ETA: a run's cost is parameters x training samples x epochs (the
- * runner's ds_runner_cost). The seconds per unit of cost are calibrated on
- * the runs finished in this process (wall time from their start to their
- * rows committed) or, before the first one ends, on the logged epochs of
- * the running ones. Each running run is predicted to hold its slot for the
- * rest of its predicted time (none once overdue); the remaining runs are
- * laid out in order, each on the slot that frees first; the ETA is when the
- * last slot frees. Unknown (-1, "ETA ?") until something calibrates it.
+ * runner's ds_runner_cost); its time is fitted as a + b x cost by least
+ * squares (a, b >= 0: stats.h's ds_linfit) over the runs finished in this
+ * process (wall time from their start to their rows committed), so a tiny
+ * net's fixed overhead (a) is not extrapolated as if it were cost (the XOR
+ * study said "ETA 1h16m" at run 229 of 2,100 and took 12m19s). While the
+ * finished runs all have one cost, the data fix only the time at that cost:
+ * the ETA is then the range over the lines through it (b from 0 to
+ * time / cost), shown "ETA 6m10s-1h16m" (one figure when both ends agree).
+ * Before the first run ends the logged epochs of the running ones
+ * calibrate seconds per unit of cost (a = 0). Each running run is predicted
+ * to hold its slot for the rest of its predicted time (none once overdue);
+ * the remaining runs are laid out in order, each on the slot that frees
+ * first; the ETA is when the last slot frees. Unknown ("ETA ?") until
+ * something calibrates it.
  *
  * Not thread-safe: the runner calls it under its lock. The clock is
  * injectable (timer.h's ds_clock_fn) so tests drive the ETA. */
@@ -23,6 +30,7 @@
 
 #include <stdio.h>
 
+#include "stats.h"
 #include "timer.h"
 
 typedef struct {
@@ -49,7 +57,7 @@ typedef struct {
     const double *cost;      /* [n] each run's cost                          */
     unsigned char *state;    /* [n] 0 to run, 1 running, 2 finished          */
     ds_progress_slot *slot;  /* [o.jobs]                                     */
-    double cal_s, cal_cost;  /* runs finished in this process: time and cost */
+    ds_linfit fit;           /* runs finished in this process: time on cost  */
     double t_start, t_drawn;
     char last[256];          /* the last finished run, as the line shows it  */
     char last_group[192];
@@ -71,8 +79,9 @@ void ds_progress_run_end(ds_progress *p, int slot, const char *id, const char *s
                          const char *metric_name, double metric, double seconds);
 /* The run on slot was abandoned (a signal): it is left to run. */
 void ds_progress_run_abandoned(ds_progress *p, int slot);
-/* Seconds left, or -1 when nothing calibrates it yet. */
-double ds_progress_eta(const ds_progress *p);
+/* Seconds left: 0 and *lo <= *hi (equal once the finished runs' costs
+ * differ, or before any ends), or -1 when nothing calibrates it yet. */
+int ds_progress_eta(const ds_progress *p, double *lo, double *hi);
 /* The terminal line for `width` columns (at most width - 1 of them). */
 void ds_progress_line(const ds_progress *p, char *buf, size_t n, int width);
 /* Columns of the terminal on fd (-1: none): TIOCGWINSZ, else COLUMNS, else 80. */
