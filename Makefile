@@ -316,6 +316,16 @@ bench-kernels: deps-bench $(BENCH_KERNELS)
 bench: $(DEEPSWEEP) | deps-bench
 	$(DEEPSWEEP) bench configs/kernels.yaml --out results/bench
 
+# One-epoch `deepsweep train` vs PyTorch (python3-torch, OpenBLAS as detected
+# and per named core type, the best kept) on the lab nets at 1 and 2 threads,
+# 3 interleaved repetitions (120 runs of one epoch), medians and ratios:
+# results/bench-epoch/{raw.tsv,summary.txt}. BENCH_EPOCH_ARGS passes options
+# (scripts/bench_epoch.sh --help).
+.PHONY: bench-epoch
+bench-epoch: $(DEEPSWEEP) data
+	@bash $(DEPS) torch
+	bash scripts/bench_epoch.sh $(BENCH_EPOCH_ARGS)
+
 # Its JSON (Google Benchmark's schema), CSV columns and bad-input handling.
 test-bench-json: $(DEEPSWEEP) | deps-test
 	python3 tests/test_bench_json.py $(DEEPSWEEP)

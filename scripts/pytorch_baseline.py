@@ -7,10 +7,14 @@ be compared with deepsweep on the same machine.
       --bias-init normal --epochs 15 --seed 1 --threads 1
 
 Speed: torch.set_num_threads does not set OpenBLAS's own thread count (the
-layers of Debian's python3-torch run on OpenBLAS); run with
-OPENBLAS_NUM_THREADS=N and OPENBLAS_CORETYPE=Haswell (this CPU's best kernel
-set) to give it its best. Seconds per epoch count the training loop only,
-as deepsweep's do.
+layers of Debian's python3-torch run on OpenBLAS): run with
+OPENBLAS_NUM_THREADS=N. Which kernels OpenBLAS runs depends on
+OPENBLAS_CORETYPE: unset, OpenBLAS detects the CPU; some machines export
+OPENBLAS_CORETYPE=Haswell, which runs AVX2 kernels on an AVX-512 CPU (1.3-1.5x
+slower there). For a fair baseline run it unset and with each named core type
+(Haswell, Zen, SkylakeX) and keep the best: scripts/bench_epoch.sh does that.
+The first line says which core OpenBLAS ran. Seconds per epoch count the
+training loop only, as deepsweep's do.
 """
 import argparse
 import os
@@ -51,6 +55,25 @@ def load(data_dir):
 
     return (images("train-images-idx3-ubyte"), labels("train-labels-idx1-ubyte"),
             images("t10k-images-idx3-ubyte"), labels("t10k-labels-idx1-ubyte"))
+
+
+def openblas_core():
+    """The core type the OpenBLAS that torch loaded runs (its own detection, or
+    OPENBLAS_CORETYPE), or '?' when torch runs another BLAS."""
+    import ctypes
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted({l.split()[-1] for l in f if "openblas" in l.lower() and "/" in l})
+    except OSError:
+        return "?"
+    for path in paths:
+        try:
+            fn = ctypes.CDLL(path).openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        fn.restype = ctypes.c_char_p
+        return fn().decode()
+    return "?"
 
 
 def build(widths, init, bias_init, dropout):
@@ -116,7 +139,8 @@ def main():
     print(f"pytorch {torch.__version__}: {'-'.join(map(str, widths))} relu, {nparams} parameters, "
           f"torch threads {torch.get_num_threads()}, OPENBLAS_NUM_THREADS="
           f"{os.environ.get('OPENBLAS_NUM_THREADS', '-')}, OPENBLAS_CORETYPE="
-          f"{os.environ.get('OPENBLAS_CORETYPE', 'detected')}", flush=True)
+          f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, openblas core {openblas_core()}",
+          flush=True)
     n = xtr.shape[0]
     train_s = 0.0
     acc = 0.0
