@@ -326,8 +326,9 @@ bench-epoch: $(DEEPSWEEP) data
 	@bash $(DEPS) torch
 	bash scripts/bench_epoch.sh $(BENCH_EPOCH_ARGS)
 
-# Its JSON (Google Benchmark's schema), CSV columns and bad-input handling.
-test-bench-json: $(DEEPSWEEP) | deps-test
+# Its JSON (Google Benchmark's schema), CSV columns, bad-input handling and
+# the OpenBLAS baselines each ratio names (hence OpenBLAS, deps-bench).
+test-bench-json: $(DEEPSWEEP) | deps-test deps-bench
 	python3 tests/test_bench_json.py $(DEEPSWEEP)
 
 # ---- figures ----------------------------------------------------------------

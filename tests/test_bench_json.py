@@ -48,6 +48,59 @@ def isa_available(exe):
     return ["scalar"]
 
 
+def check_openblas_baselines(exe, have, tmp, build_type):
+    """avx2 rows are set against the best AVX2 core type of OpenBLAS (Haswell,
+    Zen), every other ISA's against the best of all; kernels.csv, kernels.json
+    and the console name the core type beside each ratio."""
+    vec = [i for i in have if i in ("avx2", "avx512")]
+    if not vec or build_type == "sanitized":
+        print(f"skip: OpenBLAS baselines (vector ISAs {vec}, build {build_type})")
+        return
+    out = os.path.join(tmp, "openblas")
+    p = run(exe, ["--kernels", "gemm", "--shapes", "mlp", "--isa", ",".join(vec + ["openblas"]),
+                  "--threads", "1", "--reps", "5", "--min-time", "0.002", "--quick",
+                  "--out", out, "-q"], {"OPENBLAS_CORETYPE": "Haswell"})
+    check(p.returncode == 0, f"OpenBLAS profile exits 0 ({p.returncode}: {p.stderr[-500:]})")
+    if "OpenBLAS not available" in p.stdout:
+        print("skip: OpenBLAS baselines (libopenblas not installed: scripts/install-deps.sh bench)")
+        return
+    with open(os.path.join(out, "machine.csv"), newline="") as f:
+        mach = dict((r[0], r[1]) for r in list(csv.reader(f))[1:])
+    core_of = {"any": mach.get("openblas_baseline", "").split(" (")[0],
+               "avx2": mach.get("openblas_baseline_avx2", "").split(" (")[0]}
+    check(core_of["avx2"].lower() in ("haswell", "zen") or "avx2" not in vec,
+          f"the AVX2 baseline is Haswell or Zen ({mach.get('openblas_baseline_avx2')})")
+    with open(os.path.join(out, "kernels.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    # the avx2 baseline's rows: openblas-avx2, or openblas when the best core type is an AVX2 one
+    base_isa = {"avx2": "openblas-avx2" if any(r["isa"] == "openblas-avx2" for r in rows) else "openblas"}
+    median = {(r["kernel"], r["isa"], r["threads"], r["m"], r["n"], r["k"]): float(r["median_s"])
+              for r in rows}
+    with open(os.path.join(out, "kernels.json")) as f:
+        doc = json.load(f)
+    agg = {r["run_name"]: r for r in doc["benchmarks"] if r.get("aggregate_name") == "median"}
+    ours = [r for r in rows if r["kernel"].startswith("gemm_") and r["isa"] in vec]
+    check(len(ours) == 15 * len(vec), f"15 GEMM rows per ISA ({len(ours)})")
+    for r in ours:
+        what = f"{r['kernel']}/{r['isa']}/{r['m']}x{r['n']}x{r['k']}"
+        kind = "avx2" if r["isa"] == "avx2" else "any"
+        check(r["vs_openblas_core"] == core_of[kind] != "",
+              f"{what}: against {r['vs_openblas_core']!r}, the {kind} baseline is {core_of[kind]!r}")
+        ob = median.get((r["kernel"], base_isa.get(r["isa"], "openblas"), r["threads"], r["m"], r["n"], r["k"]))
+        ratio = float(r["vs_openblas"]) if r["vs_openblas"] else float("nan")
+        check(ob is not None and abs(ratio - ob / float(r["median_s"])) <= 1e-6 * ratio,
+              f"{what}: vs_openblas {ratio} = that baseline's median / ours")
+        j = agg.get(f"{r['kernel']}/{r['isa']}/m:{r['m']}/n:{r['n']}/k:{r['k']}/threads:{r['threads']}", {})
+        check(j.get("vs_openblas_core") == r["vs_openblas_core"] and
+              abs(j.get("vs_openblas", 0) - ratio) <= 1e-6 * ratio, f"{what}: kernels.json agrees ({j})")
+    # the console's GEMM table: kernel shape isa thr median unit MAD GFLOP/s %peak ratio core cv
+    table = p.stdout.split("\n== GEMM", 1)[-1].split("\n== ", 1)[0].splitlines()
+    lines = [l.split() for l in table if l.startswith("gemm_") and l.split()[2] in vec]
+    check(len(lines) == len(ours) and all(
+        l[9].endswith("x") and l[10] == core_of["avx2" if l[2] == "avx2" else "any"]
+        for l in lines), f"console: each ratio followed by its core type ({lines[:2]})")
+
+
 def main():
     exe = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/deepsweep")
     have = isa_available(exe)
@@ -131,6 +184,8 @@ def main():
             check(k in mach, f"machine.csv has {k}")
         check(not [n for n in os.listdir(out) if ".tmp" in n or n.startswith(".write-test")],
               "no temporary files left behind")
+
+        check_openblas_baselines(exe, have, tmp, ctx.get("library_build_type"))
 
         # ---- bad input ----------------------------------------------------
         p = run(exe, ["--kernels", "gemm,bogus", "--out", out])

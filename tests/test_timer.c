@@ -222,7 +222,8 @@ Test(bench_columns, kernels_csv_starts_with_design_columns)
                  "header: %s", ds_bench_kernels_header());
     cr_assert_str_eq(ds_bench_kernels_header(),
                      "kernel,isa,threads,m,n,k,elems,reps,median_s,mad_s,min_s,gflops,gbps,pct_peak,"
-                     "pct_bw,vs_openblas,iters,mean_s,stddev_s,cv,ci_lo_s,ci_hi_s,cpu_median_s,checksum,note");
+                     "pct_bw,vs_openblas,iters,mean_s,stddev_s,cv,ci_lo_s,ci_hi_s,cpu_median_s,checksum,note,"
+                     "vs_openblas_core");
     cr_assert_str_eq(ds_bench_raw_header(), "kernel,isa,threads,m,n,k,elems,rep,iters,wall_s,cpu_s");
     cr_assert_str_eq(ds_bench_machine_header(), "key,value");
 }

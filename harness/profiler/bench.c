@@ -91,7 +91,7 @@ static int measure_all(bench_state *st, unsigned isas, const int *threads, int n
     if (bench_run_baselines(st, isas, threads, nt) != 0)
         return -1;
     if ((isas & DS_BENCH_OPENBLAS_BIT) && (st->o->kernels & DS_BK_GEMM))
-        bench_run_openblas(st, threads, nt);
+        bench_run_openblas(st, isas, threads, nt);
     ds_isa saved = ds_isa_current();
     int rc = 0;
     for (int i = 0; i < DS_ISA_COUNT && rc == 0; i++) {

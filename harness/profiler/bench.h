@@ -48,7 +48,8 @@ typedef struct {
 
 typedef struct {
     char kernel[32];   /* gemm_nn, relu_fwd, softmax_xent, step_xavier, fma_peak, copy, ... */
-    char isa[32];      /* scalar, avx2, avx512, openblas, openblas-<core> */
+    char isa[32];      /* scalar, avx2, avx512, openblas (the best core type),
+                          openblas-avx2 (the best AVX2 one), openblas-<core> (probes) */
     int threads;
     long m, n, k;      /* GEMM shape; rows x cols for row kernels; 0 if n/a  */
     long elems;        /* elements touched per call (vectors); m*n for GEMM  */
@@ -59,6 +60,7 @@ typedef struct {
     double bytes;      /* per call, compulsory traffic                       */
     double items;      /* per call: elements, samples (step) or flops        */
     double gflops, gbps, pct_peak, pct_bw, vs_openblas; /* NAN when n/a      */
+    char vs_openblas_core[64]; /* the OpenBLAS core vs_openblas is against, "" n/a */
     double checksum;   /* of the output after the run: proves the work was done */
     char note[160];
     double *raw_wall, *raw_cpu; /* [reps] seconds per call (owned)            */

@@ -35,9 +35,7 @@ static void derive_row(const bench_state *st, row_ext *x)
     if (is_memory_bound(x) && r->bytes > 0 && t > 0)
         r->gbps = r->bytes / t / 1e9;
     if (x->family == FAM_GEMM || x->family == FAM_STEP) {
-        /* OpenBLAS against the machine's best ISA peak; ours against our own ISA's. */
-        const char *pisa = strncmp(r->isa, "openblas", 8) ? r->isa : bench_best_isa_name();
-        double pk = bench_peak_gflops(st, pisa, r->threads);
+        double pk = bench_peak_gflops(st, bench_peak_isa(x), r->threads);
         if (isfinite(pk) && pk > 0 && isfinite(r->gflops))
             r->pct_peak = 100 * r->gflops / pk;
     }
@@ -54,10 +52,14 @@ static void derive_row(const bench_state *st, row_ext *x)
         r->pct_bw = 100;
     }
     if (x->family == FAM_GEMM && strncmp(r->isa, "openblas", 8)) {
+        const obl_baseline *b = &st->obl[bench_obl_kind_of_isa(r->isa)];
         const row_ext *ob =
-            bench_find_row(st, r->kernel, "openblas", r->threads, r->m, r->n, r->k, SZ_NONE);
-        if (ob && ob->r.median_s > 0)
+            b->isa[0] ? bench_find_row(st, r->kernel, b->isa, r->threads, r->m, r->n, r->k, SZ_NONE)
+                      : NULL;
+        if (ob && ob->r.median_s > 0) {
             r->vs_openblas = ob->r.median_s / r->median_s;
+            snprintf(r->vs_openblas_core, sizeof r->vs_openblas_core, "%s", b->core);
+        }
     }
 }
 

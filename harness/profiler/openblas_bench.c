@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void worker_print_row(const ds_bench_row *r)
 {
@@ -168,6 +169,7 @@ static int take_row(bench_state *st, child_run *cr, char *line)
         return 0;
     }
     x->family = FAM_GEMM;
+    x->probe = !cr->rename;
     if (cr->rename)
         snprintf(x->r.isa, sizeof x->r.isa, "%s", cr->rename);
     snprintf(x->r.note, sizeof x->r.note, "OPENBLAS_CORETYPE=%s core=%s",
@@ -253,7 +255,48 @@ static double run_child(bench_state *st, child_run *cr, const char *cases, const
     return cr->nrows ? exp(cr->logsum / cr->nrows) : 0;
 }
 
-void bench_run_openblas(bench_state *st, const int *threads, int n_threads)
+/* The core types OpenBLAS names (openblas_get_corename) whose SGEMM kernels
+ * are AVX2 ones. */
+static const char *const avx2_cores[] = {"Haswell", "Zen"};
+
+int bench_obl_kind_of_core(const char *core)
+{
+    for (size_t i = 0; i < sizeof avx2_cores / sizeof avx2_cores[0]; i++)
+        if (!strcasecmp(core, avx2_cores[i]))
+            return OBL_AVX2;
+    return OBL_ANY;
+}
+
+int bench_obl_kind_of_isa(const char *isa)
+{
+    return !strcmp(isa, ds_isa_to_name(DS_ISA_AVX2)) ? OBL_AVX2 : OBL_ANY;
+}
+
+int bench_obl_pick(const obl_probe *p, int n, int kind)
+{
+    int best = -1;
+    for (int i = 0; i < n; i++)
+        if ((kind == OBL_ANY || bench_obl_kind_of_core(p[i].core) == kind) && p[i].gflops > 0 &&
+            (best < 0 || p[i].gflops > p[best].gflops))
+            best = i;
+    return best;
+}
+
+/* Every case with the probe pr's core type, its rows named isa; records the
+ * baseline in b. */
+static void run_baseline(bench_state *st, const obl_probe *pr, const char *isa, const char *cases,
+                         const int *threads, int n_threads, obl_baseline *b)
+{
+    child_run cr = {pr->coretype, isa, "", 0, 0};
+    run_child(st, &cr, cases, threads, n_threads, &st->topts);
+    if (!cr.nrows)
+        return;
+    snprintf(b->isa, sizeof b->isa, "%s", isa);
+    snprintf(b->core, sizeof b->core, "%s", cr.detected[0] ? cr.detected : pr->core);
+    snprintf(b->coretype, sizeof b->coretype, "%s", pr->coretype ? pr->coretype : "unset");
+}
+
+void bench_run_openblas(bench_state *st, unsigned isas, const int *threads, int n_threads)
 {
     gemm_case gcs[64];
     int ng = bench_gemm_cases(st->o, gcs, 64);
@@ -263,33 +306,46 @@ void bench_run_openblas(bench_state *st, const int *threads, int n_threads)
         snprintf(cases + o, sizeof cases - o, "%s%c%c:%d:%d:%d", i ? "," : "",
                  gcs[i].ta ? 't' : 'n', gcs[i].tb ? 't' : 'n', gcs[i].m, gcs[i].n, gcs[i].k);
     }
-    /* Probe each core type on two representative shapes at one thread with
-     * short repetitions, then measure every case with the best one only:
-     * three full runs would triple the profile's time. */
-    static const char *const cores[] = {NULL, "Haswell", "SkylakeX"};
+    /* Probe each core type on representative shapes (the three forms of an
+     * MLP layer, the N = 10 layer, a square) at one thread with short
+     * repetitions, then measure every case with the best one only, and with
+     * the best AVX2 one for the avx2 rows: a full run per core type would
+     * multiply the profile's time. */
+    static const char *const cores[] = {NULL, "Haswell", "Zen", "SkylakeX"};
+    enum { N_CORES = sizeof cores / sizeof cores[0] };
     ds_timer_opts probe = st->topts;
     probe.reps = DS_TIMER_MIN_REPS;
     probe.min_time = probe.min_time < 0.05 ? probe.min_time : 0.05;
-    const char *probe_cases = "nn:100:256:784,nn:512:512:512";
+    const char *probe_cases =
+        "nn:100:256:784,nt:100:784:256,tn:784:256:100,nn:100:10:512,nn:512:512:512";
     const int one = 1;
-    double best = 0;
-    const char *best_core = NULL;
-    for (size_t i = 0; i < sizeof cores / sizeof cores[0]; i++) {
+    obl_probe pr[N_CORES];
+    int np = 0;
+    for (int i = 0; i < N_CORES; i++) {
         child_run cr = {cores[i], NULL, "", 0, 0};
         double g = run_child(st, &cr, probe_cases, &one, 1, &probe);
         if (!cr.detected[0] && i == 0)
             return; /* no library: one note was printed */
         if (i == 0)
             snprintf(st->obl_detected, sizeof st->obl_detected, "%s", cr.detected);
-        if (g > best) {
-            best = g;
-            best_core = cores[i];
-            snprintf(st->obl_best, sizeof st->obl_best, "%s (OPENBLAS_CORETYPE=%s)", cr.detected,
-                     cores[i] ? cores[i] : "unset");
+        if (g > 0) {
+            pr[np] = (obl_probe){cores[i], "", g};
+            snprintf(pr[np++].core, sizeof pr[0].core, "%s", cr.detected);
         }
     }
-    if (best <= 0)
+    int any = bench_obl_pick(pr, np, OBL_ANY);
+    if (any < 0)
         return;
-    child_run cr = {best_core, "openblas", "", 0, 0};
-    run_child(st, &cr, cases, threads, n_threads, &st->topts);
+    run_baseline(st, &pr[any], "openblas", cases, threads, n_threads, &st->obl[OBL_ANY]);
+    if (!(isas & (1u << DS_ISA_AVX2)))
+        return;
+    int avx2 = bench_obl_pick(pr, np, OBL_AVX2);
+    if (avx2 < 0)
+        bench_notef(st, "no AVX2 core type of OpenBLAS ran (Haswell, Zen): the avx2 rows have no "
+                        "ratio to OpenBLAS");
+    else if (avx2 == any)
+        st->obl[OBL_AVX2] = st->obl[OBL_ANY];
+    else
+        run_baseline(st, &pr[avx2], BENCH_OBL_AVX2_ISA, cases, threads, n_threads,
+                     &st->obl[OBL_AVX2]);
 }

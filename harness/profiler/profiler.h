@@ -36,7 +36,20 @@ typedef struct {
     ds_bench_row r;
     int size_class; /* SZ_* for memory-bound rows */
     int family;     /* FAM_* */
+    int probe;      /* an OpenBLAS core type's probe row, not a baseline */
 } row_ext;
+
+/* The OpenBLAS baselines. Rows of our avx2 kernels are compared with the best
+ * AVX2 core type of OpenBLAS (Haswell, Zen): an AVX-512 one would set AVX2
+ * code against wider vectors. Every other ISA's rows are compared with the
+ * best core type of all. The two are one when an AVX2 core type is the best. */
+enum { OBL_ANY = 0, OBL_AVX2, OBL_KINDS };
+typedef struct {
+    char isa[32];      /* its rows' isa ("openblas", "openblas-avx2"); "" = none */
+    char core[64];     /* the core OpenBLAS reported running ("Cooperlake") */
+    char coretype[32]; /* the OPENBLAS_CORETYPE it ran with, "unset" = detected */
+} obl_baseline;
+#define BENCH_OBL_AVX2_ISA "openblas-avx2"
 
 typedef struct {
     const ds_bench_opts *o;
@@ -54,7 +67,8 @@ typedef struct {
     int n_warnings;
     char notes[32][256];
     int n_notes;
-    char obl_detected[64], obl_best[160], obl_config[256];
+    char obl_detected[64], obl_config[256];
+    obl_baseline obl[OBL_KINDS];
     char placement[DS_BENCH_MAX_THREADS_LIST][512];
     int n_placement;
     char governor[64], hypervisor[64];
@@ -77,6 +91,11 @@ const row_ext *bench_find_row(const bench_state *st, const char *kernel, const c
 /* The fma_peak row's GFLOP/s for isa at threads (after derive), or NAN. */
 double bench_peak_gflops(const bench_state *st, const char *isa, int threads);
 const char *bench_best_isa_name(void);
+/* The ISA whose FMA peak a GEMM or step row's %peak is of: its own; for
+ * OpenBLAS, avx2 for the best AVX2 core type's rows, else the best ISA. */
+const char *bench_peak_isa(const row_ext *x);
+/* "Cooperlake (OPENBLAS_CORETYPE=unset)", or "none". */
+void bench_obl_text(const obl_baseline *b, char *buf, size_t len);
 /* "MxNxK", "MxN" or the element count. */
 void bench_shape_text(const ds_bench_row *r, char *buf, size_t len);
 /* n floats from ds_aligned_alloc (kernels.h); free with ds_aligned_free. */
@@ -124,8 +143,26 @@ int bench_run_baselines(bench_state *st, unsigned isas, const int *threads, int 
 int bench_rerun_baselines(bench_state *st, unsigned isas, const int *threads, int nt);
 
 /* ---- openblas_bench.c ------------------------------------------------------- */
-/* OpenBLAS rows for every GEMM case, with the best of the probed core types. */
-void bench_run_openblas(bench_state *st, const int *threads, int n_threads);
+/* OpenBLAS rows for every GEMM case with the best of the probed core types,
+ * and with the best AVX2 one as well when it differs and isas has avx2;
+ * sets st->obl. */
+void bench_run_openblas(bench_state *st, unsigned isas, const int *threads, int n_threads);
+
+/* One core type's probe: OPENBLAS_CORETYPE (NULL: unset), the core OpenBLAS
+ * reported, the geometric mean GFLOP/s of its probe rows. */
+typedef struct {
+    const char *coretype;
+    char core[64];
+    double gflops;
+} obl_probe;
+/* OBL_AVX2 for a core OpenBLAS reports running AVX2 kernels (Haswell, Zen;
+ * any case), else OBL_ANY. */
+int bench_obl_kind_of_core(const char *core);
+/* The baseline rows of our isa are compared with: OBL_AVX2 for avx2. */
+int bench_obl_kind_of_isa(const char *isa);
+/* The fastest of p[0..n) that counts for kind (OBL_ANY: every one; OBL_AVX2:
+ * those whose reported core is an AVX2 one), or -1. */
+int bench_obl_pick(const obl_probe *p, int n, int kind);
 
 /* ---- machine.c -------------------------------------------------------------- */
 /* Governor, hypervisor, topology-based sizes and the start-up warnings. */

@@ -47,9 +47,13 @@ static void print_header(const bench_state *st, FILE *f)
             getenv("OMP_PROC_BIND") ? getenv("OMP_PROC_BIND") : "(unset)");
     for (int i = 0; i < st->n_placement; i++)
         fprintf(f, "       %s\n", st->placement[i]);
-    if (st->obl_detected[0])
-        fprintf(f, "oblas  OpenBLAS detects core %s; baseline = best core type: %s\n",
-                st->obl_detected, st->obl_best[0] ? st->obl_best : "none");
+    if (st->obl_detected[0]) {
+        char any[128], avx2[128];
+        bench_obl_text(&st->obl[OBL_ANY], any, sizeof any);
+        bench_obl_text(&st->obl[OBL_AVX2], avx2, sizeof avx2);
+        fprintf(f, "oblas  OpenBLAS detects core %s; baselines: best core type %s; for the avx2 "
+                   "rows the best AVX2 core type %s\n", st->obl_detected, any, avx2);
+    }
     fprintf(f, "sizes  vectors: L1 %zu, L2 %zu, mem %zu floats (mem: %s)\n", st->sizes[SZ_L1],
             st->sizes[SZ_L2], st->sizes[SZ_MEM], st->mem_note);
 }
@@ -75,7 +79,7 @@ static void print_baselines(const bench_state *st, FILE *f)
 
 static void print_gemm(const bench_state *st, FILE *f)
 {
-    char a[32], b[32], c[32], d[32], e[32], g[32];
+    char a[32], b[32], c[32], d[32], e[96], g[32];
     int any = 0;
     for (int i = 0; i < st->n_rows; i++) {
         const row_ext *x = &st->rows[i];
@@ -83,18 +87,22 @@ static void print_gemm(const bench_state *st, FILE *f)
             continue;
         if (!any++)
             fprintf(f, "\n== GEMM (C = A.B, beta 0; MLP shapes at batch 100: NN forward, NT dX, "
-                       "TN dW; vs OBLAS = OpenBLAS median / ours, > 1 is faster)\n%-8s %-16s %-16s %-4s %12s %8s %9s %7s %9s %6s\n",
+                       "TN dW; vs OBLAS = OpenBLAS median / ours, > 1 is faster, with the OpenBLAS core "
+                       "type it is against)\n%-8s %-16s %-16s %-4s %12s %8s %9s %7s %-18s %6s\n",
                     "kernel", "m x n x k", "isa", "thr", "median", "+-MAD%", "GFLOP/s",
-                    "%peak", "vs OBLAS", "cv%");
+                    "%peak", "vs OBLAS (core)", "cv%");
         char shape[64];
         snprintf(shape, sizeof shape, "%ldx%ldx%ld", x->r.m, x->r.n, x->r.k);
         fmt_time(x->r.median_s, a, sizeof a);
         fmt_num(100 * x->r.mad_s / x->r.median_s, "%.2f", b, sizeof b);
         fmt_num(x->r.gflops, "%.1f", c, sizeof c);
         fmt_num(x->r.pct_peak, "%.1f", d, sizeof d);
-        fmt_num(x->r.vs_openblas, "%.2fx", e, sizeof e);
+        if (isfinite(x->r.vs_openblas))
+            snprintf(e, sizeof e, "%.2fx %s", x->r.vs_openblas, x->r.vs_openblas_core);
+        else
+            snprintf(e, sizeof e, "-");
         fmt_num(100 * x->r.cv, "%.2f", g, sizeof g);
-        fprintf(f, "%-8s %-16s %-16s %-4d %12s %8s %9s %7s %9s %6s\n", x->r.kernel, shape,
+        fprintf(f, "%-8s %-16s %-16s %-4d %12s %8s %9s %7s %-18s %6s\n", x->r.kernel, shape,
                 x->r.isa, x->r.threads, a, b, c, d, e, g);
     }
 }
@@ -156,10 +164,9 @@ static void print_roofline(const bench_state *st, FILE *f)
     int any = 0;
     for (int i = 0; i < st->n_rows; i++) {
         const row_ext *x = &st->rows[i];
-        if (x->family != FAM_GEMM || !(x->r.bytes > 0) || !strncmp(x->r.isa, "openblas-", 9))
+        if (x->family != FAM_GEMM || !(x->r.bytes > 0) || x->probe)
             continue; /* core-type probes are in the GEMM table already */
-        const char *pisa = strncmp(x->r.isa, "openblas", 8) ? x->r.isa : bench_best_isa_name();
-        double pk = bench_peak_gflops(st, pisa, x->r.threads);
+        double pk = bench_peak_gflops(st, bench_peak_isa(x), x->r.threads);
         const row_ext *cp = NULL;
         for (int j = 0; j < st->n_rows && !cp; j++)
             if (!strcmp(st->rows[j].r.kernel, "copy") && st->rows[j].size_class == SZ_MEM &&

@@ -14,7 +14,8 @@
 const char *ds_bench_kernels_header(void)
 {
     return "kernel,isa,threads,m,n,k,elems,reps,median_s,mad_s,min_s,gflops,gbps,pct_peak,"
-           "pct_bw,vs_openblas,iters,mean_s,stddev_s,cv,ci_lo_s,ci_hi_s,cpu_median_s,checksum,note";
+           "pct_bw,vs_openblas,iters,mean_s,stddev_s,cv,ci_lo_s,ci_hi_s,cpu_median_s,checksum,note,"
+           "vs_openblas_core";
 }
 const char *ds_bench_raw_header(void) { return "kernel,isa,threads,m,n,k,elems,rep,iters,wall_s,cpu_s"; }
 const char *ds_bench_machine_header(void) { return "key,value"; }
@@ -57,6 +58,7 @@ static void row_fields(ds_csvbuf *b, const ds_bench_row *r)
     for (size_t i = 0; i < sizeof v2 / sizeof v2[0]; i++)
         num(b, v2[i]);
     ds_csvw_str(b, r->note);
+    ds_csvw_str(b, r->vs_openblas_core);
 }
 
 void ds_bench_row_csv(const ds_bench_row *r, char *buf, size_t len)
@@ -171,7 +173,11 @@ void bench_write_machine_csv(const bench_state *st, FILE *f)
     machine_run_setup(st, f);
     kv(f, "openblas_detected_core", st->obl_detected);
     kv(f, "openblas_config", st->obl_config);
-    kv(f, "openblas_baseline", st->obl_best);
+    char any[128], avx2[128];
+    bench_obl_text(&st->obl[OBL_ANY], any, sizeof any);
+    bench_obl_text(&st->obl[OBL_AVX2], avx2, sizeof avx2);
+    kv(f, "openblas_baseline", any);
+    kv(f, "openblas_baseline_avx2", avx2);
     kv(f, "config", st->o->config_path ? st->o->config_path : "");
     for (int i = 0; i < SZ_COUNT; i++) {
         char key[32];

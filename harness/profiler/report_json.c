@@ -3,6 +3,7 @@
  * stddev / cv "aggregate" rows per run), so its tools/compare.py reads it. */
 #include "profiler.h"
 
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,8 +88,13 @@ static void json_context(const bench_state *st, FILE *f)
             DS_VERSION, DS_GIT_REV, bench_best_isa_name(), st->cal.resolution_s * 1e9,
             st->cal.overhead_s * 1e9);
     json_str(f, st->obl_detected);
+    char any[128], avx2[128];
+    bench_obl_text(&st->obl[OBL_ANY], any, sizeof any);
+    bench_obl_text(&st->obl[OBL_AVX2], avx2, sizeof avx2);
     fprintf(f, ",\n    \"openblas_baseline\": ");
-    json_str(f, st->obl_best);
+    json_str(f, any);
+    fprintf(f, ",\n    \"openblas_baseline_avx2\": ");
+    json_str(f, avx2);
     fprintf(f, "\n  },\n");
 }
 
@@ -131,6 +137,10 @@ static void json_row(const ds_bench_row *r, int index, int *first, FILE *f)
                 a[j].real, a[j].cpu);
         if (j == 1)
             fprintf(f, ", \"items_per_second\": %.9g", ips);
+        if (j == 1 && isfinite(r->vs_openblas)) {
+            fprintf(f, ", \"vs_openblas\": %.9g, \"vs_openblas_core\": ", r->vs_openblas);
+            json_str(f, r->vs_openblas_core);
+        }
         fprintf(f, "}");
     }
 }

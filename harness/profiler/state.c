@@ -74,6 +74,22 @@ double bench_peak_gflops(const bench_state *st, const char *isa, int threads)
 
 const char *bench_best_isa_name(void) { return ds_isa_to_name(ds_isa_best()); }
 
+const char *bench_peak_isa(const row_ext *x)
+{
+    if (strncmp(x->r.isa, "openblas", 8))
+        return x->r.isa;
+    return strcmp(x->r.isa, BENCH_OBL_AVX2_ISA) ? bench_best_isa_name()
+                                                : ds_isa_to_name(DS_ISA_AVX2);
+}
+
+void bench_obl_text(const obl_baseline *b, char *buf, size_t len)
+{
+    if (b->isa[0])
+        snprintf(buf, len, "%s (OPENBLAS_CORETYPE=%s)", b->core, b->coretype);
+    else
+        snprintf(buf, len, "none");
+}
+
 void bench_shape_text(const ds_bench_row *r, char *buf, size_t len)
 {
     if (r->m && r->n && r->k)
