@@ -199,6 +199,17 @@ static void child_rows(ds_csvbuf *ep, ds_csvbuf *ly, const char *id)
     ds_csvbuf_free(&rr.layers);
 }
 
+/* Writes the three files and scans the folder for plan p. */
+static void put_and_scan(const ds_csvbuf *runs, const ds_csvbuf *ep, const ds_csvbuf *ly,
+                         const ds_plan *p, ds_results *r)
+{
+    put("runs.csv", runs->s);
+    put("epochs.csv", ep->s);
+    put("layers.csv", ly->s);
+    char err[1024];
+    cr_assert_eq(ds_results_scan(r, dir, p, 0, err, sizeof err), 0, "%s", err);
+}
+
 Test(sweep, repair_keeps_only_whole_finished_runs)
 {
     ds_plan p;
@@ -223,12 +234,9 @@ Test(sweep, repair_keeps_only_whole_finished_runs)
     for (int i = 0; i < 4; i++)
         child_rows(&ep, &ly, p.runs[i].id);
     ds_csvw_raw(&ly, "garbage-without-newline", 23);
-    put("runs.csv", runs.s);
-    put("epochs.csv", ep.s);
-    put("layers.csv", ly.s);
     ds_results r;
+    put_and_scan(&runs, &ep, &ly, &p, &r);
     char err[1024];
-    cr_assert_eq(ds_results_scan(&r, dir, &p, 0, err, sizeof err), 0, "%s", err);
     cr_assert_eq(r.n_done, 2);
     cr_assert_not_null(ds_results_find(&r, p.runs[0].id));
     cr_assert_null(ds_results_find(&r, p.runs[1].id));
@@ -268,6 +276,44 @@ Test(sweep, repair_keeps_only_whole_finished_runs)
     ds_csvbuf_free(&ep);
     ds_csvbuf_free(&ly);
     ds_csvbuf_free(&want);
+    ds_plan_free(&p);
+}
+
+/* Resume checks a finished row against the sweep's config.yaml as merge
+ * does (one validation): a row whose id is in the sweep but whose columns
+ * say another configuration (a hand-edited or mixed-up file) was kept and
+ * counted as finished; it is damaged: named, dropped, and its run runs
+ * again. */
+Test(sweep, resume_drops_a_row_whose_config_is_not_the_sweeps)
+{
+    ds_plan p;
+    plan_of(xor_cfg, NULL, 0, &p);
+    ds_csvbuf runs = {0}, ep = {0}, ly = {0};
+    header(&runs, 0);
+    header(&ep, 1);
+    header(&ly, 2);
+    ds_run_result ok = {.status = DS_RUN_OK, .train_acc = 1, .test_acc = 1, .params_weights = 12, .params_biases = 5};
+    const ds_provenance pv = {.sweep_id = "0123456789abcdef", .isa = "avx2", .threads = 2};
+    ds_run other = p.runs[0];
+    other.rc.lr = 0.25f; /* run 0's id, another lr */
+    ds_runs_row(&runs, &other, &ok, &pv);
+    ds_runs_row(&runs, &p.runs[2], &ok, &pv);
+    child_rows(&ep, &ly, p.runs[0].id);
+    child_rows(&ep, &ly, p.runs[2].id);
+    ds_results r;
+    put_and_scan(&runs, &ep, &ly, &p, &r);
+    cr_assert_eq(r.n_done, 1);
+    cr_assert_null(ds_results_find(&r, p.runs[0].id), "a row of another config is not run 0");
+    cr_assert_not_null(ds_results_find(&r, p.runs[2].id));
+    char want[256];
+    snprintf(want, sizeof want, "runs.csv:2: lr is 0.25 but the sweep's config.yaml has 0.5 for run %s: row dropped",
+             p.runs[0].id);
+    cr_assert_not_null(r.notes.s);
+    cr_assert_not_null(strstr(r.notes.s, want), "%s", r.notes.s);
+    ds_results_close(&r);
+    ds_csvbuf_free(&runs);
+    ds_csvbuf_free(&ep);
+    ds_csvbuf_free(&ly);
     ds_plan_free(&p);
 }
 

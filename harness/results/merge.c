@@ -32,6 +32,7 @@ typedef struct {
     int out_new;           /* OUT did not exist: removed again on failure */
     const char **in;       /* the folders read, OUT last if it held results */
     char **configs;        /* each one's config.yaml */
+    ds_config_runs *runs;  /* each one's run list */
     int *in_lock;          /* each one's shared lock, or -1 */
     int n_in;
     mrow *rows;
@@ -57,96 +58,6 @@ static int cmp_index(const void *a, const void *b)
     if (x->index != y->index)
         return (x->index > y->index) - (x->index < y->index);
     return strcmp(x->id, y->id);
-}
-
-/* The line of config.yaml's run list for id ("  - {index: N, id: X, ..."),
- * or NULL; *idx its index. */
-static const char *entry_of(const char *config, const char *id, long *idx)
-{
-    char key[32];
-    snprintf(key, sizeof key, "id: %s,", id);
-    const char *p = strstr(config, key);
-    if (!p)
-        return NULL;
-    const char *ln = p;
-    while (ln > config && ln[-1] != '\n')
-        ln--;
-    if (sscanf(ln, "  - {index: %ld,", idx) != 1)
-        return NULL;
-    return ln;
-}
-
-/* The value of key in a run-list entry's flow map, unquoted, into out. */
-static int entry_value(const char *entry, const char *key, char *out, size_t n)
-{
-    const char *p = strchr(entry, '{'), *end = strchr(entry, '\n');
-    if (!end)
-        end = entry + strlen(entry);
-    size_t kl = strlen(key);
-    while (p && p < end) {
-        p++;
-        while (*p == ' ')
-            p++;
-        const char *k = p;
-        while (p < end && *p != ':')
-            p++;
-        int match = (size_t)(p - k) == kl && !strncmp(k, key, kl);
-        if (p >= end)
-            return -1;
-        for (p++; *p == ' '; p++)
-            ;
-        const char *v = p, *ve;
-        if (*p == '"') {
-            for (v = ++p; p < end && *p != '"'; p++)
-                if (*p == '\\' && p + 1 < end)
-                    p++;
-            ve = p++;
-        } else if (*p == '[') {
-            while (p < end && *p != ']')
-                p++;
-            ve = ++p;
-        } else {
-            while (p < end && *p != ',' && *p != '}')
-                p++;
-            ve = p;
-        }
-        if (match) {
-            snprintf(out, n, "%.*s", (int)(ve - v), v);
-            return 0;
-        }
-        while (p < end && *p != ',' && *p != '}')
-            p++;
-        if (*p == '}')
-            break;
-    }
-    return -1;
-}
-
-/* runs.csv columns that restate the run's configuration: compared with its
- * config.yaml entry (text, or as numbers). */
-static const char *const cfg_text[] = {"dataset", "activation", "init", "optimizer", "loss",
-                                       "bias_init"};
-static const char *const cfg_num[] = {"lr", "dropout", "weight_decay", "batch", "epochs", "seed",
-                                      "train_subset"};
-
-/* NULL if the row agrees with the run's entry, else what differs. */
-static const char *row_vs_entry(const char *entry, const char *const *f, char *why, size_t n)
-{
-    char v[256];
-    for (size_t k = 0; k < sizeof cfg_text / sizeof *cfg_text + sizeof cfg_num / sizeof *cfg_num; k++) {
-        int text = k < sizeof cfg_text / sizeof *cfg_text;
-        const char *name = text ? cfg_text[k] : cfg_num[k - sizeof cfg_text / sizeof *cfg_text];
-        int col = ds_runs_col(name);
-        if (col < 0 || entry_value(entry, name, v, sizeof v))
-            continue;
-        int same = text ? !strcmp(v, f[col]) : strtod(v, NULL) == strtod(f[col], NULL);
-        if (!same) {
-            snprintf(why, n, "%s is %.60s but the sweep's config.yaml has %.60s for run %s", name,
-                     f[col], v, f[0]);
-            return why;
-        }
-    }
-    return NULL;
 }
 
 /* One line of counts->notes. */
@@ -191,15 +102,14 @@ static int on_run(void *vctx, const ds_row *row)
 {
     merge *c = vctx;
     const char *const *f = row->f;
-    long index = -1;
-    const char *entry = entry_of(c->configs[c->src], f[0], &index);
+    const ds_config_run *entry = ds_config_runs_find(&c->runs[c->src], f[0]);
     char why[512];
     if (!entry) {
         snprintf(why, sizeof why, "run %s is not in the sweep (%s/config.yaml)", f[0], c->in[c->src]);
         damaged(c, row->name, row->line, why);
         return DS_ROW_DAMAGED;
     }
-    if (row_vs_entry(entry, f, why, sizeof why)) {
+    if (ds_row_vs_config(entry, f, why, sizeof why)) {
         damaged(c, row->name, row->line, why);
         return DS_ROW_DAMAGED;
     }
@@ -218,7 +128,7 @@ static int on_run(void *vctx, const ds_row *row)
     snprintf(r->id, sizeof r->id, "%s", f[0]);
     r->src = c->src;
     r->order = c->n;
-    r->index = index;
+    r->index = entry->index;
     r->ok = !strcmp(f[DS_RC_STATUS], "ok");
     r->line = malloc(row->len + 1);
     r->vals = pack_fields(f, DS_RUNS_COLS);
@@ -311,6 +221,10 @@ static int read_input(merge *m, const char *dir, int is_out, char *sid0)
     }
     int k = m->n_in++;
     m->configs[k] = cfg;
+    if (ds_config_runs_read(&m->runs[k], cfg)) {
+        snprintf(m->err, m->errlen, "out of memory");
+        return 1;
+    }
     m->in[k] = dir;
     m->src = k;
     if (!same_folder(dir, m->out)) {
@@ -550,13 +464,9 @@ static int check_children(merge *m, int n_keep, int skip)
 /* Runs of the sweep (OUT's config) in no folder: counted and listed. */
 static void count_missing(merge *m, int n_keep)
 {
-    const char *cfg = m->configs[0];
     int listed = 0;
-    for (const char *p = strstr(cfg, "\n  - {index: "); p; p = strstr(p + 1, "\n  - {index: ")) {
-        char id[17] = "";
-        const char *q = strstr(p, "id: ");
-        if (!q || sscanf(q, "id: %16[0-9a-f]", id) != 1)
-            continue;
+    for (int r = 0; r < m->runs[0].n; r++) {
+        const char *id = m->runs[0].runs[r].id;
         m->counts->sweep_runs++;
         int lo = 0, hi = n_keep - 1, have = 0;
         while (lo <= hi && !have) {
@@ -662,9 +572,10 @@ int ds_results_merge(const char *out, const char *const *dirs, int n_dirs, int s
     size_t n = (size_t)n_dirs + 1;
     m.in = calloc(n, sizeof *m.in);
     m.configs = calloc(n, sizeof *m.configs);
+    m.runs = calloc(n, sizeof *m.runs);
     m.in_lock = malloc(n * sizeof *m.in_lock);
     int rc = 1;
-    if (m.in && m.configs && m.in_lock) {
+    if (m.in && m.configs && m.runs && m.in_lock) {
         for (size_t i = 0; i < n; i++)
             m.in_lock[i] = -1;
         rc = merge_all(&m, dirs, n_dirs, skip_damaged);
@@ -680,6 +591,7 @@ int ds_results_merge(const char *out, const char *const *dirs, int n_dirs, int s
     free(m.rows);
     for (int i = 0; i < m.n_in; i++) {
         free(m.configs[i]);
+        ds_config_runs_free(&m.runs[i]);
         if (m.in_lock[i] >= 0)
             close(m.in_lock[i]);
     }
@@ -687,6 +599,7 @@ int ds_results_merge(const char *out, const char *const *dirs, int n_dirs, int s
         close(m.out_lock);
     free(m.in);
     free(m.configs);
+    free(m.runs);
     free(m.in_lock);
     return rc;
 }

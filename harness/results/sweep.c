@@ -332,6 +332,7 @@ typedef struct {
     ds_csvbuf out;
     const char **plan_ids; /* the plan's run ids, sorted */
     int n_plan;
+    const ds_config_runs *cfg; /* the plan's run list, rows checked against it */
     int kind;     /* file being read: 0 runs, 1 epochs, 2 layers */
     int cap_done;
     uint64_t *seen; /* open-addressing set of ids, 0 = empty */
@@ -385,11 +386,149 @@ int ds_runs_col(const char *name)
     return -1;
 }
 
+/* ---- config.yaml's run list ------------------------------------------------ */
+
+static int cmp_run_id(const void *a, const void *b, void *vx)
+{
+    const ds_config_runs *x = vx;
+    return strcmp(x->runs[*(const int *)a].id, x->runs[*(const int *)b].id);
+}
+
+int ds_config_runs_read(ds_config_runs *x, const char *config)
+{
+    memset(x, 0, sizeof *x);
+    static const char head[] = "  - {index: ";
+    int cap = 0;
+    for (const char *ln = config; ln && *ln; ln = strchr(ln, '\n'), ln = ln ? ln + 1 : NULL) {
+        ds_config_run e = {.line = ln};
+        int off = 0;
+        if (strncmp(ln, head, sizeof head - 1) ||
+            sscanf(ln, "  - {index: %ld, id: %16[0-9a-f],%n", &e.index, e.id, &off) != 2 || !off)
+            continue;
+        if (x->n == cap) {
+            cap = cap ? 2 * cap : 256;
+            ds_config_run *r = realloc(x->runs, (size_t)cap * sizeof *r);
+            if (!r) {
+                ds_config_runs_free(x);
+                return -1;
+            }
+            x->runs = r;
+        }
+        x->runs[x->n++] = e;
+    }
+    x->by_id = malloc(((size_t)x->n + 1) * sizeof *x->by_id);
+    if (!x->by_id) {
+        ds_config_runs_free(x);
+        return -1;
+    }
+    for (int i = 0; i < x->n; i++)
+        x->by_id[i] = i;
+    qsort_r(x->by_id, (size_t)x->n, sizeof *x->by_id, cmp_run_id, x);
+    return 0;
+}
+
+void ds_config_runs_free(ds_config_runs *x)
+{
+    free(x->runs);
+    free(x->by_id);
+    memset(x, 0, sizeof *x);
+}
+
+const ds_config_run *ds_config_runs_find(const ds_config_runs *x, const char *id)
+{
+    int lo = 0, hi = x->n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2, c = strcmp(x->runs[x->by_id[mid]].id, id);
+        if (!c)
+            return &x->runs[x->by_id[mid]];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return NULL;
+}
+
+/* The value of key in a run-list entry's flow map, unquoted, into out. */
+static int entry_value(const char *entry, const char *key, char *out, size_t n)
+{
+    const char *p = strchr(entry, '{'), *end = strchr(entry, '\n');
+    if (!end)
+        end = entry + strlen(entry);
+    size_t kl = strlen(key);
+    while (p && p < end) {
+        p++;
+        while (*p == ' ')
+            p++;
+        const char *k = p;
+        while (p < end && *p != ':')
+            p++;
+        int match = (size_t)(p - k) == kl && !strncmp(k, key, kl);
+        if (p >= end)
+            return -1;
+        for (p++; *p == ' '; p++)
+            ;
+        const char *v = p, *ve;
+        if (*p == '"') {
+            for (v = ++p; p < end && *p != '"'; p++)
+                if (*p == '\\' && p + 1 < end)
+                    p++;
+            ve = p++;
+        } else if (*p == '[') {
+            while (p < end && *p != ']')
+                p++;
+            ve = ++p;
+        } else {
+            while (p < end && *p != ',' && *p != '}')
+                p++;
+            ve = p;
+        }
+        if (match) {
+            snprintf(out, n, "%.*s", (int)(ve - v), v);
+            return 0;
+        }
+        while (p < end && *p != ',' && *p != '}')
+            p++;
+        if (*p == '}')
+            break;
+    }
+    return -1;
+}
+
+/* runs.csv columns that restate the run's configuration: compared with its
+ * config.yaml entry (text, or as numbers). */
+static const char *const cfg_text[] = {"dataset", "activation", "init", "optimizer", "loss",
+                                       "bias_init"};
+static const char *const cfg_num[] = {"lr", "dropout", "weight_decay", "batch", "epochs", "seed",
+                                      "train_subset"};
+
+const char *ds_row_vs_config(const ds_config_run *e, const char *const *f, char *why, size_t n)
+{
+    const char *entry = e->line;
+    char v[256];
+    for (size_t k = 0; k < sizeof cfg_text / sizeof *cfg_text + sizeof cfg_num / sizeof *cfg_num; k++) {
+        int text = k < sizeof cfg_text / sizeof *cfg_text;
+        const char *name = text ? cfg_text[k] : cfg_num[k - sizeof cfg_text / sizeof *cfg_text];
+        int col = ds_runs_col(name);
+        if (col < 0 || entry_value(entry, name, v, sizeof v))
+            continue;
+        int same = text ? !strcmp(v, f[col]) : strtod(v, NULL) == strtod(f[col], NULL);
+        if (!same) {
+            snprintf(why, n, "%s is %.60s but the sweep's config.yaml has %.60s for run %s", name,
+                     f[col], v, f[0]);
+            return why;
+        }
+    }
+    return NULL;
+}
+
 /* A metric field: NaN when empty (not measured). */
 static double metric(const char *s)
 {
     return *s ? strtod(s, NULL) : NAN;
 }
+
+static void on_damage(void *vctx, const char *msg);
 
 static int on_run_row(void *vctx, const ds_row *row)
 {
@@ -407,6 +546,14 @@ static int on_run_row(void *vctx, const ds_row *row)
                      id, f[DS_RC_GROUP], f[DS_RC_SEED]);
         }
         return DS_ROW_SKIP; /* refused, or dropped with --force */
+    }
+    /* a row of the plan's id must restate its config, as merge checks */
+    const ds_config_run *e = c->cfg ? ds_config_runs_find(c->cfg, id) : NULL;
+    char why[512], msg[1600];
+    if (e && ds_row_vs_config(e, f, why, sizeof why)) {
+        snprintf(msg, sizeof msg, "%s:%ld: %s", row->name, row->line, why);
+        on_damage(c, msg);
+        return DS_ROW_DAMAGED;
     }
     /* the first row of an id wins: a duplicate only comes from outside
      * (a hand-edited or concatenated file), never from a commit */
@@ -557,6 +704,12 @@ int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int for
     for (int i = 0; i < plan->n_runs; i++)
         sorted[i] = plan->runs[i].id;
     qsort(sorted, (size_t)plan->n_runs, sizeof *sorted, cmp_str);
+    ds_config_runs cfg = {0};
+    if (plan->resolved && ds_config_runs_read(&cfg, plan->resolved)) {
+        free(sorted);
+        snprintf(err, errlen, "out of memory");
+        return 1;
+    }
     int status = 0;
     for (int kind = 0; kind < 3 && !status; kind++) {
         snprintf(path, sizeof path, "%s/%s", dir, file_names[kind]);
@@ -567,7 +720,8 @@ int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int for
             status = 1;
             break;
         }
-        scan_ctx c = {.r = r, .plan_ids = sorted, .n_plan = plan->n_runs, .kind = kind};
+        scan_ctx c = {.r = r, .plan_ids = sorted, .n_plan = plan->n_runs, .kind = kind,
+                      .cfg = plan->resolved ? &cfg : NULL};
         ds_header_line(kind, &c.out);
         int bad = 0;
         if (rr == 0) {
@@ -609,6 +763,7 @@ int ds_results_scan(ds_results *r, const char *dir, const ds_plan *plan, int for
         status = 1;
     }
     free(sorted);
+    ds_config_runs_free(&cfg);
     return status;
 }
 

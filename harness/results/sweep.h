@@ -52,6 +52,31 @@ extern const char *const ds_runs_header[DS_RUNS_COLS];
 extern const char *const ds_epochs_header[DS_EPOCHS_COLS];
 /* Index of a runs.csv column by name, or -1. */
 int ds_runs_col(const char *name);
+
+/* A sweep's run list as config.yaml writes it (one line a run: "  - {index:
+ * N, id: X, key: value, ...}"), read once: what a finished runs.csv row is
+ * checked against, by resume (ds_results_scan, on the plan's text) and by
+ * merge (on each folder's config.yaml) alike. */
+typedef struct {
+    char id[17];
+    long index;       /* the run's position in the sweep               */
+    const char *line; /* its line in the text (not copied)              */
+} ds_config_run;
+typedef struct {
+    ds_config_run *runs; /* in the text's order                        */
+    int *by_id;          /* runs[] indices sorted by id                 */
+    int n;
+} ds_config_runs;
+/* 0, or -1 out of memory. The text must outlive the index. */
+int ds_config_runs_read(ds_config_runs *x, const char *config);
+void ds_config_runs_free(ds_config_runs *x);
+/* The entry of run id, or NULL when the sweep has no such run. */
+const ds_config_run *ds_config_runs_find(const ds_config_runs *x, const char *id);
+/* NULL when runs.csv row f restates its entry's configuration (dataset,
+ * activation, init, optimizer, loss, bias_init as text; lr, dropout,
+ * weight_decay, batch, epochs, seed, train_subset as numbers); else why,
+ * "lr is 0.5 but the sweep's config.yaml has 0.3 for run ID". */
+const char *ds_row_vs_config(const ds_config_run *e, const char *const *f, char *why, size_t n);
 extern const char *const ds_layers_header[6];
 
 /* 1 for a runs.csv column that may differ between two runs of one config
@@ -118,7 +143,10 @@ int ds_shard_from_env(int *i, int *n, char *err, size_t errlen);
 
 /* Reads dir (read-only): finds finished runs; prepares the repaired files.
  * A finished run whose id is in the plan is kept, whatever sweep wrote it
- * (so adding values or seeds to a sweep reruns none of its finished runs);
+ * (so adding values or seeds to a sweep reruns none of its finished runs),
+ * if its row restates the plan's config for it (ds_row_vs_config, merge's
+ * check): a row that does not is damaged, named in notes, dropped and run
+ * again;
  * finished runs whose ids are not in the plan (a changed config) are
  * counted in n_stale and refused (2) unless force, which drops them.
  * Returns 0, 2 (bad input, message in err) or 1. */
