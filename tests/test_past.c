@@ -335,6 +335,18 @@ Test(past, show_prints_the_run_summary_from_the_csvs)
     cr_assert_not_null(strstr(shown, "activation=tanh"), "%s", shown);
     cr_assert_null(strstr(shown, "activation=relu"), "%s", shown);
     free(shown);
+    /* a run key's value is read as the key reads it: hidden=4 is the
+     * runs.csv text [4] (it matched nothing: the texts differ) */
+    shown = expect(0, "show results/t --where hidden=4", NULL);
+    cr_assert_not_null(strstr(shown, "activation=tanh"), "%s", shown);
+    cr_assert_not_null(strstr(shown, "activation=relu"), "%s", shown);
+    free(shown);
+    shown = expect(0, "show results/t --where hidden=[4]", NULL);
+    cr_assert_not_null(strstr(shown, "activation=tanh"), "%s", shown);
+    free(shown);
+    shown = expect(0, "show results/t --where hidden=4-4", NULL);
+    cr_assert_null(strstr(shown, "activation=tanh"), "%s", shown);
+    free(shown);
     /* --sort group orders by name */
     shown = expect(0, "show results/t --sort group", NULL);
     char *a = strstr(shown, "activation=relu"), *b = strstr(shown, "activation=tanh");

@@ -134,6 +134,22 @@ static int same_value(const char *field, const char *v)
     return *field && *v && !*e1 && !*e2 && (float)a == (float)b;
 }
 
+/* Column mine->col of the row a run would have (mine and would: scratch):
+ * only its config columns are read, the rest is a placeholder the row's
+ * checks accept. NULL out of memory. */
+static const char *would_be(const ds_run *run, int col, ds_csvbuf *would, col_values *mine)
+{
+    ds_run_result none = {.status = DS_RUN_OK};
+    const ds_provenance pv = {.isa = ""};
+    ds_csvbuf_clear(would);
+    ds_header_line(0, would);
+    ds_runs_row(would, run, &none, &pv);
+    free_values(mine);
+    *mine = (col_values){.col = col};
+    ds_csv_each_row("(a run not finished)", would->s, would->len, 0, on_row, NULL, mine);
+    return mine->n ? mine->v[0].val : NULL;
+}
+
 int ds_view_where(ds_runner *r, const char *kv, char *err, size_t errlen)
 {
     const char *eq = strchr(kv, '=');
@@ -163,31 +179,39 @@ int ds_view_where(ds_runner *r, const char *kv, char *err, size_t errlen)
         qsort(found.v, (size_t)found.n, sizeof *found.v, cmp_id_order);
     ds_csvbuf would = {0};
     col_values mine = {.col = col};
+    /* a run key's value as runs.csv writes it (hidden=256-256 is
+     * [256-256]): set through the key table on a run's config, then read
+     * back from the row that config gives; as given if the key refuses it */
+    char *as_key = NULL;
+    int k = ds_key_find(key);
+    if (k >= 0 && r->n_sel) {
+        ds_run like = *r->sel[0];
+        ds_run_build b;
+        ds_run_build_init(&b, like.rc.label, (ds_pos){0});
+        b.rc = like.rc;
+        char why[512];
+        if (!ds_key_apply(&b, (ds_key)k, want, 0, (ds_pos){0}, NULL, why, sizeof why)) {
+            like.rc = b.rc;
+            const char *v = would_be(&like, col, &would, &mine);
+            if (v && !(as_key = strdup(v)))
+                mine.oom = 1;
+        }
+    }
     int kept = 0;
     for (int i = 0; i < r->n_sel && !found.oom && !mine.oom; i++) {
         const char *v = NULL;
-        if (r->rows[i]) {
+        if (r->rows[i])
             v = value_of(&found, r->sel[i]->id);
-        } else if (config_col) {
-            /* only its config columns are read: the rest is a placeholder
-             * the row's checks accept */
-            ds_run_result none = {.status = DS_RUN_OK};
-            const ds_provenance pv = {.isa = ""};
-            ds_csvbuf_clear(&would);
-            ds_header_line(0, &would);
-            ds_runs_row(&would, r->sel[i], &none, &pv);
-            free_values(&mine);
-            mine = (col_values){.col = col};
-            ds_csv_each_row("(a run not finished)", would.s, would.len, 0, on_row, NULL, &mine);
-            v = mine.n ? mine.v[0].val : NULL;
-        }
-        if (v && same_value(v, want)) {
+        else if (config_col)
+            v = would_be(r->sel[i], col, &would, &mine);
+        if (v && (same_value(v, want) || (as_key && same_value(v, as_key)))) {
             r->sel[kept] = r->sel[i];
             r->rows[kept] = r->rows[i];
             r->ids[kept++] = r->ids[i];
         }
     }
     int oom = found.oom || mine.oom || would.oom;
+    free(as_key);
     free_values(&found);
     free_values(&mine);
     ds_csvbuf_free(&would);
