@@ -604,3 +604,32 @@ Test(config, number_messages_say_what_is_wrong)
                "5:6", "runs: YAML merge keys (<<: *anchor) are not supported (write the keys out; "
                "base: holds what every run shares)");
 }
+
+/* A run's group name is whole at any length: its swept keys' values, each
+ * whole. It was cut at 160 characters (each value at 63), so two groups
+ * that differ late got one name, and the summary (which groups by name)
+ * pooled their runs into one row. */
+Test(config, group_names_are_never_cut)
+{
+    char cfg[2048], w1[200] = "", w2[200];
+    for (int i = 0; i < 40; i++)
+        strcat(w1, "4, ");
+    snprintf(w2, sizeof w2, "%s2", w1);
+    strcat(w1, "1");
+    snprintf(cfg, sizeof cfg,
+             "name: g\ndataset: xor\nbase: {loss: mse, epochs: 1}\n"
+             "sweep: {hidden: [[%s], [%s]], activation: [relu], init: [xavier_uniform], "
+             "bias_init: [zeros], lr: [0.125], momentum: [0.5], weight_decay: [0.0001]}\n",
+             w1, w2);
+    ds_plan p;
+    cr_assert_eq(load(cfg, NULL, 0, &p), 0, "%s", err);
+    cr_assert_eq(p.n_runs, 2);
+    char want[1024] = "hidden=";
+    for (int i = 0; i < 40; i++)
+        strcat(want, "4-");
+    strcat(want, "1 activation=relu init=xavier_uniform bias_init=zeros lr=0.125 momentum=0.5 "
+                 "weight_decay=0.0001");
+    cr_assert_str_eq(p.runs[0].group, want);
+    cr_assert_str_neq(p.runs[0].group, p.runs[1].group);
+    ds_plan_free(&p);
+}

@@ -32,7 +32,8 @@
 typedef struct {
     ds_run_config rc;
     char id[17];        /* stable run id: ds_run_hash of canon, 16 hex digits */
-    char group[160];    /* label + the swept keys' values: the summary row   */
+    char *group;        /* label + the swept keys' values: the summary row
+                           (whole at any length; the plan owns it)         */
     double reference;   /* `reference:` an accuracy (fraction), e.g. a paper's */
     int has_reference;
     char reference_source[128]; /* `reference_source:`, "" if not given      */

@@ -22,18 +22,6 @@ static int cmp_long(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void axis_text(const val *v, char *out, size_t n)
-{
-    /* hidden lists print as 256-256 so a group name has no commas */
-    snprintf(out, n, "%s", v->s);
-    if (v->seq)
-        for (char *c = out; *c; c++)
-            if (*c == ',')
-                *c = '-';
-    if (v->seq && !*out)
-        snprintf(out, n, "none");
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -100,16 +88,30 @@ static int build_run(loader *L, int vi, const int *idx, uint64_t seed, ds_run *r
     char canon[2048];
     ds_run_canon(&b.rc, canon, sizeof canon);
     snprintf(run->id, sizeof run->id, "%016llx", (unsigned long long)ds_run_hash(canon));
-    /* the label names the group only when variants give one */
-    size_t gl = 0;
+    /* the label names the group only when variants give one; then each
+     * swept key=value, whole at any length (the summary groups runs by
+     * this name); hidden lists print as 256-256 so it has no commas */
+    ds_csvbuf g = {0};
     if (L->n_variants || !L->n_axes)
-        gl = (size_t)snprintf(run->group, sizeof run->group, "%s", b.rc.label);
+        put(&g, b.rc.label);
     for (int a = 0; a < L->n_axes; a++) {
-        char t[64];
-        axis_text(&L->axes[a].vals[idx[a]], t, sizeof t);
-        if (gl < sizeof run->group)
-            gl += (size_t)snprintf(run->group + gl, sizeof run->group - gl, "%s%s=%s",
-                                   gl ? " " : "", ds_key_row_of(L->axes[a].key)->name, t);
+        const val *v = &L->axes[a].vals[idx[a]];
+        put(&g, g.len ? " " : "");
+        put(&g, ds_key_row_of(L->axes[a].key)->name);
+        put(&g, "=");
+        size_t at = g.len;
+        put(&g, v->s);
+        for (size_t i = at; v->seq && i < g.len; i++)
+            if (g.s[i] == ',')
+                g.s[i] = '-';
+        if (v->seq && g.len == at)
+            put(&g, "none");
+    }
+    run->group = g.s ? g.s : strdup("");
+    if (g.oom || !run->group) {
+        ds_csvbuf_free(&g);
+        run->group = NULL;
+        return oom(L);
     }
     return 0;
 }
@@ -194,6 +196,8 @@ int expand(loader *L, ds_plan *plan)
             for (int s = 0; s < L->n_seeds && !r; s++, ri++) {
                 r = build_run(L, vi, idx, L->seeds[s], &plan->runs[ri]);
                 plan->runs[ri].index = (int)ri;
+                if (!r)
+                    plan->n_runs = (int)ri + 1; /* what ds_plan_free frees */
             }
         }
     }

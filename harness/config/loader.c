@@ -496,6 +496,8 @@ int apply_mode(loader *L, ds_pos at)
 
 void ds_plan_free(ds_plan *plan)
 {
+    for (int i = 0; plan->runs && i < plan->n_runs; i++)
+        free(plan->runs[i].group);
     free(plan->runs);
     free(plan->resolved);
     free(plan->overrides);

@@ -329,7 +329,7 @@ void ds_progress_run_end(ds_progress *p, int slot, const char *id, const char *s
     if (!isnan(metric))
         snprintf(m, sizeof m, ", %s %.4f", metric_name, metric);
     snprintf(p->last, sizeof p->last, "seed %lld %s%s", sl->seed, status, m);
-    snprintf(p->last_group, sizeof p->last_group, "%s", sl->group ? sl->group : "");
+    p->last_group = sl->group ? sl->group : "";
     const char *group = p->last_group;
     long long seed = sl->seed;
     sl->run = -1;

@@ -60,14 +60,15 @@ typedef struct {
     ds_linfit fit;           /* runs finished in this process: time on cost  */
     double t_start, t_drawn;
     char last[256];          /* the last finished run, as the line shows it  */
-    char last_group[192];
+    const char *last_group;  /* its group (the caller's, whole)              */
 } ds_progress;
 
 /* n runs with cost[n] (kept, not copied); finished[i] (may be NULL) marks
  * runs an earlier process finished. 0, or -1 when out of memory. */
 int ds_progress_start(ds_progress *p, int n, const double *cost, const unsigned char *finished,
                       const ds_progress_opts *o);
-/* Run `run` starts on slot (0 <= slot < jobs). */
+/* Run `run` starts on slot (0 <= slot < jobs); group is kept, not copied:
+ * it must outlive p. */
 void ds_progress_run(ds_progress *p, int slot, int run, const char *group, long long seed,
                      int epochs);
 /* The run on slot logged epoch (1-based). */
