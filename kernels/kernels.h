@@ -200,7 +200,12 @@ void ds_cols_nonzero(int m, int n, const float *y, int ldy, uint8_t *alive);
 void ds_team_run(void (*fn)(void *ctx), void *ctx);
 
 /* ds_team_run on exactly nth threads (at most the run's; 1: no team, and
- * every kernel fn calls on this thread stays on it). */
+ * every kernel fn calls on this thread stays on it). Called on a team
+ * already (inside ds_team_run), fn runs on nth of that team's threads
+ * (at most as many as the caller may use) while the others wait: a
+ * caller keeps one team across many units of work (ds_train's epoch loop
+ * around its steps) and chooses each unit's thread count without starting
+ * threads again. */
 void ds_team_run_threads(int nth, void (*fn)(void *ctx), void *ctx);
 
 /* Whole-unit thread choice by measurement, for work repeated many times

@@ -55,6 +55,8 @@ typedef struct {
     int nt;   /* parts of the current job: threads 0 .. nt-1 run one each */
     int quit; /* set with the last bump: workers leave                    */
     int size; /* threads in the team, the caller (thread 0) included      */
+    int active; /* threads kernels may use now (ds_team_run_threads inside
+                 * the team lowers it for a unit of work): 1 .. size      */
 } team;
 
 static _Atomic ds_split_policy split_policy = DS_SPLIT_MODEL;
@@ -154,7 +156,7 @@ static void team_par(team *tm, int nt, ds_par_body body, void *arg)
 int ds_par_max(void)
 {
     if (tl_team)
-        return tl_team->size;
+        return tl_team->active;
     if (tl_alone)
         return 1;
     return omp_in_parallel() ? 1 : omp_get_max_threads();
@@ -168,7 +170,12 @@ void ds_par(int nt, ds_par_body body, void *arg)
     }
     team *tm = tl_team;
     if (tm) {
-        team_par(tm, nt < tm->size ? nt : tm->size, body, arg);
+        if (nt > tm->active)
+            nt = tm->active;
+        if (nt <= 1)
+            body(arg, 0, 1);
+        else
+            team_par(tm, nt, body, arg);
         return;
     }
     /* no team: one OpenMP region; parts are dealt round-robin in case the
@@ -186,13 +193,13 @@ void ds_par(int nt, ds_par_body body, void *arg)
  * (libgomp's threads, one OpenMP region for the whole of fn). */
 static void team_run(int nth, void (*fn)(void *), void *ctx)
 {
-    team tm = {.size = nth};
+    team tm = {.size = nth, .active = nth};
 #pragma omp parallel num_threads(nth)
     {
         ds_denormals_flush();
         const int t = omp_get_thread_num();
         if (t == 0) {
-            tm.size = omp_get_num_threads(); /* before the first job: none yet */
+            tm.size = tm.active = omp_get_num_threads(); /* before the first job: none yet */
             tl_team = &tm;
             fn(ctx);
             tl_team = NULL;
@@ -314,8 +321,24 @@ static int calibrated(void)
     return pthread_once(&cost.once, calibrate) == 0;
 }
 
+/* On a team already (e.g. a training step inside ds_train's epoch loop),
+ * fn runs on nth of its threads: the others wait as between kernels (spin,
+ * then sleep), so a long unit of work run alone costs them no CPU, and the
+ * team's threads need not be started again for the next unit. */
+static void team_narrow(team *tm, int nth, void (*fn)(void *), void *ctx)
+{
+    const int was = tm->active;
+    tm->active = nth < 1 ? 1 : nth > was ? was : nth;
+    fn(ctx);
+    tm->active = was;
+}
+
 void ds_team_run_threads(int nth, void (*fn)(void *), void *ctx)
 {
+    if (tl_team) {
+        team_narrow(tl_team, nth, fn, ctx);
+        return;
+    }
     const int max = ds_par_max();
     if (nth > max)
         nth = max;
@@ -326,7 +349,7 @@ void ds_team_run_threads(int nth, void (*fn)(void *), void *ctx)
         tl_alone = was;
         return;
     }
-    if (tl_team || !calibrated()) {
+    if (!calibrated()) {
         fn(ctx);
         return;
     }

@@ -166,6 +166,44 @@ Test(team, small_shapes_stay_on_one_thread_large_ones_split)
     cr_assert(c.team_ns > 0 && c.region_ns > 0 && c.ns_per_fma > 0 && c.ns_per_float > 0);
 }
 
+/* ---- units of work on a team kept across them ---------------------------- */
+
+static int narrowed_seen[3];
+
+static void narrowed(void *ctx)
+{
+    (void)ctx;
+    narrowed_seen[0] = ds_par_max();
+    narrowed_seen[1] = ds_par_threads(1e9, 64);
+    ds_team_run_threads(2, small_and_large, NULL); /* cannot widen past the caller's 1 */
+    narrowed_seen[2] = threads_seen;
+}
+
+static void units_on_one_team(void *ctx)
+{
+    (void)ctx;
+    ds_team_run_threads(1, narrowed, NULL);
+    ds_team_run_threads(2, small_and_large, NULL);
+}
+
+/* ds_train runs every step of a run on one team (no threads started per
+ * step) and chooses each step's thread count inside it: a unit run on 1 of
+ * the team's threads keeps its kernels on the caller, the next unit has
+ * the whole team again. */
+Test(team, a_unit_on_a_team_runs_on_the_threads_it_is_given)
+{
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(2);
+    ds_split_policy_set(DS_SPLIT_ALWAYS);
+    ds_team_run(units_on_one_team, NULL);
+    ds_split_policy_set(DS_SPLIT_MODEL);
+    omp_set_num_threads(saved);
+    cr_assert_eq(narrowed_seen[0], 1, "a unit given 1 thread of the team may use %d", narrowed_seen[0]);
+    cr_assert_eq(narrowed_seen[1], 1, "a kernel of that unit chose %d threads", narrowed_seen[1]);
+    cr_assert_eq(narrowed_seen[2], 11, "a nested unit widened past its caller (%d)", narrowed_seen[2]);
+    cr_assert_eq(threads_seen, 22, "the next unit has the team again (%d)", threads_seen);
+}
+
 /* ---- the measured choice ------------------------------------------------- */
 
 /* 150 ms on a team, nothing alone (or the reverse): a unit that loses
@@ -197,4 +235,26 @@ Test(team, tuned_runs_go_to_the_faster_thread_count)
     ds_split_policy_set(DS_SPLIT_MODEL);
     cr_assert_eq(threads_seen, 22, "DS_SPLIT_ALWAYS: %d", threads_seen);
     omp_set_num_threads(saved);
+}
+
+/* The tuner inside a team (as ds_train's steps are): it measures the unit
+ * at 1 thread and at the team's, and goes to the faster. */
+static void tune_on_a_team(void *ctx)
+{
+    ds_team_tuner *tu = ctx;
+    for (int r = 0; r < 2 * DS_TUNE_PROBES; r++) {
+        ds_team_run_tuned(&tu[0], slow_on_a_team, NULL);
+        ds_team_run_tuned(&tu[1], slow_alone, NULL);
+    }
+}
+
+Test(team, tuned_runs_inside_a_team_go_to_the_faster_thread_count)
+{
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(2);
+    ds_team_tuner tu[2] = {{0}, {0}};
+    ds_team_run(tune_on_a_team, tu);
+    omp_set_num_threads(saved);
+    cr_assert_eq(tu[0].threads, 1, "threads lose, yet the choice is %d", tu[0].threads);
+    cr_assert_eq(tu[1].threads, 2, "threads win, yet the choice is %d", tu[1].threads);
 }

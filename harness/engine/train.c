@@ -263,7 +263,8 @@ static void step_job_run(void *p)
  * stay with it from the gather to the last optimizer update, waiting
  * between kernels by deepsweep's own policy rather than in a fresh OpenMP
  * region per kernel, and the step runs on 1 thread or the run's, whichever
- * measured faster. */
+ * measured faster. Inside ds_train the team is the run's, kept across the
+ * steps; called alone, the step starts a team of its own. */
 int ds_train_step(ds_trainer *t, int b, ds_step_result *out)
 {
     step_job j = {t, b, 0, out};
@@ -335,6 +336,73 @@ static void set_metrics_missing(ds_run_result *out)
     out->best_epoch = 0;
 }
 
+/* The epochs of one run, with what ds_train reports of them. */
+typedef struct {
+    ds_trainer *t;
+    const ds_dataset *test;
+    const ds_train_hooks *hooks;
+    ds_run_result *out;
+    double train_seconds;
+    long samples;
+    int ended; /* interrupted or failed: the run's end is not reported */
+} epochs_job;
+
+static void run_epochs(void *p)
+{
+    epochs_job *j = p;
+    ds_trainer *t = j->t;
+    const ds_run_config *rc = &t->rc;
+    const ds_train_hooks *hooks = j->hooks;
+    ds_run_result *out = j->out;
+    ds_layer_metrics lm[DS_MAX_LAYERS];
+    memset(lm, 0, sizeof lm); /* padding too: hooks may copy them whole */
+    for (int epoch = 1; epoch <= rc->epochs; epoch++) {
+        double t0 = now_s();
+        ds_trainer_begin_epoch(t, epoch);
+        double loss_sum = 0;
+        long correct = 0;
+        out->status = run_epoch(t, hooks, &loss_sum, &correct, &j->samples);
+        if (out->status == DS_RUN_INTERRUPTED) {
+            j->ended = 1;
+            return;
+        }
+        double t1 = now_s();
+        j->train_seconds += t1 - t0;
+        out->epochs_done = epoch;
+        out->train_loss_running = loss_sum / t->n;
+        out->train_acc_running = (double)correct / t->n;
+        if (out->status == DS_RUN_DIVERGED) {
+            out->diverged_epoch = epoch;
+            set_metrics_missing(out); /* a diverged model has no metrics */
+            break;
+        }
+        if (epoch % rc->log_every && epoch != rc->epochs)
+            continue;
+        ds_trainer_layer_metrics(t, lm); /* before ds_evaluate overwrites the activations */
+        ds_epoch_metrics em = {.epoch = epoch,
+                               .train_loss_running = out->train_loss_running,
+                               .train_acc_running = out->train_acc_running,
+                               .seconds = t1 - t0};
+        if (evaluate_epoch(t, j->test, &em)) {
+            out->status = DS_RUN_FAILED;
+            set_metrics_missing(out);
+            j->ended = 1;
+            return;
+        }
+        out->train_loss = em.train_loss, out->train_acc = em.train_acc;
+        out->val_loss = em.val_loss, out->val_acc = em.val_acc;
+        out->test_loss = em.test_loss, out->test_acc = em.test_acc;
+        /* model selection on validation only, never on test */
+        if (t->n_val && (!out->best_epoch || em.val_acc > out->best_val_acc)) {
+            out->best_epoch = epoch;
+            out->best_val_acc = em.val_acc;
+            out->test_acc_at_best = em.test_acc;
+        }
+        if (hooks && hooks->on_epoch)
+            hooks->on_epoch(hooks->ctx, &em, lm, t->model.n_layers);
+    }
+}
+
 int ds_train(const ds_run_config *rc, const ds_dataset *train, const ds_dataset *test,
              const ds_train_hooks *hooks, ds_run_result *out, char *err, size_t errlen)
 {
@@ -359,56 +427,20 @@ int ds_train(const ds_run_config *rc, const ds_dataset *train, const ds_dataset 
     }
     out->params_weights = ds_mlp_weight_count(&t.model);
     out->params_biases = ds_mlp_bias_count(&t.model);
-    ds_layer_metrics lm[DS_MAX_LAYERS];
-    double train_seconds = 0, t_run = now_s();
-    long samples = 0;
-    for (int epoch = 1; epoch <= rc->epochs; epoch++) {
-        double t0 = now_s();
-        ds_trainer_begin_epoch(&t, epoch);
-        double loss_sum = 0;
-        long correct = 0;
-        out->status = run_epoch(&t, hooks, &loss_sum, &correct, &samples);
-        if (out->status == DS_RUN_INTERRUPTED)
-            goto done;
-        double t1 = now_s();
-        train_seconds += t1 - t0;
-        out->epochs_done = epoch;
-        out->train_loss_running = loss_sum / t.n;
-        out->train_acc_running = (double)correct / t.n;
-        if (out->status == DS_RUN_DIVERGED) {
-            out->diverged_epoch = epoch;
-            set_metrics_missing(out); /* a diverged model has no metrics */
-            break;
-        }
-        if (epoch % rc->log_every && epoch != rc->epochs)
-            continue;
-        ds_trainer_layer_metrics(&t, lm); /* before ds_evaluate overwrites the activations */
-        ds_epoch_metrics em = {.epoch = epoch,
-                               .train_loss_running = out->train_loss_running,
-                               .train_acc_running = out->train_acc_running,
-                               .seconds = t1 - t0};
-        if (evaluate_epoch(&t, test, &em)) {
-            out->status = DS_RUN_FAILED;
-            set_metrics_missing(out);
-            goto done;
-        }
-        out->train_loss = em.train_loss, out->train_acc = em.train_acc;
-        out->val_loss = em.val_loss, out->val_acc = em.val_acc;
-        out->test_loss = em.test_loss, out->test_acc = em.test_acc;
-        /* model selection on validation only, never on test */
-        if (t.n_val && (!out->best_epoch || em.val_acc > out->best_val_acc)) {
-            out->best_epoch = epoch;
-            out->best_val_acc = em.val_acc;
-            out->test_acc_at_best = em.test_acc;
-        }
-        if (hooks && hooks->on_epoch)
-            hooks->on_epoch(hooks->ctx, &em, lm, t.model.n_layers);
+    epochs_job j = {&t, test, hooks, out, 0, 0, 0};
+    double t_run = now_s();
+    /* One team for all the epochs: each step (and each evaluation batch)
+     * runs on 1 of its threads or all, as measured (ds_team_run_tuned),
+     * without starting threads per step (a fresh region cost ~5% of a
+     * deep-net step at 2 threads); between steps the workers wait by the
+     * team's own policy. */
+    ds_team_run(run_epochs, &j);
+    if (!j.ended) {
+        out->seconds = now_s() - t_run;
+        if (out->status == DS_RUN_OK && hooks && hooks->on_model)
+            hooks->on_model(hooks->ctx, &t.model);
+        out->samples_per_s = j.train_seconds > 0 ? j.samples / j.train_seconds : 0;
     }
-    out->seconds = now_s() - t_run;
-    if (out->status == DS_RUN_OK && hooks && hooks->on_model)
-        hooks->on_model(hooks->ctx, &t.model);
-    out->samples_per_s = train_seconds > 0 ? samples / train_seconds : 0;
-done:
     ds_trainer_free(&t);
     return 0;
 }

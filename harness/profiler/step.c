@@ -1,6 +1,7 @@
 /* The training step benchmark: ds_train_step, the step `train` and `run`
  * execute (gather of the batch, forward, loss, backward, per-layer gradient
- * norms, the optimizer update tensor by tensor), on the course's Xavier net
+ * norms, the optimizer update tensor by tensor), the steps of a repetition
+ * on one team as ds_train's epoch loop runs them, on the course's Xavier net
  * and deep net at batch 100 with Adam.
  *
  * The data are synthetic (uniform in [0,1), labels i mod 10) so the profiler
@@ -25,15 +26,29 @@ typedef struct {
     double loss; /* mean loss of the last step */
 } step_ctx;
 
-static void step_fn(void *p, long iters)
+typedef struct {
+    step_ctx *s;
+    long iters;
+} steps_job;
+
+static void run_steps(void *p)
 {
-    step_ctx *s = p;
-    for (long k = 0; k < iters; k++, s->i++) {
+    steps_job *j = p;
+    step_ctx *s = j->s;
+    for (long k = 0; k < j->iters; k++, s->i++) {
         ds_step_result r;
         ds_train_step(&s->t, (int)(s->i % s->t.n_batches), &r);
         s->loss = r.loss_sum / r.rows;
         ds_do_not_optimize(s->t.model.params);
     }
+}
+
+/* The steps of one repetition on one team, as ds_train's epoch loop runs
+ * them (its threads started once, not per step). */
+static void step_fn(void *p, long iters)
+{
+    steps_job j = {p, iters};
+    ds_team_run(run_steps, &j);
 }
 
 static double step_checksum(void *p) { return ((step_ctx *)p)->loss; }
