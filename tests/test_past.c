@@ -452,15 +452,17 @@ Test(past, compare_matches_groups_by_configuration)
  * 0.92, 0.94, B's 0.80, 0.82, 0.84 (lr differs). R's
  * t.test(c(80,82,84), c(90,92,94)): t = -6.1237, df = 4, p = 0.003602,
  * 95% CI -14.533 .. -5.467. */
-static void folder_of(const char *name, char *lr, const double *acc)
+/* Folder name with the rows of the first n runs of x.yaml under the
+ * overrides ov, test and train accuracy acc[i]. */
+static void folder_with(const char *name, char **ov, int n_ov, const double *acc, int n)
 {
-    char path[128], err[1024], *ov[] = {"activation=relu", "seeds=3", lr};
+    char path[128], err[1024];
     snprintf(path, sizeof path, "%s/x.yaml", dir);
     ds_plan p;
-    cr_assert_eq(ds_plan_load(path, ov, 3, &p, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_plan_load(path, ov, n_ov, &p, err, sizeof err), 0, "%s", err);
     ds_csvbuf b = {0};
     ds_header_line(0, &b);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < n; i++) {
         ds_run_result r = {.status = DS_RUN_OK, .test_acc = acc[i], .train_acc = acc[i]};
         const ds_provenance pv = {.isa = "avx2", .threads = 1};
         ds_runs_row(&b, &p.runs[i], &r, &pv);
@@ -472,6 +474,45 @@ static void folder_of(const char *name, char *lr, const double *acc)
     put(file, b.s);
     ds_csvbuf_free(&b);
     ds_plan_free(&p);
+}
+
+static void folder_of(const char *name, char *lr, const double *acc)
+{
+    char *ov[] = {"activation=relu", "seeds=3", lr};
+    folder_with(name, ov, 3, acc, 3);
+}
+
+/* compare.png names every pair and says why one has no test: a pair
+ * without an interval (one seed a side) was a bare mark, with neither its
+ * group's name under it nor "no test" (gnuplot skips a row with a NaN in a
+ * column it uses). Drawn again as SVG, whose text can be read. */
+Test(past, compare_figure_labels_pairs_without_a_test)
+{
+    if (drawn_status())
+        cr_skip_test("gnuplot not installed (make deps-plots): figure checks skipped");
+    put("x.yaml", xor_cfg);
+    const double a[] = {0.90, 0.92, 0.94, 0.5}, b[] = {0.80, 0.82, 0.84, 0.75};
+    /* relu: 3 seeds a side; tanh: 1 */
+    char *ova[] = {"activation=relu,tanh", "seeds=3", "lr=0.5"};
+    char *ovb[] = {"activation=relu,tanh", "seeds=3", "lr=0.25"};
+    folder_with("A", ova, 3, a, 4);
+    folder_with("B", ovb, 3, b, 4);
+    char *out = expect(0, "compare A B --out cmp -q", NULL);
+    cr_assert_not_null(strstr(out, "too few seeds for a test"), "%s", out);
+    free(out);
+    char script[4096], cmd[8192];
+    cr_assert_not_null(realpath("plots/compare.gp", script));
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && gnuplot -e \"term='svg'; data='cmp/plot-data/compare.dat'; "
+             "out='cmp/c.svg'; a='A'; b='B'; metric='test_acc'; pct=1; n=2\" '%s'",
+             dir, script);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    char *svg = get("cmp/c.svg");
+    cr_assert_not_null(strstr(svg, ">relu<"), "no tick for relu");
+    cr_assert_not_null(strstr(svg, ">tanh<"), "no tick for tanh: a bare mark");
+    cr_assert_not_null(strstr(svg, ">p = 0.0036<"), "relu's p");
+    cr_assert_not_null(strstr(svg, ">no test: too few seeds<"), "tanh's pair says nothing");
+    free(svg);
 }
 
 Test(past, compare_prints_welch_on_known_data)

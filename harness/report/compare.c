@@ -158,6 +158,15 @@ static void mean_ci(char *out, size_t n, const ds_moments *m, double scale)
         snprintf(out, n, "%8.2f ± %5.2f", scale * mean, scale * ci);
 }
 
+/* Why a pair has no test ("too few seeds": fewer than 2 a side; "no
+ * spread": no variance in either), or NULL when it has one. */
+static const char *no_test(const ds_comparison *c, const ds_cmp_pair *p)
+{
+    if (metric_of(c, p->a)->n < 2 || metric_of(c, p->b)->n < 2)
+        return "too few seeds";
+    return isnan(p->w.p) ? "no spread" : NULL;
+}
+
 static void groups_line(FILE *f, const char *which, int n, const char *names)
 {
     fprintf(f, "; only in %s: %d group%s", which, n, n == 1 ? "" : "s");
@@ -200,10 +209,10 @@ void ds_compare_print(const ds_comparison *c, FILE *f)
             snprintf(d, sizeof d, "%+7.2f", scale * p->w.diff);
         if (!isnan(p->w.p))
             snprintf(pv, sizeof pv, p->w.p < 0.0001 ? "%.1e" : "%.4f", p->w.p);
-        if (ma->n < 2 || mb->n < 2)
-            verdict = "too few seeds for a test";
-        else if (isnan(p->w.p))
-            verdict = "no spread in either: no test";
+        const char *why = no_test(c, p);
+        if (why)
+            verdict = !strcmp(why, "too few seeds") ? "too few seeds for a test"
+                                                    : "no spread in either: no test";
         else
             verdict = p->w.p < 0.05 ? "differs (p < 0.05)" : "within seed noise";
         fprintf(f, "%-*s  %3ld  %-16s  %3ld  %-16s  %-26s  %-8s  %s\n", gw, p->a->name, ma->n, a,
@@ -232,7 +241,8 @@ int ds_compare_figure(const ds_comparison *c, const char *outdir, const char *pl
     if (!dat)
         return ds_errf(err, errlen, 1, "%s: cannot write", path);
     double scale = metrics[c->metric].percent ? 100 : 1;
-    fprintf(dat, "# B = %s minus A = %s: index diff lo hi p \"group\"\n", c->dir_b, c->dir_a);
+    fprintf(dat, "# B = %s minus A = %s: index diff lo hi p label_y \"label\" \"group\"\n",
+            c->dir_b, c->dir_a);
     for (int i = 0; i < c->n_pairs; i++) {
         const ds_cmp_pair *p = &c->pairs[i];
         fprintf(dat, "%d", i);
@@ -240,6 +250,15 @@ int ds_compare_figure(const ds_comparison *c, const char *outdir, const char *pl
         ds_dat_num(dat, scale * p->w.lo);
         ds_dat_num(dat, scale * p->w.hi);
         ds_dat_num(dat, p->w.p);
+        /* every pair's label, at the top of what is drawn of it (gnuplot
+         * skips a row with NaN in a column it uses: the label never is) */
+        double y = !isnan(p->w.hi) ? p->w.hi : !isnan(p->w.diff) ? p->w.diff : 0;
+        ds_dat_num(dat, scale * y);
+        const char *why = no_test(c, p);
+        if (why)
+            fprintf(dat, " \"no test: %s\"", isnan(p->w.diff) ? "no ok run" : why);
+        else
+            fprintf(dat, " \"p = %.2g\"", p->w.p);
         char q[600];
         snprintf(q, sizeof q, "%s", p->a->name);
         for (char *s = q; *s; s++)
