@@ -841,6 +841,59 @@ Test(plot_command, gnu_option_forms)
     free(out);
 }
 
+/* More than 12 training curves become small multiples, as gradnorm's
+ * lines do: one panel per value of the first varying setting (here init),
+ * the other settings the lines of each. 5 inits x 3 lr (15 lines) were
+ * "not drawn, too many lines"; now 5 panels of 3. */
+Test(plot_command, curves_past_12_lines_become_small_multiples)
+{
+    char *d = tmpdir(), row[300], p[512];
+    char *runs = malloc(65536), *eps = malloc(65536);
+    strcpy(runs, runs_head);
+    strcpy(eps, "run_id,epoch,train_loss,train_acc,test_acc,seconds\n");
+    static const char *const lrs[] = {"0.1", "0.01", "0.001"};
+    for (int i = 0; i < 5; i++)
+        for (int l = 0; l < 3; l++) {
+            snprintf(row, sizeof row,
+                     "r%d_%d,,mnist,2,64,relu,init%02d,0,adam,%s,100,3,1,9,ok,0.1,0.9,0.9,0.9,1,1,"
+                     "avx2,1\n", i, l, i, lrs[l]);
+            strcat(runs, row);
+            for (int e = 1; e <= 3; e++) {
+                snprintf(row, sizeof row, "r%d_%d,%d,%.3f,0.9,0.%d%d,1\n", i, l, e, 1.0 / e, 7 + l,
+                         i);
+                strcat(eps, row);
+            }
+        }
+    write_file(d, "runs.csv", runs);
+    write_file(d, "epochs.csv", eps);
+    char *md = report_md(d);
+    cr_assert(!strstr(md, "too many lines"), "%s", md);
+    cr_assert(strstr(md, "Training curves per group, one panel per init:"), "%s", md);
+    free(md);
+    /* a block per line, each named without its panel's init */
+    snprintf(p, sizeof p, "%s/plot-data/curves.dat", d);
+    char *dat = slurp(p);
+    cr_assert_not_null(dat);
+    int blocks = 0;
+    for (char *s = dat; (s = strstr(s, "\n\"")); s++, blocks++)
+        cr_assert(strncmp(s + 2, "init", 4), "%s", dat);
+    cr_assert_eq(blocks, 15, "%s", dat);
+    free(dat);
+    if (have_gnuplot()) {
+        char *out = tmpdir(), args[600], *err;
+        snprintf(args, sizeof args, "%s --out %s", d, out);
+        cr_assert_eq(run_plot(args, NULL, &err), 0, "%s", err);
+        free(err);
+        assert_png(out, "curves.png");
+        rm_rf(out);
+        free(out);
+    }
+    free(runs);
+    free(eps);
+    rm_rf(d);
+    free(d);
+}
+
 /* 41 groups with epochs: the accuracy figure (at most 40 groups) and the
  * curves (at most 12) are described in REPORT.md, not drawn. In process,
  * with gnuplot disabled (NULL): the notes do not depend on it. */

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #define MAX_LINES 8
-#define MAX_PANELS 16
+#define MAX_PANELS 16 /* with more panels than this the figure is not drawn */
 
 /* The group's mean gradient norm at layer l: first or last logged epoch. */
 static double grad_at(const ds_group *gr, int l, int last)
@@ -78,80 +78,57 @@ void ds_fig_gradnorm(ds_report_writer *w, const char *png, int *sel)
         n += sel[g] = r->groups[g].ok && r->groups[g].n_layers >= 2;
     if (!n)
         return;
-    /* the facet: the first varying setting that splits the lines */
-    static const int facets[] = {DS_K_INIT, DS_K_ACTIVATION, DS_K_DROPOUT, DS_K_OPTIMIZER,
-                                 DS_K_LR};
-    int facet = -1;
-    for (size_t i = 0; n > MAX_LINES && facet < 0 && i < sizeof facets / sizeof *facets; i++)
-        if (r->varies[facets[i]])
-            facet = facets[i];
-    const char *vals[G > 0 ? G : 1];
-    int np = facet < 0 ? 0 : ds_distinct_values(r, facet, vals);
-    ds_figure *fig = ds_fig_new(w, png);
-    if (!fig)
+    ds_panels P;
+    if (ds_panels_make(r, sel, MAX_LINES, &P))
         return;
-    if (np > MAX_PANELS) {
-        fig->drawn = 0;
-        snprintf(fig->what, sizeof fig->what,
-                 "Gradient norms per layer: not drawn, %d lines in %d panels (one per %s) are "
-                 "too many for one figure (at most %d panels)." DS_WHERE_HINT, n, np,
-                 ds_group_key_cols[facet], MAX_PANELS);
+    int np = P.np, facet = P.facet;
+    ds_figure *fig = ds_fig_new(w, png);
+    if (!fig || np > MAX_PANELS) {
+        if (fig) {
+            fig->drawn = 0;
+            snprintf(fig->what, sizeof fig->what,
+                     "Gradient norms per layer: not drawn, %d lines in %d panels (one per %s) are "
+                     "too many for one figure (at most %d panels)." DS_WHERE_HINT, n, np,
+                     ds_group_key_cols[facet], MAX_PANELS);
+        }
+        ds_panels_free(&P);
         return;
     }
     /* a faceted figure shows the last logged epoch only */
     int single = r->layers_single || np > 0;
-    int *order = malloc((size_t)n * sizeof *order), m = 0;
-    char starts[256] = "", counts[256] = "", pt[4096] = "", zeros[600] = "", fnd[400];
-    size_t ks = 0, kc = 0, kp = 0, kz = 0;
+    char zeros[600] = "", fnd[400];
+    size_t kz = 0;
     int nzero = 0;
     double ylo = INFINITY, yhi = 0; /* one y range for every panel */
     char path[4096];
-    FILE *f = order ? ds_fig_data_open(w, "gradnorm.dat", path, sizeof path) : NULL;
+    FILE *f = ds_fig_data_open(w, "gradnorm.dat", path, sizeof path);
     if (f)
         fprintf(f, "# blocks (one per group, title line first, grouped by panel): layer "
                    "grad_first_mean grad_first_std grad_last_mean grad_last_std\n");
-    for (int p = 0; p < (np ? np : 1) && f; p++) {
-        int first = m;
-        for (int g = 0; g < G; g++) {
-            const ds_group *gr = &r->groups[g];
-            if (!sel[g] || (np && strcmp(gr->key[facet], vals[p])))
+    for (int i = 0; i < P.m && f; i++) {
+        const ds_group *gr =
+            ds_panels_block(r, &P, i, f, "\"first\" \"first_std\" \"last\" \"last_std\"");
+        int zero = 0;
+        for (int l = 0; l < gr->n_layers; l++) {
+            if (gr->grad_first[l].n < 1 && gr->grad_last[l].n < 1)
                 continue;
-            order[m++] = g;
-            char name[256];
-            ds_group_name(r, gr, np ? 1u << facet : 0, name, sizeof name);
-            fprintf(f, "\"%s\" \"first\" \"first_std\" \"last\" \"last_std\"\n", name);
-            int zero = 0;
-            for (int l = 0; l < gr->n_layers; l++) {
-                if (gr->grad_first[l].n < 1 && gr->grad_last[l].n < 1)
-                    continue;
-                double a = grad_at(gr, l, 0), b = grad_at(gr, l, 1);
-                zero |= (!single && a <= 0) || b <= 0;
-                if (!single && a > 0)
-                    ylo = fmin(ylo, a), yhi = fmax(yhi, a);
-                if (b > 0)
-                    ylo = fmin(ylo, b), yhi = fmax(yhi, b);
-                fprintf(f, "%d", l);
-                ds_dat_num(f, a);
-                ds_dat_num(f, ds_report_std(&gr->grad_first[l]));
-                ds_dat_num(f, b);
-                ds_dat_num(f, ds_report_std(&gr->grad_last[l]));
-                fprintf(f, "\n");
-            }
-            fprintf(f, "\n\n");
-            if (zero && kz < sizeof zeros)
-                kz += (size_t)snprintf(zeros + kz, sizeof zeros - kz, "%s%s", nzero++ ? "; " : "",
-                                       gr->name);
+            double a = grad_at(gr, l, 0), b = grad_at(gr, l, 1);
+            zero |= (!single && a <= 0) || b <= 0;
+            if (!single && a > 0)
+                ylo = fmin(ylo, a), yhi = fmax(yhi, a);
+            if (b > 0)
+                ylo = fmin(ylo, b), yhi = fmax(yhi, b);
+            fprintf(f, "%d", l);
+            ds_dat_num(f, a);
+            ds_dat_num(f, ds_report_std(&gr->grad_first[l]));
+            ds_dat_num(f, b);
+            ds_dat_num(f, ds_report_std(&gr->grad_last[l]));
+            fprintf(f, "\n");
         }
-        if (!np)
-            break;
-        ks += (size_t)snprintf(starts + ks, sizeof starts - ks, "%s%d", p ? " " : "", first);
-        kc += (size_t)snprintf(counts + kc, sizeof counts - kc, "%s%d", p ? " " : "", m - first);
-        char q[300];
-        snprintf(q, sizeof q, "%s %s", ds_group_key_cols[facet], vals[p]);
-        for (char *c = q; *c; c++)
-            if (*c == '"' || *c == '\'')
-                *c = ' ';
-        kp += (size_t)snprintf(pt + kp, sizeof pt - kp, "%s\"%s\"", p ? " " : "", q);
+        fprintf(f, "\n\n");
+        if (zero && kz < sizeof zeros)
+            kz += (size_t)snprintf(zeros + kz, sizeof zeros - kz, "%s%s", nzero++ ? "; " : "",
+                                   gr->name);
     }
     finding(r, sel, fnd, sizeof fnd);
     size_t k = (size_t)snprintf(
@@ -169,13 +146,13 @@ void ds_fig_gradnorm(ds_report_writer *w, const char *png, int *sel)
         snprintf(fig->what + k, sizeof fig->what - k,
                  " Not drawn (a zero gradient has no place on a log axis): %s.", zeros);
     char vars[12000], styles[2048] = "", qz[700], qpt[4300];
-    ds_line_styles(r, order, order ? m : 0, np ? 1u << facet : 0, styles, sizeof styles);
+    ds_line_styles(r, P.order, P.m, ds_panels_exclude(&P), styles, sizeof styles);
     ds_gp_quote(qz, sizeof qz, nzero ? zeros : "");
-    ds_gp_quote(qpt, sizeof qpt, pt);
+    ds_gp_quote(qpt, sizeof qpt, P.pt);
     snprintf(vars, sizeof vars,
              "n=%d; np=%d; starts='%s'; counts='%s'; pt=%s; single=%d; zeros=%s; ylo=%.6g; "
-             "yhi=%.6g; %s", m, np, starts, counts, qpt, single, qz, yhi > 0 ? ylo / 2 : 1e-3,
-             yhi > 0 ? yhi * 2 : 1, styles);
+             "yhi=%.6g; %s", P.m, np, P.starts, P.counts, qpt, single, qz,
+             yhi > 0 ? ylo / 2 : 1e-3, yhi > 0 ? yhi * 2 : 1, styles);
     ds_fig_draw(w, fig, "gradnorm", path, vars, f);
-    free(order);
+    ds_panels_free(&P);
 }

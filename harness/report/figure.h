@@ -99,6 +99,29 @@ int ds_str_index(const char **vals, int n, const char *s);
 void ds_line_styles(const ds_report *r, const int *rep, int n, unsigned exclude, char *out,
                     size_t cap);
 
+/* Small multiples, as gradnorm and curves draw them: past max_lines
+ * selected groups (sel[g]), one panel per value of the first varying
+ * setting of init, activation, dropout, optimizer, lr (the others are the
+ * lines of each panel; without one, np is 0 and it stays one figure). */
+typedef struct {
+    int facet;         /* DS_K_* of the panels, -1 when np == 0          */
+    int np;            /* panels (0: one figure)                          */
+    const char **vals; /* [np] each panel's value of the facet            */
+    int *order, m;     /* the selected groups, panel by panel             */
+    char starts[256], counts[256]; /* gnuplot words: each panel's first block and count */
+    char pt[4096];     /* gnuplot words: each panel's title, "init he_normal" */
+} ds_panels;
+/* 0, or -1 out of memory (p freed). Free with ds_panels_free. */
+int ds_panels_make(const ds_report *r, const int *sel, int max_lines, ds_panels *p);
+void ds_panels_free(ds_panels *p);
+/* What the lines of a panel are called: the group's name without the facet. */
+unsigned ds_panels_exclude(const ds_panels *p);
+/* Starts the data block of line i (p->order[i]): its title line, the
+ * group's name without the facet, then the quoted column names cols;
+ * returns the group. */
+const ds_group *ds_panels_block(const ds_report *r, const ds_panels *p, int i, FILE *f,
+                                const char *cols);
+
 /* ---- markdown.c ---- */
 
 /* Writes outdir/REPORT.md whole or not at all: 0, or 1 with err. */

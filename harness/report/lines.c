@@ -151,3 +151,67 @@ done:
     free(cidx);
     free(aidx);
 }
+
+int ds_panels_make(const ds_report *r, const int *sel, int max_lines, ds_panels *p)
+{
+    memset(p, 0, sizeof *p);
+    p->facet = -1;
+    int G = r->ngroups, n = 0;
+    for (int g = 0; g < G; g++)
+        n += sel[g] != 0;
+    static const int facets[] = {DS_K_INIT, DS_K_ACTIVATION, DS_K_DROPOUT, DS_K_OPTIMIZER,
+                                 DS_K_LR};
+    for (size_t i = 0; n > max_lines && p->facet < 0 && i < sizeof facets / sizeof *facets; i++)
+        if (r->varies[facets[i]])
+            p->facet = facets[i];
+    p->vals = malloc((size_t)(G > 0 ? G : 1) * sizeof *p->vals);
+    p->order = malloc((size_t)(n > 0 ? n : 1) * sizeof *p->order);
+    if (!p->vals || !p->order) {
+        ds_panels_free(p);
+        return -1;
+    }
+    p->np = p->facet < 0 ? 0 : ds_distinct_values(r, p->facet, p->vals);
+    size_t ks = 0, kc = 0, kp = 0;
+    for (int q = 0; q < (p->np ? p->np : 1); q++) {
+        int first = p->m;
+        for (int g = 0; g < G; g++)
+            if (sel[g] && (!p->np || !strcmp(r->groups[g].key[p->facet], p->vals[q])))
+                p->order[p->m++] = g;
+        if (!p->np)
+            break;
+        if (ks < sizeof p->starts)
+            ks += (size_t)snprintf(p->starts + ks, sizeof p->starts - ks, "%s%d", q ? " " : "",
+                                   first);
+        if (kc < sizeof p->counts)
+            kc += (size_t)snprintf(p->counts + kc, sizeof p->counts - kc, "%s%d", q ? " " : "",
+                                   p->m - first);
+        char t[300];
+        snprintf(t, sizeof t, "%s %s", ds_group_key_cols[p->facet], p->vals[q]);
+        for (char *s = t; *s; s++)
+            if (*s == '"' || *s == '\'')
+                *s = ' ';
+        if (kp < sizeof p->pt)
+            kp += (size_t)snprintf(p->pt + kp, sizeof p->pt - kp, "%s\"%s\"", q ? " " : "", t);
+    }
+    return 0;
+}
+
+void ds_panels_free(ds_panels *p)
+{
+    free(p->vals);
+    free(p->order);
+    p->vals = NULL;
+    p->order = NULL;
+}
+
+unsigned ds_panels_exclude(const ds_panels *p) { return p->np ? 1u << p->facet : 0; }
+
+const ds_group *ds_panels_block(const ds_report *r, const ds_panels *p, int i, FILE *f,
+                                const char *cols)
+{
+    const ds_group *gr = &r->groups[p->order[i]];
+    char name[256];
+    ds_group_name(r, gr, ds_panels_exclude(p), name, sizeof name);
+    fprintf(f, "\"%s\" %s\n", name, cols);
+    return gr;
+}
