@@ -24,6 +24,7 @@
 #include <linux/futex.h>
 #include <omp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -43,6 +44,11 @@
  * two kernels) are a few microseconds; 200 us covers them with room and
  * bounds the CPU an idle team burns. */
 #define SPIN_NS 200000
+/* The caller waiting for the workers' parts yields the CPU every this many
+ * pauses (a few microseconds): a worker may be waiting for this very CPU.
+ * Yielding only every 4096 made each job cost ~200 us when a crowded
+ * machine put the caller and a worker on one CPU. */
+#define JOIN_SPINS 64
 
 /* The team of one ds_team_run: the job being run and the words the threads
  * wait on, each on its own cache line. */
@@ -98,6 +104,10 @@ static unsigned wait_gen(team *tm, unsigned seen)
             return g;
         cpu_relax();
         if ((i & 255) == 255) {
+            /* a thread of ours may be waiting for this CPU (a crowded
+             * machine put both on it): let it run rather than hold the CPU
+             * until the scheduler preempts us, a time slice later */
+            sched_yield();
             double t = now_ns();
             if (t0 == 0)
                 t0 = t;
@@ -148,8 +158,8 @@ static void team_par(team *tm, int nt, ds_par_body body, void *arg)
     body(arg, 0, nt);
     for (long i = 0; atomic_load_explicit(&tm->done, memory_order_acquire) != nt - 1; i++) {
         cpu_relax();
-        if ((i & 4095) == 4095)
-            sched_yield(); /* a worker descheduled on a crowded machine */
+        if ((i & (JOIN_SPINS - 1)) == JOIN_SPINS - 1)
+            sched_yield(); /* a worker waiting for this CPU (a crowded machine) */
     }
 }
 
