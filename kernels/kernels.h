@@ -171,6 +171,13 @@ void ds_adam_step(float *w, const float *g, float *m, float *v, size_t n,
  * when mu == 0. */
 void ds_sgd_step(float *w, const float *g, float *vel, size_t n, float lr,
                  float mu, int nesterov, float wd);
+/* The same updates (the same bits) that also return Σ g[i]² with the bits
+ * of ds_sumsq(g, n), read in the same pass: the training step's gradient
+ * norms without a second pass over the gradients. */
+double ds_adam_step_sumsq(float *w, const float *g, float *m, float *v, size_t n,
+                          float lr, float b1, float b2, float eps, float wd, long t);
+double ds_sgd_step_sumsq(float *w, const float *g, float *vel, size_t n, float lr,
+                         float mu, int nesterov, float wd);
 
 /* Σ x[i]² in double, fixed summation order (for gradient and weight norms). */
 double ds_sumsq(const float *x, size_t n);

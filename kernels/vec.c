@@ -487,26 +487,93 @@ static size_t sgd_piece(const void *args, size_t lo, size_t len)
     return 0;
 }
 
-void ds_adam_step(float *w, const float *g, float *m, float *v, size_t n,
-                  float lr, float b1, float b2, float eps, float wd, long t)
+/* The operands of one Adam call, lr_t = lr with the bias correction of
+ * step t (once per call, in double). */
+static step_args adam_args(float *w, const float *g, float *m, float *v, size_t n, float lr,
+                           float b1, float b2, float eps, float wd, long t)
 {
     assert(t >= 1);
     assert(n == 0 || (w && g && m && v));
-    /* the bias correction, once per call in double */
+    (void)n;
     double bc = sqrt(1.0 - pow((double)b2, (double)t)) / (1.0 - pow((double)b1, (double)t));
-    step_args a = {.ops = ds_active_vec(), .w = w, .m = m, .v = v, .g = g,
-                   .lr = (float)((double)lr * bc), .b1 = b1, .b2 = b2, .eps = eps, .wd = wd};
+    return (step_args){.ops = ds_active_vec(), .w = w, .m = m, .v = v, .g = g,
+                       .lr = (float)((double)lr * bc), .b1 = b1, .b2 = b2, .eps = eps,
+                       .wd = wd};
+}
+
+static step_args sgd_args(float *w, const float *g, float *vel, size_t n, float lr, float mu,
+                          int nesterov, float wd)
+{
+    assert(n == 0 || (w && g));
+    assert(vel || mu == 0.0f);
+    (void)n;
+    return (step_args){.ops = ds_active_vec(), .w = w, .m = vel, .g = g, .lr = lr, .wd = wd,
+                       .mu = mu, .nesterov = nesterov};
+}
+
+void ds_adam_step(float *w, const float *g, float *m, float *v, size_t n,
+                  float lr, float b1, float b2, float eps, float wd, long t)
+{
+    step_args a = adam_args(w, g, m, v, n, lr, b1, b2, eps, wd, t);
     elementwise(n, 7, adam_piece, &a);
 }
 
 void ds_sgd_step(float *w, const float *g, float *vel, size_t n, float lr,
                  float mu, int nesterov, float wd)
 {
-    assert(n == 0 || (w && g));
-    assert(vel || mu == 0.0f);
-    step_args a = {.ops = ds_active_vec(), .w = w, .m = vel, .g = g, .lr = lr, .wd = wd,
-                   .mu = mu, .nesterov = nesterov};
+    step_args a = sgd_args(w, g, vel, n, lr, mu, nesterov, wd);
     elementwise(n, 5, sgd_piece, &a);
+}
+
+/* The _sumsq steps run over ds_sumsq's pieces (piece_len(n, CHUNK), partial
+ * sums added in piece order), each piece one pass of the ISA's fused step:
+ * the update is element-wise, so the pieces do not show in it, and the sum
+ * has ds_sumsq(g, n)'s bits. */
+typedef struct {
+    const step_args *a;
+    int adam;
+    size_t n, len;
+    double *part;
+} step_sumsq_args;
+
+static void step_sumsq_pieces(const void *p, size_t lo, size_t hi)
+{
+    const step_sumsq_args *s = p;
+    const step_args *a = s->a;
+    for (size_t q = lo; q < hi; q++) {
+        size_t o = q * s->len, len = min_sz(s->len, s->n - o);
+        s->part[q] = s->adam ? a->ops->adam_sumsq(a->w + o, a->g + o, a->m + o, a->v + o, len,
+                                                  a->lr, a->b1, a->b2, a->eps, a->wd)
+                             : a->ops->sgd_sumsq(a->w + o, a->g + o, a->m ? a->m + o : NULL,
+                                                 len, a->lr, a->mu, a->nesterov, a->wd);
+    }
+}
+
+static double step_sumsq(const step_args *a, int adam, size_t n, double floats_per_elem)
+{
+    size_t len = piece_len(n, CHUNK);
+    size_t np = (n + len - 1) / len;
+    double part[MAX_PARTS];
+    step_sumsq_args s = {a, adam, n, len, part};
+    int nt = n < SERIAL_BELOW ? 1
+                              : ds_par_threads(ds_par_stream_ns((double)n * floats_per_elem),
+                                               (int)np);
+    for_ranges(np, nt, step_sumsq_pieces, &s);
+    return sum_parts(part, np);
+}
+
+double ds_adam_step_sumsq(float *w, const float *g, float *m, float *v, size_t n,
+                          float lr, float b1, float b2, float eps, float wd, long t)
+{
+    step_args a = adam_args(w, g, m, v, n, lr, b1, b2, eps, wd, t);
+    return step_sumsq(&a, 1, n, 7);
+}
+
+double ds_sgd_step_sumsq(float *w, const float *g, float *vel, size_t n, float lr,
+                         float mu, int nesterov, float wd)
+{
+    step_args a = sgd_args(w, g, vel, n, lr, mu, nesterov, wd);
+    return step_sumsq(&a, 0, n, 5);
 }
 
 /* ---- reductions --------------------------------------------------------- */

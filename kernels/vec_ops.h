@@ -69,6 +69,12 @@ struct ds_vec_ops {
     /* SGD (see ds_sgd_step); vel may be NULL only when mu == 0. */
     void (*sgd)(float *w, const float *g, float *vel, size_t n, float lr,
                 float mu, int nesterov, float wd);
+    /* adam and sgd that also return Σ g[i]² with the bits of sumsq(g, n),
+     * read in the same pass */
+    double (*adam_sumsq)(float *w, const float *g, float *m, float *v, size_t n,
+                         float lr_t, float b1, float b2, float eps, float wd);
+    double (*sgd_sumsq)(float *w, const float *g, float *vel, size_t n, float lr,
+                        float mu, int nesterov, float wd);
 
     /* Σ x[i]² accumulated in double, in this ISA's fixed lane order. */
     double (*sumsq)(const float *x, size_t n);

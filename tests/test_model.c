@@ -373,7 +373,11 @@ Test(model_optim, rows_match_formulas)
                 }
                 for (int t = 1; t <= 3; t++) {
                     ds_optim_begin_step(&o);
-                    ds_optim_update(&o, w, g, 0, N, decay);
+                    double sq = -1, want = ds_sumsq(g, N);
+                    ds_optim_update(&o, w, g, 0, N, decay, t == 2 ? NULL : &sq);
+                    cr_expect(t == 2 || memcmp(&sq, &want, sizeof sq) == 0,
+                              "optimizer %d: the pass's gradient sum of squares %.17g, "
+                              "ds_sumsq %.17g", kind, sq, want);
                     for (int i = 0; i < N; i++) {
                         double gi = (double)g[i] + (decay ? wd * W[i] : 0);
                         if (kind == DS_OPT_SGD)

@@ -226,3 +226,56 @@ ISA_TEST(vec_optim, same_bits_at_1_and_2_threads)
             free(st[r][q]);
     free(g);
 }
+
+/* The fused passes of the training step: ds_adam_step_sumsq and
+ * ds_sgd_step_sumsq update w (m, v / vel) to the bits of ds_adam_step /
+ * ds_sgd_step and return the bits of ds_sumsq(g, n), read in the same pass,
+ * at 1 and 2 threads, for sizes with partial vectors and several pieces. */
+ISA_TEST(vec_optim, step_sumsq_is_step_plus_sumsq)
+{
+    const size_t sizes[] = {0, 1, 13, 512, 16384 + 7, 300007};
+    const size_t nmax = 300007;
+    float *g = malloc(nmax * sizeof *g), *a[4], *b[4];
+    for (int q = 0; q < 4; q++)
+        a[q] = malloc(nmax * sizeof(float)), b[q] = malloc(nmax * sizeof(float));
+    for (size_t i = 0; i < nmax; i++)
+        g[i] = rnd(-1, 1);
+    int saved = omp_get_max_threads();
+    for (int nt = 1; nt <= 2; nt++) {
+        ds_split_policy_set(DS_SPLIT_ALWAYS);
+        omp_set_num_threads(nt);
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            size_t n = sizes[s];
+            for (size_t i = 0; i < n; i++) {
+                a[0][i] = b[0][i] = g[(i * 7) % nmax];
+                a[1][i] = b[1][i] = 0.01f * g[(i * 3) % nmax];
+                a[2][i] = b[2][i] = 0.001f * fabsf(g[(i * 5) % nmax]);
+                a[3][i] = b[3][i] = 0.1f * g[(i * 11) % nmax];
+            }
+            ds_adam_step(a[0], g, a[1], a[2], n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, 3);
+            double want = ds_sumsq(g, n);
+            double got = ds_adam_step_sumsq(b[0], g, b[1], b[2], n, 1e-3f, 0.9f, 0.999f, 1e-8f,
+                                            1e-4f, 3);
+            cr_expect(memcmp(&got, &want, sizeof got) == 0,
+                      "%s adam n=%zu nt=%d: sumsq %.17g, ds_sumsq %.17g", ds_isa_name(), n, nt,
+                      got, want);
+            for (int mu = 0; mu < 2; mu++) {
+                ds_sgd_step(a[0], g, mu ? a[3] : NULL, n, 0.01f, mu ? 0.9f : 0.0f, mu, 1e-4f);
+                got = ds_sgd_step_sumsq(b[0], g, mu ? b[3] : NULL, n, 0.01f, mu ? 0.9f : 0.0f,
+                                        mu, 1e-4f);
+                cr_expect(memcmp(&got, &want, sizeof got) == 0,
+                          "%s sgd mu=%d n=%zu nt=%d: sumsq %.17g, ds_sumsq %.17g", ds_isa_name(),
+                          mu, n, nt, got, want);
+            }
+            for (int q = 0; q < 4; q++)
+                cr_expect(memcmp(a[q], b[q], n * sizeof(float)) == 0,
+                          "%s n=%zu nt=%d: state %d differs from the unfused steps",
+                          ds_isa_name(), n, nt, q);
+        }
+    }
+    omp_set_num_threads(saved);
+    ds_split_policy_set(DS_SPLIT_MODEL);
+    for (int q = 0; q < 4; q++)
+        free(a[q]), free(b[q]);
+    free(g);
+}

@@ -9,28 +9,39 @@
 #include "kernels.h"
 #include "model.h"
 
-typedef void (*step_fn)(ds_optim *o, float *w, const float *g, float *s1, float *s2,
-                        size_t n, float wd);
+/* One parameter tensor's update; returns Σ g² read in the same pass when
+ * sq (the gradient norm, with ds_sumsq's bits), else 0. */
+typedef double (*step_fn)(ds_optim *o, float *w, const float *g, float *s1, float *s2,
+                          size_t n, float wd, int sq);
 
-static void step_sgd(ds_optim *o, float *w, const float *g, float *s1, float *s2, size_t n,
-                     float wd)
+static double step_sgd(ds_optim *o, float *w, const float *g, float *s1, float *s2, size_t n,
+                       float wd, int sq)
 {
     (void)s1;
     (void)s2;
+    if (sq)
+        return ds_sgd_step_sumsq(w, g, NULL, n, o->lr, 0.0f, 0, wd);
     ds_sgd_step(w, g, NULL, n, o->lr, 0.0f, 0, wd);
+    return 0;
 }
 
-static void step_momentum(ds_optim *o, float *w, const float *g, float *s1, float *s2,
-                          size_t n, float wd)
+static double step_momentum(ds_optim *o, float *w, const float *g, float *s1, float *s2,
+                            size_t n, float wd, int sq)
 {
     (void)s2;
+    if (sq)
+        return ds_sgd_step_sumsq(w, g, s1, n, o->lr, o->momentum, o->nesterov, wd);
     ds_sgd_step(w, g, s1, n, o->lr, o->momentum, o->nesterov, wd);
+    return 0;
 }
 
-static void step_adam(ds_optim *o, float *w, const float *g, float *s1, float *s2, size_t n,
-                      float wd)
+static double step_adam(ds_optim *o, float *w, const float *g, float *s1, float *s2, size_t n,
+                        float wd, int sq)
 {
+    if (sq)
+        return ds_adam_step_sumsq(w, g, s1, s2, n, o->lr, o->beta1, o->beta2, o->eps, wd, o->t);
     ds_adam_step(w, g, s1, s2, n, o->lr, o->beta1, o->beta2, o->eps, wd, o->t);
+    return 0;
 }
 
 typedef struct {
@@ -76,8 +87,12 @@ void ds_optim_free(ds_optim *o)
 
 void ds_optim_begin_step(ds_optim *o) { o->t++; }
 
-void ds_optim_update(ds_optim *o, float *w, const float *g, size_t off, size_t n, int decay)
+void ds_optim_update(ds_optim *o, float *w, const float *g, size_t off, size_t n, int decay,
+                     double *g_sumsq)
 {
-    opts[o->kind].step(o, w, g, o->s1 ? o->s1 + off : NULL, o->s2 ? o->s2 + off : NULL, n,
-                       decay ? o->weight_decay : 0.0f);
+    double sq = opts[o->kind].step(o, w, g, o->s1 ? o->s1 + off : NULL,
+                                   o->s2 ? o->s2 + off : NULL, n,
+                                   decay ? o->weight_decay : 0.0f, g_sumsq != NULL);
+    if (g_sumsq)
+        *g_sumsq = sq;
 }

@@ -24,7 +24,10 @@ void ds_optim_free(ds_optim *o);
 /* Call once per step before the per-tensor updates (advances t). */
 void ds_optim_begin_step(ds_optim *o);
 /* Updates w[n] (at offset off of the parameter block) from its gradient g.
- * decay: apply the L2 weight decay (weights yes, biases no). */
-void ds_optim_update(ds_optim *o, float *w, const float *g, size_t off, size_t n, int decay);
+ * decay: apply the L2 weight decay (weights yes, biases no). g_sumsq
+ * non-NULL: also sets it to Σ g[i]², read in the same pass (the bits of
+ * ds_sumsq(g, n): the step's gradient norms without a second pass). */
+void ds_optim_update(ds_optim *o, float *w, const float *g, size_t off, size_t n, int decay,
+                     double *g_sumsq);
 
 #endif

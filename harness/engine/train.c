@@ -235,13 +235,13 @@ static int train_step(ds_trainer *t, int b, ds_step_result *out)
         return 1;
     ds_mlp_backward(m, t->xb, rows, 1, seed, t->step);
     int L = m->n_layers;
-    for (int l = 0; l < L; l++)
-        t->grad_norm_sum[l] += sqrt(ds_sumsq(m->dW[l], (size_t)m->dims[l] * (size_t)m->dims[l + 1]));
     ds_optim_begin_step(&t->opt);
-    for (int l = 0; l < L; l++) {
+    for (int l = 0; l < L; l++) { /* the gradient norms inside the update's pass */
+        double sq;
         ds_optim_update(&t->opt, m->W[l], m->dW[l], m->w_off[l],
-                        (size_t)m->dims[l] * (size_t)m->dims[l + 1], 1);
-        ds_optim_update(&t->opt, m->b[l], m->db[l], m->b_off[l], (size_t)m->dims[l + 1], 0);
+                        (size_t)m->dims[l] * (size_t)m->dims[l + 1], 1, &sq);
+        t->grad_norm_sum[l] += sqrt(sq);
+        ds_optim_update(&t->opt, m->b[l], m->db[l], m->b_off[l], (size_t)m->dims[l + 1], 0, NULL);
     }
     t->steps++;
     return 0;
