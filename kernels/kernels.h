@@ -123,6 +123,17 @@ void ds_bias_add(int m, int n, float *y, int ldy, const float *b);
 /* db[j] = Σ_i dy[i][j] (overwrites db); fixed summation order. */
 void ds_bias_grad(int m, int n, const float *dy, int lddy, float *db);
 
+/* The layer's element-wise passes fused, one pass over the matrix instead
+ * of two, with the same bits as the separate calls. Matrices [m x n], row
+ * stride ld. Forward: z[i][j] += b[j], then h[i][j] = f(z[i][j])
+ * (ds_bias_add then ds_act_forward). Backward: dx = dy·f'(x) (y = f(x)),
+ * then db[j] = Σ_i dx[i][j] (ds_act_backward then ds_bias_grad of dx);
+ * dx may alias dy. */
+void ds_bias_act_forward(ds_act act, float param, int m, int n, float *z, int ld,
+                         const float *b, float *h);
+void ds_act_backward_bias_grad(ds_act act, float param, int m, int n, const float *x,
+                               const float *y, const float *dy, float *dx, int ld, float *db);
+
 /* Row-wise numerically stable softmax fused with cross-entropy.
  * z: logits [m x n] (row stride ldz); labels[i] in [0, n).
  * Returns Σ_i −log softmax(z_i)[labels[i]] (a sum, not a mean; in double).

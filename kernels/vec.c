@@ -283,6 +283,73 @@ void ds_bias_grad(int m, int n, const float *dy, int lddy, float *db)
     for_ranges(nb, range_threads(nb, (size_t)m * (size_t)n), bias_grad_blocks, &a);
 }
 
+/* ---- fused layer passes -------------------------------------------------- */
+
+typedef struct {
+    const struct ds_vec_ops *ops;
+    ds_act_fwd_fn fwd;
+    ds_act_bwd_fn bwd;
+    float param;
+    int m, n, ld;
+    const float *b, *x, *y, *dy; /* forward: b; backward: x, y, dy */
+    float *z, *h;                /* forward: z, h = f(z) */
+    float *dx, *db;              /* backward */
+} layer_args;
+
+/* Rows [lo, hi): each row gets its bias and its activation while it is in
+ * L1, by the same row kernels as ds_bias_add and ds_act_forward. */
+static void bias_act_rows(const void *p, size_t lo, size_t hi)
+{
+    const layer_args *a = p;
+    for (size_t i = lo; i < hi; i++) {
+        float *z = a->z + i * (size_t)a->ld;
+        a->ops->add_row(z, a->b, (size_t)a->n);
+        a->fwd(a->param, z, a->h + i * (size_t)a->ld, (size_t)a->n);
+    }
+}
+
+void ds_bias_act_forward(ds_act act, float param, int m, int n, float *z, int ld,
+                         const float *b, float *h)
+{
+    assert((unsigned)act < DS_ACT_COUNT);
+    assert(m >= 0 && n >= 0 && ld >= n);
+    assert((m == 0 || n == 0) || (z && b && h));
+    const struct ds_vec_ops *ops = ds_active_vec();
+    layer_args a = {.ops = ops, .fwd = ops->act_fwd[act], .param = param, .m = m, .n = n,
+                    .ld = ld, .b = b, .z = z, .h = h};
+    size_t cnt = (size_t)m * (size_t)n;
+    for_ranges((size_t)m, range_threads((size_t)m, 4 * cnt), bias_act_rows, &a);
+}
+
+/* Column blocks [lo, hi) as bias_grad_blocks splits them, taken as one
+ * range of columns: each row's piece of it first through the activation's
+ * backward (element-wise: where a piece starts does not show), then added
+ * to db in row order (each db[j] the same float adds in the same order). */
+static void act_bwd_bias_blocks(const void *p, size_t lo, size_t hi)
+{
+    const layer_args *a = p;
+    size_t j0 = lo * COL_BLOCK, len = min_sz(hi * COL_BLOCK, (size_t)a->n) - j0;
+    memset(a->db + j0, 0, len * sizeof(float));
+    for (int i = 0; i < a->m; i++) {
+        size_t o = (size_t)i * (size_t)a->ld + j0;
+        a->bwd(a->param, a->x + o, a->y + o, a->dy + o, a->dx + o, len);
+        a->ops->add_row(a->db + j0, a->dx + o, len);
+    }
+}
+
+void ds_act_backward_bias_grad(ds_act act, float param, int m, int n, const float *x,
+                               const float *y, const float *dy, float *dx, int ld, float *db)
+{
+    assert((unsigned)act < DS_ACT_COUNT);
+    assert(m >= 0 && n >= 0 && ld >= n);
+    assert(n == 0 || (db && (m == 0 || (x && y && dy && dx))));
+    const struct ds_vec_ops *ops = ds_active_vec();
+    layer_args a = {.ops = ops, .bwd = ops->act_bwd[act], .param = param, .m = m, .n = n,
+                    .ld = ld, .x = x, .y = y, .dy = dy, .dx = dx, .db = db};
+    size_t nb = ((size_t)n + COL_BLOCK - 1) / COL_BLOCK;
+    for_ranges(nb, range_threads(nb, 4 * (size_t)m * (size_t)n), act_bwd_bias_blocks, &a);
+}
+
 void ds_cols_nonzero(int m, int n, const float *y, int ldy, uint8_t *alive)
 {
     assert(m >= 0 && n >= 0 && ldy >= n);

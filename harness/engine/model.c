@@ -118,11 +118,13 @@ const float *ds_mlp_forward(ds_mlp *m, const float *x, int rows, int train, uint
     for (int l = 0; l < m->n_layers; l++) {
         int k = m->dims[l], n = m->dims[l + 1];
         ds_sgemm(DS_NOTRANS, DS_NOTRANS, rows, n, k, 1.0f, in, k, m->W[l], n, 0.0f, m->z[l], n);
-        ds_bias_add(rows, n, m->z[l], n, m->b[l]);
-        if (l == m->n_layers - 1)
+        if (l == m->n_layers - 1) {
+            ds_bias_add(rows, n, m->z[l], n, m->b[l]);
             break;
+        }
+        /* z += b and h = f(z) in one pass */
+        ds_bias_act_forward(m->act, m->act_param, rows, n, m->z[l], n, m->b[l], m->h[l]);
         size_t cnt = (size_t)rows * (size_t)n;
-        ds_act_forward(m->act, m->act_param, m->z[l], m->h[l], cnt);
         in = m->h[l];
         if (m->dropout > 0 && train) {
             memcpy(m->a[l], m->h[l], cnt * sizeof(float));
@@ -187,17 +189,20 @@ void ds_mlp_backward(ds_mlp *m, const float *x, int rows, int train, uint64_t se
     for (int l = m->n_layers - 1; l >= 0; l--) {
         int k = m->dims[l], n = m->dims[l + 1];
         const float *in = l == 0 ? x : (train && m->dropout > 0 ? m->a[l - 1] : m->h[l - 1]);
-        /* dW = inᵀ·dz [k x n], db = column sums of dz */
+        /* dW = inᵀ·dz [k x n], db = column sums of dz (a hidden layer's
+         * came with its activation's backward, below) */
         ds_sgemm(DS_TRANS, DS_NOTRANS, k, n, rows, 1.0f, in, k, m->dz[l], n, 0.0f, m->dW[l], n);
-        ds_bias_grad(rows, n, m->dz[l], n, m->db[l]);
+        if (l == m->n_layers - 1)
+            ds_bias_grad(rows, n, m->dz[l], n, m->db[l]);
         if (l == 0)
             break;
-        /* d(a_{l-1}) = dz·Wᵀ, then through dropout's mask and f' */
+        /* d(a_{l-1}) = dz·Wᵀ, then through dropout's mask and f', and
+         * layer l-1's db in the same pass */
         float *da = m->dz[l - 1];
         ds_sgemm(DS_NOTRANS, DS_TRANS, rows, k, n, 1.0f, m->dz[l], n, m->W[l], n, 0.0f, da, k);
-        size_t cnt = (size_t)rows * (size_t)k;
         if (train && m->dropout > 0)
-            ds_dropout(da, cnt, m->dropout, seed, (uint32_t)(l - 1), step);
-        ds_act_backward(m->act, m->act_param, m->z[l - 1], m->h[l - 1], da, da, cnt);
+            ds_dropout(da, (size_t)rows * (size_t)k, m->dropout, seed, (uint32_t)(l - 1), step);
+        ds_act_backward_bias_grad(m->act, m->act_param, rows, k, m->z[l - 1], m->h[l - 1], da,
+                                  da, k, m->db[l - 1]);
     }
 }
