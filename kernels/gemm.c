@@ -125,20 +125,33 @@ static void pack_a_panel(ds_trans ta, const float *a, int lda, int i0, int p0,
     }
 }
 
-/* One B~ panel: rows [p0, p0+kc) of op(B), columns [j0, j0+nv), nv <= nr;
- * full transposed panels by the ISA's pack_bt when it has one. */
-static void pack_b_panel(const struct ds_gemm_cfg *cfg, ds_trans tb, const float *b,
-                         int ldb, int p0, int j0, int nv, int kc, float *restrict dst)
+/* The row stride of a B~ panel of nv columns: the narrowest tile width
+ * (cfg->nr or an edge tile's) that covers them. A narrow last panel (the
+ * 10-class layer) is then packed and read at the width its tile uses. */
+static int panel_width(const struct ds_gemm_cfg *cfg, int nv)
 {
-    const int nr = cfg->nr;
-    if (tb != DS_NOTRANS && nv == nr && cfg->pack_bt) {
+    int w = cfg->nr;
+    for (int e = 0; e < DS_GEMM_MAX_EDGE && cfg->edge[e].ukr; e++)
+        if (cfg->edge[e].nr >= nv && cfg->edge[e].nr < w)
+            w = cfg->edge[e].nr;
+    return w;
+}
+
+/* One B~ panel: rows [p0, p0+kc) of op(B), columns [j0, j0+nv), nv <= w,
+ * rows w floats apart, zero past nv; full transposed panels by the ISA's
+ * pack_bt when it has one. */
+static void pack_b_panel(const struct ds_gemm_cfg *cfg, ds_trans tb, const float *b,
+                         int ldb, int p0, int j0, int nv, int w, int kc, float *restrict dst)
+{
+    if (tb != DS_NOTRANS && nv == cfg->nr && cfg->pack_bt) {
         cfg->pack_bt(b + (size_t)j0 * ldb + p0, ldb, kc, dst);
     } else if (tb == DS_NOTRANS) {
         for (int p = 0; p < kc; p++) {
             const float *src = b + (size_t)(p0 + p) * ldb + j0;
-            float *d = dst + (size_t)p * nr;
-            memcpy(d, src, (size_t)nv * sizeof(float));
-            for (int j = nv; j < nr; j++)
+            float *d = dst + (size_t)p * w;
+            for (int j = 0; j < nv; j++)
+                d[j] = src[j];
+            for (int j = nv; j < w; j++)
                 d[j] = 0.0f;
         }
     } else {
@@ -147,31 +160,45 @@ static void pack_b_panel(const struct ds_gemm_cfg *cfg, ds_trans tb, const float
             for (int j = 0; j < nv; j++) {
                 const float *src = b + (size_t)(j0 + j) * ldb + p0;
                 for (int p = pb; p < pe; p++)
-                    dst[(size_t)p * nr + j] = src[p];
+                    dst[(size_t)p * w + j] = src[p];
             }
         }
-        if (nv < nr)
+        if (nv < w)
             for (int p = 0; p < kc; p++)
-                for (int j = nv; j < nr; j++)
-                    dst[(size_t)p * nr + j] = 0.0f;
+                for (int j = nv; j < w; j++)
+                    dst[(size_t)p * w + j] = 0.0f;
     }
 }
 
-/* One register tile of mv x nv (<= MR x NR) elements of C, by the ISA's
- * micro-kernel or, at an edge, by its narrower variants (gemm_ukr.h). */
+/* One register tile of mv x nv (<= MR x NR) elements of C whose B rows
+ * hold w floats (panel_width, or NR in place), by the ISA's micro-kernel
+ * or, at an edge, by the tile of cfg->edge (gemm_ukr.h) as wide as the
+ * panel that covers mv rows in the fewest lanes of work: chunks of its mr
+ * rows, each chunk mr x nr lanes (a tie goes to the tile listed first, ukr
+ * before edges). */
 static void run_tile(const struct ds_gemm_cfg *cfg, int kc, float alpha, const float *a,
-                     ptrdiff_t rs_a, ptrdiff_t cs_a, const float *b, ptrdiff_t rs_b, float beta,
-                     float *c, ptrdiff_t rs_c, ptrdiff_t cs_c, int mv, int nv)
+                     ptrdiff_t rs_a, ptrdiff_t cs_a, const float *b, ptrdiff_t rs_b, int w,
+                     float beta, float *c, ptrdiff_t rs_c, ptrdiff_t cs_c, int mv, int nv)
 {
-    if (cfg->ukr_narrow && 2 * nv <= cfg->nr) {
-        cfg->ukr_narrow(kc, alpha, a, rs_a, cs_a, b, rs_b, beta, c, rs_c, cs_c, mv, nv);
-    } else if (cfg->ukr_rows && 2 * mv <= cfg->mr) {
-        for (int r = 0; r < mv; r += cfg->mr_rows)
-            cfg->ukr_rows(kc, alpha, a + r * rs_a, rs_a, cs_a, b, rs_b, beta, c + r * rs_c,
-                          rs_c, cs_c, mv - r < cfg->mr_rows ? mv - r : cfg->mr_rows, nv);
-    } else {
+    if (mv == cfg->mr && w == cfg->nr) { /* a full tile */
         cfg->ukr(kc, alpha, a, rs_a, cs_a, b, rs_b, beta, c, rs_c, cs_c, mv, nv);
+        return;
     }
+    ds_sgemm_ukr_fn ukr = w == cfg->nr ? cfg->ukr : NULL;
+    int mr = cfg->mr;
+    long best = ukr ? (long)mr * w : -1;
+    for (int e = 0; e < DS_GEMM_MAX_EDGE && cfg->edge[e].ukr; e++) {
+        const struct ds_gemm_tile *t = &cfg->edge[e];
+        const long cost = (long)((mv + t->mr - 1) / t->mr) * t->mr * t->nr;
+        if (t->nr == w && (best < 0 || cost < best)) {
+            best = cost;
+            ukr = t->ukr;
+            mr = t->mr;
+        }
+    }
+    for (int r = 0; r < mv; r += mr)
+        ukr(kc, alpha, a + r * rs_a, rs_a, cs_a, b, rs_b, beta, c + r * rs_c, rs_c, cs_c,
+            mv - r < mr ? mv - r : mr, nv);
 }
 
 /* One GEMM as the micro-kernel sees it: C(i, j) = c[i*rs_c + j*cs_c]. */
@@ -214,9 +241,9 @@ static void gemm_block(const gemm_plan *g, int i0, int i1, int j0, int j1)
             const float beta_pc = pc == 0 ? g->beta : 1.0f; /* later blocks accumulate */
             for (int jp = 0; jp < npb; jp++) {
                 const int nv = nc - jp * NR < NR ? nc - jp * NR : NR;
-                if (!(g->inplace_b && nv == NR))
-                    pack_b_panel(cfg, g->tb, g->b, g->ldb, pc, jc + jp * NR, nv, kc,
-                                 bbuf + (size_t)jp * ps_b);
+                if (!(g->inplace_b && (nv == NR || cfg->b_masked)))
+                    pack_b_panel(cfg, g->tb, g->b, g->ldb, pc, jc + jp * NR, nv,
+                                 panel_width(cfg, nv), kc, bbuf + (size_t)jp * ps_b);
             }
             for (int ic = i0; ic < i1; ic += MC) {
                 const int mc = i1 - ic < MC ? i1 - ic : MC;
@@ -231,12 +258,13 @@ static void gemm_block(const gemm_plan *g, int i0, int i1, int j0, int j1)
                     const int nv = nc - jp * NR < NR ? nc - jp * NR : NR;
                     const float *bp;
                     ptrdiff_t rs_b;
-                    if (g->inplace_b && nv == NR) {
+                    int w = panel_width(cfg, nv);
+                    if (g->inplace_b && (nv == NR || cfg->b_masked)) {
                         bp = g->b + (size_t)pc * g->ldb + jc + jp * NR;
                         rs_b = g->ldb;
                     } else {
                         bp = bbuf + (size_t)jp * ps_b;
-                        rs_b = NR;
+                        rs_b = w;
                     }
                     for (int ip = 0; ip < npa; ip++) {
                         const int mv = mc - ip * MR < MR ? mc - ip * MR : MR;
@@ -256,7 +284,7 @@ static void gemm_block(const gemm_plan *g, int i0, int i1, int j0, int j1)
                             rs_a = 1;
                             cs_a = g->lda;
                         }
-                        run_tile(cfg, kc, g->alpha, ap, rs_a, cs_a, bp, rs_b, beta_pc,
+                        run_tile(cfg, kc, g->alpha, ap, rs_a, cs_a, bp, rs_b, w, beta_pc,
                                  g->c + row * g->rs_c + (jc + jp * NR) * g->cs_c, g->rs_c,
                                  g->cs_c, mv, nv);
                     }

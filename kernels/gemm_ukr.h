@@ -31,9 +31,11 @@
  * the scalar reference, one multiply and one add) per term, for every element
  * the same way whatever its place in the tile — which is what makes C
  * independent of how tiles are shared among threads.
- * m <= MR, n <= NR: edge tiles are handled inside; rows i >= m of A and
- * columns j >= n of B are never read (B must still hold NR readable floats
- * per row: gemm.c passes in-place B panels only when they are full).
+ * m <= MR, n <= NR: edge tiles are handled inside; rows i >= m of A are
+ * never read; columns j >= n of B are read unless the table says b_masked
+ * (gemm.c then reads a narrow last B panel in place too; otherwise B must
+ * hold NR readable floats per row and gemm.c passes in-place B panels only
+ * when they are full).
  * beta == 0 must not read C. Write-back: t = alpha·acc;
  * C = (beta == 0) ? t : beta·C + t. */
 typedef void (*ds_sgemm_ukr_fn)(int k, float alpha, const float *a, ptrdiff_t rs_a,
@@ -47,23 +49,29 @@ typedef void (*ds_sgemm_ukr_fn)(int k, float alpha, const float *a, ptrdiff_t rs
  * faster than gemm.c's element-by-element gather. */
 typedef void (*ds_sgemm_pack_bt_fn)(const float *b, ptrdiff_t ldb, int kc, float *dst);
 
+#define DS_GEMM_MAX_EDGE 6
+
 struct ds_gemm_cfg {
     ds_isa isa;
     int mr, nr;        /* register tile: the micro-kernel's C block          */
     int mc, kc, nc;    /* cache blocks: A~ (mc x kc) in L2, B~ (kc x nc) in L3;
                         * mc a multiple of mr, nc a multiple of nr          */
     ds_sgemm_ukr_fn ukr;
+    int b_masked; /* 1: no tile reads B past its n columns (gemm_simd.h) */
     ds_sgemm_pack_bt_fn pack_bt; /* NULL: gemm.c's plain C for every panel */
-    /* Edge tiles (optional, NULL: ukr for every tile). The same sums as ukr
-     * (one FMA per p in increasing p, the same write-back), only less work
-     * spent on rows or columns past the edge:
-     *   ukr_rows    mr_rows x NR, for a last row tile of at most MR/2 rows
-     *               (batch 100 = 7 x 14 + 2 on AVX-512), in chunks;
-     *   ukr_narrow  MR x NR/2, for a last column panel of at most NR/2
-     *               columns (the 10-class output layer). */
-    int mr_rows;
-    ds_sgemm_ukr_fn ukr_rows;
-    ds_sgemm_ukr_fn ukr_narrow;
+    /* Edge tiles (optional; the list ends at the first NULL ukr): the same
+     * sums as ukr (one FMA per p in increasing p, the same write-back) over
+     * a smaller block, so less work is spent on rows or columns past an
+     * edge. gemm.c runs each register tile of mv x nv elements on the tile
+     * (this list or ukr itself) with nr >= nv that covers mv rows in the
+     * fewest lanes of work (chunks of mr rows, each chunk mr x nr), e.g. on
+     * AVX-512 a last row tile of 2 rows (batch 100 = 7 x 14 + 2) on 4 x 32,
+     * the 10-class layer as Cᵀ (10 rows) on 10 x 32, a last panel of up to
+     * 16 columns on 14 x 16. */
+    struct ds_gemm_tile {
+        int mr, nr;
+        ds_sgemm_ukr_fn ukr;
+    } edge[DS_GEMM_MAX_EDGE];
 };
 
 /* ds_sgemm_ex on an explicit configuration (tests, bench): the same driver

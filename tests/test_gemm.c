@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "gemm_ukr.h"
 #include "kernels.h"
@@ -279,6 +281,69 @@ ISA_TEST(gemm, invariance)
 }
 
 
+/* An operand of rows x cols floats (row stride cols) whose last float ends
+ * right before a page nobody may read, so reading one float past it faults. */
+typedef struct {
+    char *base;
+    size_t span;
+    float *p;
+} guarded;
+
+static void guarded_new(guarded *g, int rows, int cols)
+{
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE), bytes = (size_t)rows * cols * sizeof(float);
+    g->span = (bytes + page - 1) / page * page + page;
+    g->base = mmap(NULL, g->span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert(g->base != MAP_FAILED);
+    cr_assert_eq(mprotect(g->base + g->span - page, page, PROT_NONE), 0);
+    g->p = (float *)(g->base + g->span - page - bytes);
+    for (size_t i = 0; i < (size_t)rows * cols; i++)
+        g->p[i] = urand();
+}
+
+/* A narrow last B panel is read where it lies when the ISA's tiles load only
+ * their n columns of B (b_masked): with B rows of exactly n floats (the
+ * 10-class layer's W) ending at an unreadable page, nothing may be read past
+ * them, and C must have the bits of the packed path. The same for the Cᵀ
+ * form of a skinny dW, whose in-place operand is A. */
+ISA_TEST(gemm, narrow_panels_in_place_stay_in_bounds)
+{
+    const struct ds_gemm_cfg *cfg = ds_gemm_cfg_for(isa);
+    static const int ns[] = {1, 5, 10, 16, 19, 33, 45};
+    static const int ms[] = {100, 3, 14, 19};
+    enum { K = 37 };
+    omp_set_num_threads(1);
+    rng_state = 4242u;
+    for (size_t x = 0; x < sizeof ns / sizeof ns[0]; x++)
+        for (size_t y = 0; y < sizeof ms / sizeof ms[0]; y++)
+            for (int tn = 0; tn < 2; tn++) {
+                /* NN: C[m x n] = A[m x K]·B[K x n], B guarded; TN as Cᵀ:
+                 * C[m x n] = A[K x m]ᵀ·B[K x n] with n < m, A guarded */
+                const int m = tn ? ns[x] + ms[y] : ms[y], n = tn ? ms[y] % 10 + 1 : ns[x];
+                guarded g;
+                guarded_new(&g, K, tn ? m : n);
+                float *other = alloc_floats((size_t)K * (tn ? n : m));
+                for (size_t i = 0; i < (size_t)K * (tn ? n : m); i++)
+                    other[i] = urand();
+                const float *a = tn ? g.p : other, *b = tn ? other : g.p;
+                const int lda = tn ? m : K;
+                float *c1 = alloc_floats((size_t)m * n), *c2 = alloc_floats((size_t)m * n);
+                const ds_gemm_opts in_place = {DS_GEMM_INPLACE_B | DS_GEMM_INPLACE_A | (tn ? CT : 0)};
+                const ds_gemm_opts packed = {DS_GEMM_PACK_B | (tn ? CT : 0)};
+                ds_sgemm_cfg(cfg, tn ? DS_TRANS : DS_NOTRANS, DS_NOTRANS, m, n, K, 1.0f, a, lda, b,
+                             n, 0.0f, c1, n, &in_place);
+                ds_sgemm_cfg(cfg, tn ? DS_TRANS : DS_NOTRANS, DS_NOTRANS, m, n, K, 1.0f, a, lda, b,
+                             n, 0.0f, c2, n, &packed);
+                cr_assert(memcmp(c1, c2, (size_t)m * n * sizeof(float)) == 0,
+                          "%s %s %dx%dx%d: in place and packed differ", ds_isa_to_name(isa),
+                          tn ? "TN" : "NN", m, n, K);
+                free(c1);
+                free(c2);
+                free(other);
+                munmap(g.base, g.span);
+            }
+}
+
 /* The public entry points run the ISA chosen by ds_isa_set: same bits as
  * that ISA's table driven directly, whatever the options. */
 Test(gemm, entry_point_uses_active_isa)
@@ -408,30 +473,43 @@ Test(gemm, vector_isas_agree_bitwise)
             n++;
     if (n < 2)
         cr_skip_test("fewer than two vector ISAs run here: nothing to compare");
-    problem p;
-    rng_state = 99u;
-    problem_new(&p, DS_NOTRANS, DS_NOTRANS, 100, 45, 1100, 3); /* k spans two KC blocks */
-    const size_t nc = (size_t)p.m * p.ldc;
-    float *c0 = alloc_floats(nc), *c = alloc_floats(nc);
-    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
-        const struct ds_gemm_cfg *cfg = ds_gemm_cfg_for(vec[i]);
-        if (!ds_isa_available(vec[i]) || !cfg)
-            continue;
-        memcpy(first ? c : c0, p.c0, nc * sizeof(float));
-        ds_sgemm_cfg(cfg, p.ta, p.tb, p.m, p.n, p.k, 0.75f, p.a, p.lda, p.b, p.ldb, 0.5f,
-                     first ? c : c0, p.ldc, NULL);
-        if (!first) {
-            first = cfg;
-            continue;
+    /* k spanning two KC blocks; the 10-class layer's three GEMMs (narrow
+     * tiles, the Cᵀ form and its transposed write-back) */
+    static const struct {
+        ds_trans ta, tb;
+        int m, n, k;
+    } shapes[] = {{DS_NOTRANS, DS_NOTRANS, 100, 45, 1100},
+                  {DS_NOTRANS, DS_NOTRANS, 100, 10, 512},
+                  {DS_NOTRANS, DS_TRANS, 100, 512, 10},
+                  {DS_TRANS, DS_NOTRANS, 512, 10, 100}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        first = NULL;
+        problem p;
+        rng_state = 99u + s;
+        problem_new(&p, shapes[s].ta, shapes[s].tb, shapes[s].m, shapes[s].n, shapes[s].k, 3);
+        const size_t nc = (size_t)p.m * p.ldc;
+        float *c0 = alloc_floats(nc), *c = alloc_floats(nc);
+        for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+            const struct ds_gemm_cfg *cfg = ds_gemm_cfg_for(vec[i]);
+            if (!ds_isa_available(vec[i]) || !cfg)
+                continue;
+            memcpy(first ? c : c0, p.c0, nc * sizeof(float));
+            /* alpha 1 and beta 0 (the training step's) on the odd shapes */
+            ds_sgemm_cfg(cfg, p.ta, p.tb, p.m, p.n, p.k, s % 2 ? 1.0f : 0.75f, p.a, p.lda, p.b,
+                         p.ldb, s % 2 ? 0.0f : 0.5f, first ? c : c0, p.ldc, NULL);
+            if (!first) {
+                first = cfg;
+                continue;
+            }
+            cr_assert_eq(cfg->kc, first->kc, "%s and %s split K differently", ds_isa_to_name(cfg->isa),
+                         ds_isa_to_name(first->isa));
+            cr_assert(memcmp(c, c0, nc * sizeof(float)) == 0, "%s and %s differ (%dx%dx%d)",
+                      ds_isa_to_name(cfg->isa), ds_isa_to_name(first->isa), p.m, p.n, p.k);
         }
-        cr_assert_eq(cfg->kc, first->kc, "%s and %s split K differently", ds_isa_to_name(cfg->isa),
-                     ds_isa_to_name(first->isa));
-        cr_assert(memcmp(c, c0, nc * sizeof(float)) == 0, "%s and %s differ",
-                  ds_isa_to_name(cfg->isa), ds_isa_to_name(first->isa));
+        free(c0);
+        free(c);
+        problem_free(&p);
     }
-    free(c0);
-    free(c);
-    problem_free(&p);
 }
 
 /* An ISA's pack_bt (full B~ panels from Bᵀ storage by vector transposes)
@@ -493,6 +571,14 @@ static inline w16_mask w16_first(int n)
  * and the bounds of C catch any slip */
 static inline w16_vec w16_maskload(const float *p, w16_mask m) { w16_vec r; for (int i = 0; i < W16; i++) r.f[i] = m.on[i] ? p[i] : 0.0f; return r; }
 static inline void w16_maskstore(float *p, w16_mask m, w16_vec v) { for (int i = 0; i < W16; i++) if (m.on[i]) p[i] = v.f[i]; }
+static inline void w16_transpose(w16_vec r[W16])
+{
+    w16_vec t[W16];
+    for (int i = 0; i < W16; i++)
+        for (int j = 0; j < W16; j++)
+            t[j].f[i] = r[i].f[j];
+    memcpy(r, t, sizeof t);
+}
 #define DSV w16_vec
 #define DSV_LANES W16
 #define DSV_ZERO() w16_set1(0.0f)
@@ -507,8 +593,9 @@ static inline void w16_maskstore(float *p, w16_mask m, w16_vec v) { for (int i =
 #define DSV_MASKLOAD(p, m) w16_maskload(p, m)
 #define DSV_MASKSTORE(p, m, v) w16_maskstore(p, m, v)
 #define DSS_FMA(a, b, c) ((a) * (b) + (c))
+#define DSV_TRANSPOSE(r) w16_transpose(r)
 /* the AVX-512 tiles (checked against its table below): 14 x 32 and the
- * edge tiles 4 x 32 and 14 x 16 */
+ * edge tiles 4 x 32, 10 x 32, 14 x 16, 10 x 16 and 4 x 16 */
 #define UKR_MR 14
 #define UKR_NV 2
 #define UKR_NAME sgemm_ukr_w16_14x32
@@ -523,17 +610,40 @@ static inline void w16_maskstore(float *p, w16_mask m, w16_vec v) { for (int i =
 #undef UKR_MR
 #undef UKR_NV
 #undef UKR_NAME
+#define UKR_MR 10
+#define UKR_NV 2
+#define UKR_NAME sgemm_ukr_w16_10x32
+#include "gemm_simd.h"
+#undef UKR_MR
+#undef UKR_NV
+#undef UKR_NAME
 #define UKR_MR 14
 #define UKR_NV 1
 #define UKR_NAME sgemm_ukr_w16_14x16
+#include "gemm_simd.h"
+#undef UKR_MR
+#undef UKR_NV
+#undef UKR_NAME
+#define UKR_MR 10
+#define UKR_NV 1
+#define UKR_NAME sgemm_ukr_w16_10x16
+#include "gemm_simd.h"
+#undef UKR_MR
+#undef UKR_NV
+#undef UKR_NAME
+#define UKR_MR 4
+#define UKR_NV 1
+#define UKR_NAME sgemm_ukr_w16_4x16
 #include "gemm_simd.h"
 
 /* The AVX-512 table with the portable micro-kernels (its block sizes: KC
  * must be the vector ISAs' common one). */
 static const struct ds_gemm_cfg w16_cfg = {
     .isa = DS_ISA_SCALAR, .mr = 14, .nr = 2 * W16,
-    .mc = 112, .kc = 1024, .nc = 2048, .ukr = sgemm_ukr_w16_14x32,
-    .mr_rows = 4, .ukr_rows = sgemm_ukr_w16_4x32, .ukr_narrow = sgemm_ukr_w16_14x16,
+    .mc = 112, .kc = 1024, .nc = 2048, .ukr = sgemm_ukr_w16_14x32, .b_masked = 1,
+    .edge = {{4, 32, sgemm_ukr_w16_4x32}, {10, 32, sgemm_ukr_w16_10x32},
+             {14, 16, sgemm_ukr_w16_14x16}, {10, 16, sgemm_ukr_w16_10x16},
+             {4, 16, sgemm_ukr_w16_4x16}},
 };
 
 #if defined(__x86_64__)
@@ -541,10 +651,14 @@ Test(gemm, w16_tile_is_avx512s)
 {
     const struct ds_gemm_cfg *avx512 = ds_gemm_cfg_for(DS_ISA_AVX512);
     cr_assert(avx512->mr == w16_cfg.mr && avx512->nr == w16_cfg.nr && avx512->kc == w16_cfg.kc &&
-                  avx512->mr_rows == w16_cfg.mr_rows && !avx512->ukr_narrow == !w16_cfg.ukr_narrow,
-              "the portable build's tiles/KC (%dx%d, %d rows, %d) are not AVX-512's (%dx%d, %d rows, %d)",
-              w16_cfg.mr, w16_cfg.nr, w16_cfg.mr_rows, w16_cfg.kc, avx512->mr, avx512->nr,
-              avx512->mr_rows, avx512->kc);
+                  avx512->b_masked == w16_cfg.b_masked,
+              "the portable build's tile/KC (%dx%d, %d) are not AVX-512's (%dx%d, %d)", w16_cfg.mr,
+              w16_cfg.nr, w16_cfg.kc, avx512->mr, avx512->nr, avx512->kc);
+    for (int e = 0; e < DS_GEMM_MAX_EDGE; e++)
+        cr_assert(avx512->edge[e].mr == w16_cfg.edge[e].mr && avx512->edge[e].nr == w16_cfg.edge[e].nr &&
+                      !avx512->edge[e].ukr == !w16_cfg.edge[e].ukr,
+                  "edge tile %d: the portable build's %dx%d is not AVX-512's %dx%d", e,
+                  w16_cfg.edge[e].mr, w16_cfg.edge[e].nr, avx512->edge[e].mr, avx512->edge[e].nr);
 }
 #endif
 
@@ -557,7 +671,7 @@ Test(gemm, w16_matches_scalar_bitwise)
 {
     static const int dims[][3] = {{1, 1, 1},   {14, 32, 5},  {13, 31, 17}, {15, 33, 48},
                                   {29, 17, 97}, {100, 10, 64}, {3, 65, 200}, {57, 100, 130},
-                                  {61, 48, 70}};
+                                  {61, 48, 70},  {60, 10, 40},  {10, 60, 40}};
     const struct ds_gemm_cfg w16_small = small_blocks(&w16_cfg);
     omp_set_num_threads(2);
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)

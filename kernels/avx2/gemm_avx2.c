@@ -23,6 +23,28 @@
 #define DSS_FMA(a, b, c) \
     _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)))
 
+/* 8 x 8 transpose in registers: r[j] holds row j, on return column j (the
+ * write-back of a C stored transposed, gemm_simd.h). */
+static inline void transpose8(__m256 r[8])
+{
+    __m256 t[8], u[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; i++) {
+        u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; c++) {
+        r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
+        r[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
+    }
+}
+#define DSV_TRANSPOSE(r) transpose8(r)
+
 #define UKR_MR 6
 #define UKR_NV 2
 #define UKR_NAME sgemm_ukr_avx2_6x16
@@ -40,4 +62,5 @@ const struct ds_gemm_cfg ds_gemm_cfg_avx2 = {
     .mr = 6, .nr = 16,
     .mc = 240, .kc = 1024, .nc = 2048,
     .ukr = sgemm_ukr_avx2_6x16,
+    .b_masked = 1,
 };

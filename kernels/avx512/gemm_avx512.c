@@ -25,29 +25,6 @@
 #define DSS_FMA(a, b, c) \
     _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)))
 
-#define UKR_MR 14
-#define UKR_NV 2
-#define UKR_NAME sgemm_ukr_avx512_14x32
-#include "gemm_simd.h"
-#undef UKR_MR
-#undef UKR_NV
-#undef UKR_NAME
-
-/* Edge tiles: 4 rows (a last row tile of up to 7 rows, in chunks) and 16
- * columns (a last panel of up to 16 columns, e.g. the 10-class layer). */
-#define UKR_MR 4
-#define UKR_NV 2
-#define UKR_NAME sgemm_ukr_avx512_4x32
-#include "gemm_simd.h"
-#undef UKR_MR
-#undef UKR_NV
-#undef UKR_NAME
-
-#define UKR_MR 14
-#define UKR_NV 1
-#define UKR_NAME sgemm_ukr_avx512_14x16
-#include "gemm_simd.h"
-
 /* 16 x 16 transpose in registers: r[j] holds row j, on return column j. */
 static inline void transpose16(__m512 r[16])
 {
@@ -75,6 +52,57 @@ static inline void transpose16(__m512 r[16])
     for (int j = 0; j < 16; j++)
         r[j] = t[j];
 }
+
+#define DSV_TRANSPOSE(r) transpose16(r)
+
+#define UKR_MR 14
+#define UKR_NV 2
+#define UKR_NAME sgemm_ukr_avx512_14x32
+#include "gemm_simd.h"
+#undef UKR_MR
+#undef UKR_NV
+#undef UKR_NAME
+
+/* Edge tiles (gemm_ukr.h): 4 rows (a last row tile of up to 8 rows, in
+ * chunks), 10 rows (the 10-class layer computed as Cᵀ), and 16 columns (a
+ * last panel of up to 16 columns, e.g. the 10-class layer) on 14, 10 or 4
+ * rows. */
+#define UKR_MR 4
+#define UKR_NV 2
+#define UKR_NAME sgemm_ukr_avx512_4x32
+#include "gemm_simd.h"
+#undef UKR_MR
+#undef UKR_NV
+#undef UKR_NAME
+
+#define UKR_MR 10
+#define UKR_NV 2
+#define UKR_NAME sgemm_ukr_avx512_10x32
+#include "gemm_simd.h"
+#undef UKR_MR
+#undef UKR_NV
+#undef UKR_NAME
+
+#define UKR_MR 14
+#define UKR_NV 1
+#define UKR_NAME sgemm_ukr_avx512_14x16
+#include "gemm_simd.h"
+#undef UKR_MR
+#undef UKR_NV
+#undef UKR_NAME
+
+#define UKR_MR 10
+#define UKR_NV 1
+#define UKR_NAME sgemm_ukr_avx512_10x16
+#include "gemm_simd.h"
+#undef UKR_MR
+#undef UKR_NV
+#undef UKR_NAME
+
+#define UKR_MR 4
+#define UKR_NV 1
+#define UKR_NAME sgemm_ukr_avx512_4x16
+#include "gemm_simd.h"
 
 /* A full 32-column B~ panel from Bᵀ storage: 16 x 16 blocks transposed in
  * registers (the kc tail with masked loads, rows past it not stored). */
@@ -109,8 +137,11 @@ const struct ds_gemm_cfg ds_gemm_cfg_avx512 = {
     .mr = 14, .nr = 32,
     .mc = 112, .kc = 1024, .nc = 2048,
     .ukr = sgemm_ukr_avx512_14x32,
+    .b_masked = 1,
     .pack_bt = sgemm_pack_bt_avx512_32,
-    .mr_rows = 4,
-    .ukr_rows = sgemm_ukr_avx512_4x32,
-    .ukr_narrow = sgemm_ukr_avx512_14x16,
+    .edge = {{4, 32, sgemm_ukr_avx512_4x32},
+             {10, 32, sgemm_ukr_avx512_10x32},
+             {14, 16, sgemm_ukr_avx512_14x16},
+             {10, 16, sgemm_ukr_avx512_10x16},
+             {4, 16, sgemm_ukr_avx512_4x16}},
 };
