@@ -363,7 +363,10 @@ void ds_sgemm_cfg(const struct ds_gemm_cfg *cfg, ds_trans ta, ds_trans tb, int m
      *   An ISA that packs Bᵀ with vector transposes (pack_bt) makes the
      *   gather cheap and then the direct form wins: on AVX-512 (Zen 5) NT
      *   100x784x256 direct 143-147 GFLOP/s against Cᵀ 127-131, 100x512x512
-     *   155-157 against 117-122 (medians of 41, CPU time, load 9-10). */
+     *   155-157 against 117-122 (medians of 41, CPU time, load 9-10);
+     *   likewise on AVX2 once it had pack_bt (Zen 5, user CPU time, medians
+     *   of 5): 100x784x256 direct 430 us against Cᵀ 460, 100x256x256 137
+     *   against 150. */
     int transpose = (n < NR && m > n && ta == DS_TRANS) ||
                     (ta == DS_NOTRANS && tb == DS_TRANS && m < n && k >= 64 && !cfg->pack_bt);
     if (ov & DS_GEMM_NO_CT) transpose = 0;
