@@ -379,6 +379,23 @@ Test(past, show_prints_the_run_summary_from_the_csvs)
     free(err);
 }
 
+/* --where width=4 keeps the nets whose width column is 4: not a net
+ * without hidden layers (width 0), on which setting width changes nothing
+ * (width is compared as the number it is, not set on a run's config). */
+Test(past, show_where_width_is_not_matched_by_a_net_without_hidden_layers)
+{
+    put("x.yaml", xor_cfg);
+    free(expect(0, "run x.yaml hidden=none,4 activation=relu seeds=1 -q", NULL));
+    char *shown = expect(0, "show results/t --where width=4", NULL);
+    cr_assert_not_null(strstr(shown, "hidden=4"), "%s", shown);
+    cr_assert_null(strstr(shown, "hidden=none"), "%s", shown);
+    free(shown);
+    shown = expect(0, "show results/t --where hidden=none", NULL);
+    cr_assert_not_null(strstr(shown, "hidden=none"), "%s", shown);
+    cr_assert_null(strstr(shown, "hidden=4 "), "%s", shown);
+    free(shown);
+}
+
 /* After an interrupt, groups that never ran have no rank; the groups that
  * ran are ranked 1..k among themselves. Through the runner's summary (what
  * `run` prints when a signal stops it) and through show. */

@@ -181,10 +181,13 @@ int ds_view_where(ds_runner *r, const char *kv, char *err, size_t errlen)
     col_values mine = {.col = col};
     /* a run key's value as runs.csv writes it (hidden=256-256 is
      * [256-256]): set through the key table on a run's config, then read
-     * back from the row that config gives; as given if the key refuses it */
+     * back from the row that config gives; as given if the key refuses it.
+     * Only for keys whose value alone makes their column (a width list, a
+     * bool, a name): width=4 set on a net without hidden layers changes
+     * nothing, and its width column (0) is not what was asked for. */
     char *as_key = NULL;
     int k = ds_key_find(key);
-    if (k >= 0 && r->n_sel) {
+    if (k >= 0 && r->n_sel && strchr("hbe", ds_key_row_of((ds_key)k)->type)) {
         ds_run like = *r->sel[0];
         ds_run_build b;
         ds_run_build_init(&b, like.rc.label, (ds_pos){0});

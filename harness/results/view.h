@@ -22,7 +22,8 @@ void ds_view_close(ds_runner *r, ds_plan *plan);
 
 /* --where KEY=VALUE: keeps the runs whose runs.csv column KEY holds VALUE
  * (the same text, or the same number: lr=0.001 matches 0.00100000005; a
- * run key's VALUE also as runs.csv writes what the key table reads from it:
+ * run key whose value alone makes its column -- a width list, a bool, a
+ * name -- VALUE also as runs.csv writes what the key table reads from it:
  * hidden=256-256 matches [256-256], as `train --hidden 256-256` means). A
  * run not finished matches by its config when KEY is a config column (a run
  * key or group) and not otherwise. 0; 2 with a message naming the columns
