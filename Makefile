@@ -327,9 +327,11 @@ bench-epoch: $(DEEPSWEEP) data
 	bash scripts/bench_epoch.sh $(BENCH_EPOCH_ARGS)
 
 # Its JSON (Google Benchmark's schema), CSV columns, bad-input handling and
-# the OpenBLAS baselines each ratio names (hence OpenBLAS, deps-bench).
+# the OpenBLAS baselines each ratio names (hence OpenBLAS, deps-bench); then
+# scripts/bench_epoch.sh's options, run order and medians (nothing trained).
 test-bench-json: $(DEEPSWEEP) | deps-test deps-bench
 	python3 tests/test_bench_json.py $(DEEPSWEEP)
+	bash tests/bench-epoch.sh
 
 # ---- figures ----------------------------------------------------------------
 # Figures and REPORT.md for every results folder holding a runs.csv.

@@ -12,7 +12,7 @@
 #
 # usage: scripts/bench_epoch.sh [--reps N] [--threads LIST] [--nets LIST]
 #            [--cores LIST] [--train-subset N] [--out DIR] [--deepsweep EXE]
-#            [--dry-run]
+#            [--dry-run | --summary RAW]
 #   --reps N          repetitions of every run (default 3; the medians need >= 3)
 #   --threads LIST    thread counts (default 1,2)
 #   --nets LIST       of softmax, xavier, deep, deep-dropout (default: all four)
@@ -22,6 +22,7 @@
 #   --out DIR         where raw.tsv and summary.txt go (default results/bench-epoch)
 #   --deepsweep EXE   the binary (default build/deepsweep)
 #   --dry-run         print the runs in their order, run nothing
+#   --summary RAW     print the table of an earlier run's raw.tsv, run nothing
 # Samples/s count the training loop only, in both programs (evaluation and
 # data loading excluded); both train on all 60,000 images (deepsweep with
 # --val-split 0), Adam lr 0.001, batch 100, N(0,1) biases, as the labs.
@@ -32,8 +33,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 reps=3 threads=1,2 nets=softmax,xavier,deep,deep-dropout cores=Haswell,Zen,SkylakeX
-subset=0 out=results/bench-epoch exe=build/deepsweep dry=0
+subset=0 out=results/bench-epoch exe=build/deepsweep dry=0 summary_of=
 PY=/usr/bin/python3
+raw_header=$(printf 'rep\tnet\tthreads\tsetup\tcore\tsamples_per_s')
 
 bad() { echo "bench_epoch.sh: $*" >&2; exit 2; }
 posint() { [[ $2 =~ ^[1-9][0-9]{0,5}$ ]] || bad "$1: '$2' is not a whole number in 1..999999"; }
@@ -41,10 +43,10 @@ while [ $# -gt 0 ]; do
   opt=$1
   case $opt in
     --dry-run) dry=1; shift; continue ;;
-    --reps|--threads|--nets|--cores|--train-subset|--out|--deepsweep)
+    --reps|--threads|--nets|--cores|--train-subset|--out|--deepsweep|--summary)
       [ $# -ge 2 ] || bad "$opt: needs a value"; val=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
-    *) bad "unknown option '$opt' (valid: --reps --threads --nets --cores --train-subset --out --deepsweep --dry-run)" ;;
+    *) bad "unknown option '$opt' (valid: --reps --threads --nets --cores --train-subset --out --deepsweep --dry-run --summary)" ;;
   esac
   case $opt in
     --reps) posint "$opt" "$val"; reps=$val ;;
@@ -64,6 +66,7 @@ while [ $# -gt 0 ]; do
     --train-subset) posint "$opt" "$val"; subset=$val ;;
     --out) [ -n "$val" ] || bad "$opt: empty"; out=$val ;;
     --deepsweep) exe=$val ;;
+    --summary) summary_of=$val ;;
   esac
 done
 
@@ -102,6 +105,55 @@ command_of() { # net threads setup -> cmd: the command (env first)
   fi
 }
 
+# The table of a raw.tsv: per net and thread count (in the file's order) the
+# median samples/s of deepsweep and of each PyTorch set-up, the best of
+# these, and deepsweep / best.
+table() {
+  awk -F'\t' '
+    function median(key,   n, v, i, j, x) {
+      n = cnt[key]; if (!n) return ""
+      for (i = 1; i <= n; i++) v[i] = val[key, i]
+      for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j > 0 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+      return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    }
+    function add(list, n, x) { if (!((list, x) in seen)) { seen[list, x] = 1; n++; item[list, n] = x }; return n }
+    NR > 1 {
+      k = $2 SUBSEP $3 SUBSEP $4; val[k, ++cnt[k]] = $6; if ($5 != "-") ran[k] = $5
+      if ($1 > reps) reps = $1
+      nn = add("n", nn, $2); nt = add("t", nt, $3)
+      if ($4 != "deepsweep") nc = add("c", nc, substr($4, 7))
+    }
+    END {
+      printf "median of %d interleaved repetitions, samples/s of the training loop\n", reps
+      printf "%-13s %3s %10s", "net", "thr", "deepsweep"
+      for (c = 1; c <= nc; c++) printf " %18s", "torch " item["c", c]
+      printf "  %-22s %6s\n", "best PyTorch", "ratio"
+      for (a = 1; a <= nn; a++) for (b = 1; b <= nt; b++) {
+        n = item["n", a]; t = item["t", b]
+        ds = median(n SUBSEP t SUBSEP "deepsweep")
+        printf "%-13s %3s %10s", n, t, ds == "" ? "failed" : sprintf("%.0f", ds)
+        best = 0; bname = ""
+        for (c = 1; c <= nc; c++) {
+          C = item["c", c]; k = n SUBSEP t SUBSEP "torch:" C; m = median(k)
+          lab = m == "" ? "failed" : sprintf("%.0f", m)
+          if (m != "" && (k in ran) && ran[k] != C) lab = lab " (" ran[k] ")"
+          printf " %18s", lab
+          if (m != "" && m > best) { best = m; bname = C ((k in ran) && ran[k] != C ? "=" ran[k] : "") }
+        }
+        if (best > 0 && ds != "") printf "  %-22s %5.2fx\n", sprintf("%.0f %s", best, bname), ds / best
+        else printf "  %-22s %6s\n", "-", "-"
+      }
+    }' "$1"
+}
+
+if [ -n "$summary_of" ]; then
+  [ -f "$summary_of" ] || { echo "bench_epoch.sh: --summary: $summary_of: no such file" >&2; exit 2; }
+  [ "$(head -1 "$summary_of")" = "$raw_header" ] ||
+    { echo "bench_epoch.sh: --summary: $summary_of:1: not a raw.tsv of this script (header: ${raw_header//$'\t'/,})" >&2; exit 2; }
+  table "$summary_of"
+  exit 0
+fi
+
 if [ "$dry" = 1 ]; then
   for ((r = 0; r < reps; r++)); do
     for ((i = 0; i < ${#runs[@]}; i++)); do
@@ -121,7 +173,7 @@ mkdir -p "$out"
 raw=$(mktemp "$out/.raw.XXXXXX")
 log=$(mktemp "$out/.log.XXXXXX")
 trap 'rm -f "$raw" "$log"' EXIT
-printf 'rep\tnet\tthreads\tsetup\tcore\tsamples_per_s\n' > "$raw"
+echo "$raw_header" > "$raw"
 failed=0
 declare -A torch_ran=()
 for ((r = 0; r < reps; r++)); do
@@ -144,40 +196,11 @@ for ((r = 0; r < reps; r++)); do
   done
 done
 
-summary() {
-  echo "one epoch of deepsweep train vs PyTorch (scripts/pytorch_baseline.py), samples/s of the"
-  echo "training loop, median of $reps interleaved repetitions$([ "$subset" -eq 0 ] || echo ", $subset training images (smoke test)")"
-  echo "deepsweep $("$exe" --version 2>/dev/null | head -1); $("$PY" -c 'import torch; print("pytorch", torch.__version__)'); $(uptime | sed 's/.*load/load/')"
-  awk -F'\t' -v nets="$nets" -v threads="$threads" -v cores="unset,$cores" '
-    function median(key,   n, v, i, j, x) {
-      n = cnt[key]; if (!n) return ""
-      for (i = 1; i <= n; i++) v[i] = val[key, i]
-      for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j > 0 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
-      return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-    }
-    NR > 1 { k = $2 SUBSEP $3 SUBSEP $4; val[k, ++cnt[k]] = $6; if ($5 != "-") ran[k] = $5 }
-    END {
-      nn = split(nets, N, ","); nt = split(threads, T, ","); nc = split(cores, C, ",")
-      printf "%-13s %3s %10s", "net", "thr", "deepsweep"
-      for (c = 1; c <= nc; c++) printf " %18s", "torch " C[c]
-      printf "  %-22s %6s\n", "best PyTorch", "ratio"
-      for (a = 1; a <= nn; a++) for (b = 1; b <= nt; b++) {
-        ds = median(N[a] SUBSEP T[b] SUBSEP "deepsweep")
-        printf "%-13s %3s %10s", N[a], T[b], ds == "" ? "failed" : sprintf("%.0f", ds)
-        best = 0; bname = ""
-        for (c = 1; c <= nc; c++) {
-          k = N[a] SUBSEP T[b] SUBSEP "torch:" C[c]; m = median(k)
-          lab = m == "" ? "failed" : sprintf("%.0f", m)
-          if (m != "" && (k in ran) && ran[k] != C[c]) lab = lab " (" ran[k] ")"
-          printf " %18s", lab
-          if (m != "" && m > best) { best = m; bname = C[c] ((k in ran) && ran[k] != C[c] ? "=" ran[k] : "") }
-        }
-        if (best > 0 && ds != "") printf "  %-22s %5.2fx\n", sprintf("%.0f %s", best, bname), ds / best
-        else printf "  %-22s %6s\n", "-", "-"
-      }
-    }' "$raw"
-}
-summary | tee "$log"
+{
+  echo "one epoch of deepsweep train vs PyTorch (scripts/pytorch_baseline.py)$([ "$subset" -eq 0 ] || echo ", $subset training images (smoke test)")"
+  echo "$("$exe" --version 2>/dev/null | head -1); $("$PY" -c 'import torch; print("pytorch", torch.__version__)'); $(uptime | sed 's/.*load/load/')"
+  table "$raw"
+} | tee "$log"
 for n in ${nets//,/ }; do
   for t in ${threads//,/ }; do
     [ -n "${torch_ran["$n $t"]+x}" ] || { echo "bench_epoch.sh: no PyTorch set-up of $n at $t thread(s) ran" >&2; failed=1; }

@@ -88,7 +88,7 @@ static void print_gemm(const bench_state *st, FILE *f)
         if (!any++)
             fprintf(f, "\n== GEMM (C = A.B, beta 0; MLP shapes at batch 100: NN forward, NT dX, "
                        "TN dW; vs OBLAS = OpenBLAS median / ours, > 1 is faster, with the OpenBLAS core "
-                       "type it is against)\n%-8s %-16s %-16s %-4s %12s %8s %9s %7s %-18s %6s\n",
+                       "type it is against)\n%-8s %-16s %-19s %-4s %12s %8s %9s %7s %-18s %6s\n",
                     "kernel", "m x n x k", "isa", "thr", "median", "+-MAD%", "GFLOP/s",
                     "%peak", "vs OBLAS (core)", "cv%");
         char shape[64];
@@ -102,7 +102,7 @@ static void print_gemm(const bench_state *st, FILE *f)
         else
             snprintf(e, sizeof e, "-");
         fmt_num(100 * x->r.cv, "%.2f", g, sizeof g);
-        fprintf(f, "%-8s %-16s %-16s %-4d %12s %8s %9s %7s %-18s %6s\n", x->r.kernel, shape,
+        fprintf(f, "%-8s %-16s %-19s %-4d %12s %8s %9s %7s %-18s %6s\n", x->r.kernel, shape,
                 x->r.isa, x->r.threads, a, b, c, d, e, g);
     }
 }
