@@ -406,6 +406,23 @@ Test(plot_aggregate, where_selects_groups)
     free(d);
 }
 
+/* plot --where reads a run key's value as show --where does (one
+ * normalisation, view.h's ds_where_value): hidden=256-256 is runs.csv's
+ * [256-256]; it was "no group has it". */
+Test(plot_aggregate, where_reads_a_width_list_as_the_key_table_does)
+{
+    char err[512];
+    ds_report *r;
+    cr_assert_eq(ds_report_load("results/reference/lab-mnist", &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_report_select(r, "hidden=256-256", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_report_ngroups(r), 2);
+    ds_report_free(r);
+    cr_assert_eq(ds_report_load("results/reference/lab-mnist", &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_report_select(r, "hidden=[256-256],none", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ds_report_ngroups(r), 3);
+    ds_report_free(r);
+}
+
 /* Names and table columns follow the sweep's axes as the group column
  * lists them (init before activation here), not the order of runs.csv's
  * columns (activation before init). */

@@ -3,6 +3,7 @@
 #include "report_data.h"
 #include "err.h"
 #include "suggest.h"
+#include "where.h"
 
 #include <stdlib.h>
 
@@ -185,6 +186,23 @@ static int in_list(const char *list, const char *v)
     return 0;
 }
 
+/* 1 if one value of list, read as run key `key` reads it (view.h), is v. */
+static int in_list_as_key(const char *key, const char *list, const char *v)
+{
+    for (const char *p = list; *p;) {
+        size_t l = strcspn(p, ",");
+        char item[512], as[1024];
+        if (l < sizeof item) {
+            memcpy(item, p, l);
+            item[l] = 0;
+            if (ds_where_value(key, item, as, sizeof as) && !strcmp(as, v))
+                return 1;
+        }
+        p += l + (p[l] == ',');
+    }
+    return 0;
+}
+
 int ds_report_select(ds_report *r, const char *where, char *err, size_t errlen)
 {
     const char *eq = strchr(where, '=');
@@ -210,7 +228,10 @@ int ds_report_select(ds_report *r, const char *where, char *err, size_t errlen)
     if (!map)
         return ds_errf(err, errlen, 1, "deepsweep: out of memory");
     for (int g = 0; g < r->ngroups; g++)
-        map[g] = in_list(eq + 1, r->groups[g].key[k]) ? kept++ : -1;
+        map[g] = in_list(eq + 1, r->groups[g].key[k]) ||
+                         in_list_as_key(key, eq + 1, r->groups[g].key[k])
+                     ? kept++
+                     : -1;
     if (!kept) {
         char vals[512] = "";
         for (int g = 0, n = 0; g < r->ngroups && n < (int)sizeof vals; g++) {

@@ -150,6 +150,31 @@ static const char *would_be(const ds_run *run, int col, ds_csvbuf *would, col_va
     return mine->n ? mine->v[0].val : NULL;
 }
 
+int ds_where_value(const char *key, const char *value, char *out, size_t n)
+{
+    /* only keys whose value alone makes their column: width=4 set on a net
+     * without hidden layers changes nothing, and its width column (0) is
+     * not what was asked for */
+    int k = ds_key_find(key), col = ds_runs_col(key);
+    if (k < 0 || col < 0 || !strchr("hbe", ds_key_row_of((ds_key)k)->type))
+        return 0;
+    ds_run_build b;
+    ds_run_build_init(&b, "where", (ds_pos){0});
+    char why[512];
+    if (ds_key_apply(&b, (ds_key)k, value, 0, (ds_pos){0}, NULL, why, sizeof why))
+        return 0;
+    ds_run run = {.rc = b.rc, .id = "0000000000000000", .group = ""};
+    ds_csvbuf would = {0};
+    col_values mine = {.col = col};
+    const char *v = would_be(&run, col, &would, &mine);
+    int ok = v && strlen(v) < n;
+    if (ok)
+        memcpy(out, v, strlen(v) + 1);
+    free_values(&mine);
+    ds_csvbuf_free(&would);
+    return ok;
+}
+
 int ds_view_where(ds_runner *r, const char *kv, char *err, size_t errlen)
 {
     const char *eq = strchr(kv, '=');
@@ -179,27 +204,8 @@ int ds_view_where(ds_runner *r, const char *kv, char *err, size_t errlen)
         qsort(found.v, (size_t)found.n, sizeof *found.v, cmp_id_order);
     ds_csvbuf would = {0};
     col_values mine = {.col = col};
-    /* a run key's value as runs.csv writes it (hidden=256-256 is
-     * [256-256]): set through the key table on a run's config, then read
-     * back from the row that config gives; as given if the key refuses it.
-     * Only for keys whose value alone makes their column (a width list, a
-     * bool, a name): width=4 set on a net without hidden layers changes
-     * nothing, and its width column (0) is not what was asked for. */
-    char *as_key = NULL;
-    int k = ds_key_find(key);
-    if (k >= 0 && r->n_sel && strchr("hbe", ds_key_row_of((ds_key)k)->type)) {
-        ds_run like = *r->sel[0];
-        ds_run_build b;
-        ds_run_build_init(&b, like.rc.label, (ds_pos){0});
-        b.rc = like.rc;
-        char why[512];
-        if (!ds_key_apply(&b, (ds_key)k, want, 0, (ds_pos){0}, NULL, why, sizeof why)) {
-            like.rc = b.rc;
-            const char *v = would_be(&like, col, &would, &mine);
-            if (v && !(as_key = strdup(v)))
-                mine.oom = 1;
-        }
-    }
+    char as_key[1024];
+    int normal = ds_where_value(key, want, as_key, sizeof as_key);
     int kept = 0;
     for (int i = 0; i < r->n_sel && !found.oom && !mine.oom; i++) {
         const char *v = NULL;
@@ -207,14 +213,13 @@ int ds_view_where(ds_runner *r, const char *kv, char *err, size_t errlen)
             v = value_of(&found, r->sel[i]->id);
         else if (config_col)
             v = would_be(r->sel[i], col, &would, &mine);
-        if (v && (same_value(v, want) || (as_key && same_value(v, as_key)))) {
+        if (v && (same_value(v, want) || (normal && same_value(v, as_key)))) {
             r->sel[kept] = r->sel[i];
             r->rows[kept] = r->rows[i];
             r->ids[kept++] = r->ids[i];
         }
     }
     int oom = found.oom || mine.oom || would.oom;
-    free(as_key);
     free_values(&found);
     free_values(&mine);
     ds_csvbuf_free(&would);

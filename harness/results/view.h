@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "runner.h"
+#include "where.h"
 
 /* Loads dir/config.yaml into plan and scans dir (read-only). 0; 2 with a
  * message (no runs.csv, a config.yaml the loader refuses, a header that is
@@ -21,13 +22,11 @@ int ds_view_open(ds_runner *r, ds_plan *plan, const char *dir, char *err, size_t
 void ds_view_close(ds_runner *r, ds_plan *plan);
 
 /* --where KEY=VALUE: keeps the runs whose runs.csv column KEY holds VALUE
- * (the same text, or the same number: lr=0.001 matches 0.00100000005; a
- * run key whose value alone makes its column -- a width list, a bool, a
- * name -- VALUE also as runs.csv writes what the key table reads from it:
- * hidden=256-256 matches [256-256], as `train --hidden 256-256` means). A
- * run not finished matches by its config when KEY is a config column (a run
- * key or group) and not otherwise. 0; 2 with a message naming the columns
- * when KEY is not one; 1 out of memory. */
+ * (the same text, or the same number: lr=0.001 matches 0.00100000005; or
+ * VALUE as ds_where_value reads it). A run not finished matches by its
+ * config when KEY is a config column (a run key or group) and not
+ * otherwise. 0; 2 with a message naming the columns when KEY is not one; 1
+ * out of memory. */
 int ds_view_where(ds_runner *r, const char *kv, char *err, size_t errlen);
 
 #endif
