@@ -611,7 +611,8 @@ Test(config, number_messages_say_what_is_wrong)
  * pooled their runs into one row. */
 Test(config, group_names_are_never_cut)
 {
-    char cfg[2048], w1[200] = "", w2[200];
+    /* 40 "4, " pieces take 120 characters; w2 has room for them and "2". */
+    char cfg[2048], w1[200] = "", w2[sizeof w1 + 1];
     for (int i = 0; i < 40; i++)
         strcat(w1, "4, ");
     snprintf(w2, sizeof w2, "%s2", w1);
