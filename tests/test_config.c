@@ -468,6 +468,16 @@ Test(config, hydra_add_and_remove_keys)
                "dropout=VALUE to override it");
     expect_err(text, rm_unset, 1, NULL, "argument '~lr': ~lr: the file does not set lr (nothing to remove)");
     expect_err(text, rm_plan, 1, NULL, "argument '~seeds': ~ applies to run keys only ('seeds' is not one)");
+    /* An experiment names its data set (a file without dataset: is refused),
+     * so ~dataset would give a plan whose composed file does not load; and
+     * ~key takes no value (the fuzzer's ~dataset=epth=... was read as
+     * ~dataset, its value dropped without a word). */
+    char *rm_data[] = {"~dataset"}, *rm_val[] = {"~dropout=0.1"};
+    expect_err(text, rm_data, 1, NULL,
+               "argument '~dataset': ~dataset: an experiment names its data set; use dataset=NAME "
+               "to change it (valid: mnist, fashion-mnist, xor)");
+    expect_err(text, rm_val, 1, NULL,
+               "argument '~dropout=0.1': ~dropout takes no value (~key removes the key; key=value sets it)");
 }
 
 /* The composed experiment (run --cfg) loads back into the same runs: same

@@ -207,6 +207,13 @@ static int read_overrides(loader *L, char *const *ov, int n, ds_pos *mode_at)
             return fail(L, p, "+%s: the file already sets %s (line %d): use %s=VALUE to override it",
                         key, key, fp->line, key);
         if (op == '~') {
+            if (*eq)
+                return fail(L, p, "~%s takes no value (~key removes the key; key=value sets it)", key);
+            /* a file must name its data set (loader.c), so the composed file
+             * of a plan without one would not load */
+            if (k == DS_KEY_DATASET)
+                return fail(L, p, "~dataset: an experiment names its data set; use dataset=NAME to "
+                            "change it (valid: %s)", ds_dataset_valid_names());
             L->removed[k] = p;
             continue;
         }
