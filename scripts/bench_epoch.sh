@@ -17,7 +17,9 @@
 #   --threads LIST    thread counts (default 1,2)
 #   --nets LIST       of softmax, xavier, deep, deep-dropout (default: all four)
 #   --cores LIST      OPENBLAS_CORETYPE values besides unset (default
-#                     Haswell,Zen,SkylakeX, as `deepsweep bench` probes)
+#                     Haswell,Zen,SkylakeX, as `deepsweep bench` probes);
+#                     at more than one thread each also runs as <core>/blas:
+#                     PyTorch on 1 thread, OpenBLAS on all
 #   --train-subset N  train on the first N images (a smoke test; default: all 60,000)
 #   --out DIR         where raw.tsv and summary.txt go (default results/bench-epoch)
 #   --deepsweep EXE   the binary (default build/deepsweep)
@@ -83,12 +85,20 @@ common=(--bias-init normal --epochs 1 --seed 1)
 [ "$subset" -eq 0 ] || common+=(--train-subset "$subset")
 
 # The runs of one repetition: "net threads setup", setup = deepsweep,
-# torch:unset or torch:<core>.
+# torch:unset or torch:<core>; at more than one thread also torch:unset/blas
+# and torch:<core>/blas, PyTorch on one thread with OpenBLAS's GEMMs on all:
+# with both PyTorch's OpenMP threads and OpenBLAS's threads on 2 cores each
+# spins while the other works, and an epoch took 3-5x longer than at one
+# thread (xavier 90.9k samples/s at 1, 27.9k at 2, Zen 5, 2026-12-03).
 runs=()
 for n in ${nets//,/ }; do
   for t in ${threads//,/ }; do
     runs+=("$n $t deepsweep" "$n $t torch:unset")
     for c in ${cores//,/ }; do runs+=("$n $t torch:$c"); done
+    if [ "$t" -gt 1 ]; then
+      runs+=("$n $t torch:unset/blas")
+      for c in ${cores//,/ }; do runs+=("$n $t torch:$c/blas"); done
+    fi
   done
 done
 
@@ -98,10 +108,11 @@ command_of() { # net threads setup -> cmd: the command (env first)
   if [ "$s" = deepsweep ]; then
     cmd=(env -u OPENBLAS_CORETYPE "$exe" train "${net[@]}" "${common[@]}" --val-split 0 --threads "$t")
   else
-    local ct=${s#torch:} e=(env -u OPENBLAS_CORETYPE)
+    local ct=${s#torch:} e=(env -u OPENBLAS_CORETYPE) tt=$t
+    [ "${ct%/blas}" = "$ct" ] || { ct=${ct%/blas}; tt=1; } # PyTorch's own threads: 1
     [ "$ct" = unset ] || e=(env "OPENBLAS_CORETYPE=$ct")
-    cmd=("${e[@]}" "OPENBLAS_NUM_THREADS=$t" "OMP_NUM_THREADS=$t" "$PY" scripts/pytorch_baseline.py
-         "${net[@]}" "${common[@]}" --threads "$t" --no-eval)
+    cmd=("${e[@]}" "OPENBLAS_NUM_THREADS=$t" "OMP_NUM_THREADS=$tt" "$PY" scripts/pytorch_baseline.py
+         "${net[@]}" "${common[@]}" --threads "$tt" --no-eval)
   fi
 }
 
@@ -135,7 +146,8 @@ table() {
         best = 0; bname = ""
         for (c = 1; c <= nc; c++) {
           C = item["c", c]; k = n SUBSEP t SUBSEP "torch:" C; m = median(k)
-          lab = m == "" ? "failed" : sprintf("%.0f", m)
+          # a /blas set-up runs only at more than one thread
+          lab = m == "" ? (t == 1 && C ~ /\/blas$/ ? "-" : "failed") : sprintf("%.0f", m)
           if (m != "" && (k in ran) && ran[k] != C) lab = lab " (" ran[k] ")"
           printf " %18s", lab
           if (m != "" && m > best) { best = m; bname = C ((k in ran) && ran[k] != C ? "=" ran[k] : "") }

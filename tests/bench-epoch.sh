@@ -27,13 +27,14 @@ check "--nets lists the valid nets" grep -q "valid: softmax, xavier, deep, deep-
 
 $S --dry-run --reps 3 --nets softmax --threads 1,2 --cores Haswell > "$tmp/dry"; rc=$?
 check "--dry-run exits 0 ($rc)" [ "$rc" -eq 0 ]
-check "3 reps x 2 thread counts x (deepsweep, unset, Haswell) = 18 runs" [ "$(wc -l < "$tmp/dry")" -eq 18 ]
+check "3 reps x (deepsweep, unset, Haswell at 1 and 2 threads; unset/blas, Haswell/blas at 2) = 24 runs" \
+      [ "$(wc -l < "$tmp/dry")" -eq 24 ]
 for r in 1 2 3; do
-  check "rep $r holds each of the 6 runs once" [ "$(grep "^rep $r: " "$tmp/dry" | sort -u | wc -l)" -eq 6 ]
+  check "rep $r holds each of the 8 runs once" [ "$(grep "^rep $r: " "$tmp/dry" | sort -u | wc -l)" -eq 8 ]
 done
 check "each repetition has the same runs" \
       [ "$(sed "s/^rep [0-9]*: //" "$tmp/dry" | sort | uniq -c | awk '$1 != 3' | wc -l)" -eq 0 ]
-first1=$(sed -n '2p' "$tmp/dry" | sed 's/^rep 1: //'); first2=$(sed -n '7p' "$tmp/dry" | sed 's/^rep 2: //')
+first1=$(sed -n '2p' "$tmp/dry" | sed 's/^rep 1: //'); first2=$(sed -n '9p' "$tmp/dry" | sed 's/^rep 2: //')
 check "the order is rotated: rep 2 starts with rep 1's second run" [ "$first1" = "$first2" ]
 check "deepsweep runs unset OPENBLAS_CORETYPE and train on all images" \
       [ "$(grep -c "env -u OPENBLAS_CORETYPE build/deepsweep train .*--val-split 0 --threads [12]$" "$tmp/dry")" -eq 6 ]
@@ -41,6 +42,8 @@ check "PyTorch runs with OPENBLAS_CORETYPE unset" \
       [ "$(grep -c "env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 /usr/bin/python3 scripts/pytorch_baseline.py .*--threads 2 --no-eval" "$tmp/dry")" -eq 3 ]
 check "PyTorch runs with OPENBLAS_CORETYPE=Haswell" \
       [ "$(grep -c "env OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1 " "$tmp/dry")" -eq 3 ]
+check "at 2 threads PyTorch also runs on 1 thread with OpenBLAS on 2 (unset and Haswell)" \
+      [ "$(grep -c "OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=1 /usr/bin/python3 scripts/pytorch_baseline.py .*--threads 1 --no-eval" "$tmp/dry")" -eq 6 ]
 
 # medians: odd count the middle value, even count the mean of the two middle
 printf 'rep\tnet\tthreads\tsetup\tcore\tsamples_per_s\n' > "$tmp/raw.tsv"
@@ -58,15 +61,21 @@ done <<'ROWS'
 3 xavier 1 torch:Haswell Haswell 60
 3 xavier 1 deepsweep - 200
 3 deep 1 deepsweep - 45
+1 xavier 2 deepsweep - 500
+1 xavier 2 torch:unset Cooperlake 30
+1 xavier 2 torch:unset/blas Cooperlake 120
 ROWS
 $S --summary "$tmp/raw.tsv" > "$tmp/sum"; rc=$?
 check "--summary exits 0 ($rc)" [ "$rc" -eq 0 ]
 check "--summary says how many repetitions" grep -q "^median of 3 interleaved repetitions" "$tmp/sum"
-line=$(grep "^xavier " "$tmp/sum" | tr -s ' ')
-check "xavier: medians 200, 100 (Cooperlake), 60; best unset=Cooperlake; 2.00x ($line)" \
-      [ "$line" = "xavier 1 200 100 (Cooperlake) 60 100 unset=Cooperlake 2.00x" ]
-line=$(grep "^deep " "$tmp/sum" | tr -s ' ')
-check "deep: no PyTorch figure, no ratio ($line)" [ "$line" = "deep 1 45 failed failed - -" ]
+line=$(grep "^deep *1 " "$tmp/sum" | tr -s ' ')
+check "deep: no PyTorch figure, no ratio ($line)" [ "$line" = "deep 1 45 failed failed - - -" ]
+line=$(grep "^xavier *2 " "$tmp/sum" | tr -s ' ')
+check "xavier at 2 threads: the /blas set-up is the best; Haswell failed ($line)" \
+      [ "$line" = "xavier 2 500 30 (Cooperlake) failed 120 (Cooperlake) 120 unset/blas=Cooperlake 4.17x" ]
+line=$(grep "^xavier *1 " "$tmp/sum" | tr -s ' ')
+check "xavier at 1 thread: no /blas set-up there ($line)" \
+      [ "$line" = "xavier 1 200 100 (Cooperlake) 60 - 100 unset=Cooperlake 2.00x" ]
 echo "not a raw file" > "$tmp/bad.tsv"
 $S --summary "$tmp/bad.tsv" > /dev/null 2> "$tmp/err"; rc=$?
 check "--summary of another file: exit 2 ($rc)" [ "$rc" -eq 2 ]
