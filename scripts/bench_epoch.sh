@@ -93,11 +93,10 @@ common=(--bias-init normal --epochs 1 --seed 1)
 runs=()
 for n in ${nets//,/ }; do
   for t in ${threads//,/ }; do
-    runs+=("$n $t deepsweep" "$n $t torch:unset")
-    for c in ${cores//,/ }; do runs+=("$n $t torch:$c"); done
+    runs+=("$n $t deepsweep")
+    for c in unset ${cores//,/ }; do runs+=("$n $t torch:$c"); done
     if [ "$t" -gt 1 ]; then
-      runs+=("$n $t torch:unset/blas")
-      for c in ${cores//,/ }; do runs+=("$n $t torch:$c/blas"); done
+      for c in unset ${cores//,/ }; do runs+=("$n $t torch:$c/blas"); done
     fi
   done
 done
