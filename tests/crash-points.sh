@@ -7,8 +7,10 @@
 # deterministic column, with no duplicate and no orphan row. Each trial
 # starts from one of three states: no folder (E), a folder whose last run
 # was killed half committed, so the next open repairs it (H), and, for
-# merge, an earlier merge of one shard (M). Runs go one at a time (--jobs 1)
-# so that each kill point is a fixed place in the sequence of calls.
+# merge, an earlier merge of one shard (M). Runs go one at a time (--jobs 1);
+# the rows of runs that finish while a commit is being written are committed
+# together, so the kill points are counted from the start, where the first
+# commits are fixed places in the sequence of calls.
 #   tests/crash-points.sh BIN
 set -uo pipefail
 BIN=$(readlink -f "${1:-build/deepsweep}")
@@ -29,9 +31,13 @@ seeds: 3
 YAML
 run() { "$BIN" run k.yaml --out "$1" --threads 1 --jobs 1 -q > /dev/null 2>&1; }
 run ref || { echo "crash-points: the reference run failed"; exit 1; }
-# H: killed inside the 5th commit (epochs and layers rows written, runs row
-# not): the next open drops the orphans (a repair)
-(DEEPSWEEP_TEST_CRASH=5 "$BIN" run k.yaml --out H --threads 1 --jobs 1 -q; exit $?) > /dev/null 2>&1
+# H: killed inside the commit that holds the 5th run (epochs and layers rows
+# written, runs rows not): the next open drops the orphans (a repair). Each
+# fsync is slowed by 0.1 s, as on a busy disk, so that runs finishing during
+# a commit are batched into the next one (runner.c): the hook must fire
+# whatever the batches (counted in commits, it never did when fsync was slow)
+(DEEPSWEEP_TEST_CRASH=5 strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_exit=100000 \
+  "$BIN" run k.yaml --out H --threads 1 --jobs 1 -q; exit $?) > /dev/null 2>&1
 orphans=$(awk -F, 'NR==FNR { if (FNR > 1) ok[$1] = 1; next } FNR > 1 && !($1 in ok) { n++ } END { print n + 0 }' H/runs.csv H/epochs.csv)
 [ "$orphans" -gt 0 ] && [ "$(wc -l < H/runs.csv)" -lt "$(wc -l < ref/runs.csv)" ] ||
   { echo "crash-points: state H is not half committed ($orphans orphan epochs rows)"; exit 1; }

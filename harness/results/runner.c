@@ -284,6 +284,7 @@ static int commit_batch(shared *sh, ds_run_rows *batch, ds_csvbuf *runs)
     swap_buf(runs, &sh->q_runs);
     char id[17];
     snprintf(id, sizeof id, "%s", sh->q_id);
+    batch->n_runs = sh->q_n;
     sh->q_n = 0;
     pthread_mutex_unlock(&sh->lock);
     batch->id = id;

@@ -178,10 +178,12 @@ int ds_run_status_final(const char *status);
 /* The finished row of id, or NULL. */
 const ds_run_row *ds_results_find(const ds_results *r, const char *id);
 
-/* Rows of one run, gathered while it trains (epoch hook). */
+/* Rows of one run, gathered while it trains (epoch hook), or of a batch
+ * of runs committed together (runner.c). */
 typedef struct {
     ds_csvbuf epochs, layers;
-    const char *id;
+    const char *id; /* the (first) run's id, for messages */
+    int n_runs;     /* runs whose rows these are; 0 counts as 1 */
 } ds_run_rows;
 void ds_run_rows_epoch(ds_run_rows *rows, const ds_epoch_metrics *e,
                        const ds_layer_metrics *layers, int n_layers);
@@ -193,7 +195,8 @@ void ds_runs_row(ds_csvbuf *b, const ds_run *run, const ds_run_result *res,
 /* The textual form of a run's hidden widths in runs.csv: "[256-256]",
  * "[256]" (never a bare number, so every CSV reader sees text), "none". */
 void ds_hidden_text(const ds_run_config *rc, char *out, size_t n);
-/* Appends epochs, layers then the runs row, each fsync'd. 0 or 1. */
+/* Appends epochs, layers then the runs rows of a run or a batch of runs,
+ * each file one write and one fsync. 0 or 1. */
 int ds_results_commit(ds_results *r, ds_run_rows *rows, const ds_csvbuf *runs_row, char *err,
                       size_t errlen);
 
