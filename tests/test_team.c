@@ -168,11 +168,17 @@ Test(team, two_threads_on_one_cpu_do_not_wait_for_time_slices)
 /* ---- the cost model -------------------------------------------------------- */
 
 static int threads_seen;
+/* A GEMM whose one-thread time is one start of threads (the least of the
+ * team's and a fresh region's, as measured): halving it cannot pay for the
+ * start. A fixed shape cannot say that on every machine: 1,600 scalar
+ * multiply-adds took 400 ns by the model on a Zen 5 whose team started in
+ * 130 ns, so splitting them rightly paid there. */
+static double small_fmas;
 
 static void small_and_large(void *ctx)
 {
     (void)ctx;
-    threads_seen = ds_par_threads(ds_par_gemm_ns(ds_isa_current(), 16.0 * 10 * 10), 8) * 10 +
+    threads_seen = ds_par_threads(ds_par_gemm_ns(ds_isa_current(), small_fmas), 8) * 10 +
                    ds_par_threads(1e9, 64);
 }
 
@@ -184,10 +190,16 @@ Test(team, small_shapes_stay_on_one_thread_large_ones_split)
        (as under qemu, tests/qemu-aarch64.sh). Timing is not checked there. */
     cr_skip_test("the cost model's choices follow measured speeds; not under ASan");
 #endif
+    ds_thread_costs c;
+    ds_thread_costs_get(&c);
+    cr_assert(c.team_ns > 0 && c.region_ns > 0 && c.ns_per_fma > 0 && c.ns_per_float > 0);
+    small_fmas = (c.team_ns < c.region_ns ? c.team_ns : c.region_ns) / c.ns_per_fma;
+    cr_log_info("starts: team %.0f ns, region %.0f ns; small GEMM: %.0f multiply-adds", c.team_ns,
+                c.region_ns, small_fmas);
     const int saved = omp_get_max_threads();
     omp_set_num_threads(2);
-    /* 1600 multiply-adds (nanoseconds) cannot pay any start; a second can */
-    cr_assert_eq(ds_par_threads(ds_par_gemm_ns(ds_isa_current(), 16.0 * 10 * 10), 8), 1);
+    /* one start's worth of multiply-adds cannot pay the start; a second can */
+    cr_assert_eq(ds_par_threads(ds_par_gemm_ns(ds_isa_current(), small_fmas), 8), 1);
     cr_assert_eq(ds_par_threads(1e9, 64), 2);
     cr_assert_eq(ds_par_threads(1e9, 1), 1, "one part cannot be split");
     ds_team_run(small_and_large, NULL);
@@ -197,9 +209,6 @@ Test(team, small_shapes_stay_on_one_thread_large_ones_split)
     omp_set_num_threads(1);
     cr_assert_eq(ds_par_threads(1e9, 64), 1, "the run's thread count is the limit");
     omp_set_num_threads(saved);
-    ds_thread_costs c;
-    ds_thread_costs_get(&c);
-    cr_assert(c.team_ns > 0 && c.region_ns > 0 && c.ns_per_fma > 0 && c.ns_per_float > 0);
 }
 
 /* ---- units of work on a team kept across them ---------------------------- */
