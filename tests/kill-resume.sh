@@ -41,7 +41,7 @@ orphans_of() { awk -F, 'NR==FNR { if (FNR > 1) ok[$1] = 1; next } FNR > 1 && !($
 # run, after the epochs/layers rows, before the runs.csv rows (a test hook in
 # sweep.c); the kills below start from the folder it leaves
 st=0
-DEEPSWEEP_TEST_CRASH=3 "$BIN" run k.yaml --out out --threads 1 -q > /dev/null 2>&1 || st=$?
+(DEEPSWEEP_TEST_CRASH=3 "$BIN" run k.yaml --out out --threads 1 -q; exit $?) > /dev/null 2>&1 || st=$?
 rows=$(($(wc -l < out/runs.csv) - 1)) orphans=$(orphans_of out)
 echo "kill -9 inside a commit: exit $st, runs.csv has $rows rows, epochs.csv $orphans rows of the half-committed runs"
 if [ "$st" -ne 137 ] || [ "$rows" -ge "$total" ] || [ "$orphans" -eq 0 ]; then
