@@ -10,7 +10,10 @@
  * runs.csv row are dropped, and a finished run whose epochs/layers rows are
  * gone runs again (named too); each file rewritten atomically (temp file,
  * fsync, rename). So a crash at any instant (kill -9 included) leaves, after
- * the next open, exactly the rows of the runs that finished, once each. */
+ * the next open, exactly the rows of the runs that finished, once each.
+ *
+ * sweep.c: the folder (scan, repair, the lock, commits); rows.c: the
+ * columns of each file and the rows of a finished run; shard.c: shards. */
 #ifndef DS_SWEEP_H
 #define DS_SWEEP_H
 
