@@ -38,7 +38,7 @@ run ref || { echo "crash-points: the reference run failed"; exit 1; }
 # whatever the batches (counted in commits, it never did when fsync was slow)
 (DEEPSWEEP_TEST_CRASH=5 strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_exit=100000 \
   "$BIN" run k.yaml --out H --threads 1 --jobs 1 -q; exit $?) > /dev/null 2>&1
-orphans=$(awk -F, 'NR==FNR { if (FNR > 1) ok[$1] = 1; next } FNR > 1 && !($1 in ok) { n++ } END { print n + 0 }' H/runs.csv H/epochs.csv)
+orphans=$(orphan_rows H)
 [ "$orphans" -gt 0 ] && [ "$(wc -l < H/runs.csv)" -lt "$(wc -l < ref/runs.csv)" ] ||
   { echo "crash-points: state H is not half committed ($orphans orphan epochs rows)"; exit 1; }
 "$BIN" run k.yaml --shard 0/2 --threads 1 --jobs 1 -q > /dev/null 2>&1

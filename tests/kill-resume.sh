@@ -35,14 +35,12 @@ det_runs() { python3 "$DET" "$1"; }
 det_epochs() { python3 "$DET" "$1"; }
 
 total=$(($(wc -l < ref/runs.csv) - 1))
-orphans_of() { awk -F, 'NR==FNR { if (FNR > 1) ok[$1] = 1; next } FNR > 1 && !($1 in ok) { n++ } END { print n + 0 }' \
-               "$1/runs.csv" "$1/epochs.csv"; }
 # first, the worst moment on purpose: inside the commit that holds the 3rd
 # run, after the epochs/layers rows, before the runs.csv rows (a test hook in
 # sweep.c); the kills below start from the folder it leaves
 st=0
 (DEEPSWEEP_TEST_CRASH=3 "$BIN" run k.yaml --out out --threads 1 -q; exit $?) > /dev/null 2>&1 || st=$?
-rows=$(($(wc -l < out/runs.csv) - 1)) orphans=$(orphans_of out)
+rows=$(($(wc -l < out/runs.csv) - 1)) orphans=$(orphan_rows out)
 echo "kill -9 inside a commit: exit $st, runs.csv has $rows rows, epochs.csv $orphans rows of the half-committed runs"
 if [ "$st" -ne 137 ] || [ "$rows" -ge "$total" ] || [ "$orphans" -eq 0 ]; then
   echo "FAIL: the crash inside a commit did not leave a half-committed run (the hook did not fire)"; exit 1
@@ -74,7 +72,7 @@ for i in $(seq 1 "$K"); do
   # rows of runs that have no runs.csv row yet: the kill hit a commit or a
   # run in progress; the next start must drop them
   orphans=0
-  [ -f out/epochs.csv ] && orphans=$(orphans_of out)
+  [ -f out/epochs.csv ] && orphans=$(orphan_rows out)
   [ "$rows" -lt "$total" ] && inside=$((inside + 1))
   echo "kill -9 #$i: runs.csv has $rows of $total rows (last byte: $tail), epochs.csv $orphans rows of unfinished runs"
 done

@@ -15,3 +15,9 @@ set_col() {
   awk -F, -v OFS=, -v col="$2" -v val="$3" -v line="$4" \
     'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i } NR == line { $c = val } 1' "$1"
 }
+# orphan_rows DIR: rows of DIR/epochs.csv whose run has no DIR/runs.csv row (a
+# run killed before its commit ended; the next open drops them)
+orphan_rows() {
+  awk -F, 'NR==FNR { if (FNR > 1) ok[$1] = 1; next } FNR > 1 && !($1 in ok) { n++ } END { print n + 0 }' \
+    "$1/runs.csv" "$1/epochs.csv"
+}
